@@ -1,0 +1,107 @@
+import pytest
+import torch
+
+from var import relevance, spatial_softmax
+
+
+def rand(*shape, seed=0):
+    return torch.randn(*shape, generator=torch.Generator().manual_seed(seed))
+
+
+def test_softmax_sums_to_one_over_classes():
+    m = spatial_softmax(rand(5, 3, 8, 8))
+    torch.testing.assert_close(m.sum(0), torch.ones(3, 8, 8))
+
+
+def test_two_classes_are_symmetric():
+    h = rand(2, 3, 6, 6)
+    out, m = relevance(h, return_softmax=True)
+    out_swapped, m_swapped = relevance(h.flip(0), return_softmax=True)
+    torch.testing.assert_close(out_swapped, out.flip(0))
+    torch.testing.assert_close(m[0], 1 - m[1])
+    # with |K| = 2 a location is kept for exactly one class (or neither when tied)
+    kept = (out != 0)
+    assert not (kept[0] & kept[1]).any()
+
+
+def test_larger_tau_keeps_a_subset():
+    h = rand(4, 3, 16, 16)
+    prev = None
+    for tau in [0.0, 0.01, 0.05, 0.2, 0.5, 0.9]:
+        kept = relevance(h, tau=tau) != 0
+        if prev is not None:
+            assert not (kept & ~prev).any()
+        prev = kept
+    assert prev.sum() < (relevance(h, tau=0.0) != 0).sum()
+
+
+def test_large_temperature_gives_empty_map():
+    assert (relevance(rand(4, 3, 8, 8), temperature=1e6) == 0).all()
+
+
+def test_uniform_and_zero_inputs_give_zeros():
+    for h in [torch.zeros(3, 2, 4, 4), torch.full((3, 2, 4, 4), 7.5), torch.full((5, 4), -2.0)]:
+        out = relevance(h, tau=0.0)
+        assert torch.isfinite(out).all() and (out == 0).all()
+
+
+def test_hand_computed_2x2_example():
+    # two classes, one channel, 2x2 pixels; t = 1, tau = 0.01
+    h = torch.tensor([[[[1.0, 0.0], [-2.0, 0.5]]],
+                      [[[0.0, 0.0], [1.0, 0.5]]]])
+    e = torch.exp(torch.tensor(1.0))
+    m_top_left = e / (e + 1)            # |1| vs |0|
+    m_bottom_left = e**2 / (e**2 + e)   # |-2| vs |1|
+    out, m = relevance(h, temperature=1.0, tau=0.01, return_softmax=True)
+    torch.testing.assert_close(m[0, 0], torch.tensor([[m_top_left, 0.5], [m_bottom_left, 0.5]]))
+    expected0 = torch.tensor([[1.0 * m_top_left, 0.0], [-2.0 * m_bottom_left, 0.0]])
+    torch.testing.assert_close(out[0, 0], expected0)
+    torch.testing.assert_close(out[1, 0], torch.zeros(2, 2))  # class 1 never beats chance by tau
+
+
+def test_stable_for_tiny_temperature_and_huge_values():
+    h = rand(3, 3, 8, 8) * 1e30
+    out, m = relevance(h, temperature=1e-4, return_softmax=True)
+    assert torch.isfinite(out).all() and torch.isfinite(m).all()
+    torch.testing.assert_close(m.sum(0), torch.ones(3, 8, 8))
+    # t -> 0 makes M one-hot at the largest magnitude
+    winner = h.abs().argmax(0)
+    assert (m.argmax(0) == winner).all() and (m.amax(0) > 0.999).all()
+
+
+def test_joint_max_normalisation_makes_temperature_scale_free():
+    h = rand(3, 3, 8, 8)
+    a = relevance(h, normalize="joint_max")
+    b = relevance(h * 1e-4, normalize="joint_max")
+    torch.testing.assert_close(b, a * 1e-4)
+    # unnormalised, the same t means something else at another scale
+    assert not torch.allclose(relevance(h * 1e-4) * 1e4, relevance(h))
+
+
+def test_reduce_channels_shares_one_mask_per_pixel():
+    h = rand(4, 3, 8, 8)
+    out, m = relevance(h, reduce_channels="sum", return_softmax=True)
+    assert m.shape == (4, 1, 8, 8)
+    kept = out != 0
+    assert (kept.all(1) | ~kept.any(1)).all()  # all channels of a pixel kept, or none
+    assert kept.any()
+    m_direct = torch.softmax(h.abs().sum(1, keepdim=True) / 0.1, dim=0)
+    torch.testing.assert_close(m, m_direct)
+
+
+@pytest.mark.parametrize("kwargs, error", [
+    (dict(attributions=torch.zeros(1, 3, 4, 4)), "at least two"),
+    (dict(attributions=torch.zeros(4)), "at least two"),
+    (dict(attributions=torch.zeros(2, 4, dtype=torch.int64)), "floating"),
+    (dict(attributions=torch.tensor([[1.0, float("nan")], [0.0, 1.0]])), "NaN or Inf"),
+    (dict(attributions=torch.tensor([[1.0, float("inf")], [0.0, 1.0]])), "NaN or Inf"),
+    (dict(attributions=torch.zeros(2, 4), temperature=0.0), "temperature"),
+    (dict(attributions=torch.zeros(2, 4), temperature=-1.0), "temperature"),
+    (dict(attributions=torch.zeros(2, 4), tau=1.0), "tau"),
+    (dict(attributions=torch.zeros(2, 4), tau=-0.1), "tau"),
+    (dict(attributions=torch.zeros(2, 4), reduce_channels="mean"), "reduce_channels"),
+    (dict(attributions=torch.zeros(2, 4), normalize="l2"), "normalize"),
+])
+def test_bad_input_raises(kwargs, error):
+    with pytest.raises((ValueError, TypeError), match=error):
+        relevance(**kwargs)

@@ -1,0 +1,102 @@
+"""One call from an image to vanilla and VAR maps: ``var.explain``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+
+from . import class_sets
+from .attribution import attribute
+from .models import VarModel
+from .relevance import relevance
+
+__all__ = ["Explanation", "explain"]
+
+
+@dataclass
+class Explanation:
+    """Everything a plot or a table needs about one explained image.
+
+    Attributes:
+        inputs: the preprocessed image, (1, C, H, W).
+        classes: the class set K.
+        class_names: names of K.
+        probabilities: the model's softmax for each class in K.
+        attributions: vanilla maps H (VAR step 1), (|K|, C, H, W).
+        softmax: M (step 2), same shape as ``attributions`` (or one channel).
+        maps: VAR maps C_H (step 3).
+        method, temperature, tau: how they were made.
+    """
+
+    inputs: torch.Tensor
+    classes: list[int]
+    class_names: list[str]
+    probabilities: torch.Tensor
+    attributions: torch.Tensor
+    softmax: torch.Tensor
+    maps: torch.Tensor
+    method: str
+    temperature: float
+    tau: float
+
+    @property
+    def masks(self) -> torch.Tensor:
+        """The kept locations, 1[M_c - 1/|K| > tau]."""
+        return (self.softmax - 1.0 / len(self.classes)) > self.tau
+
+
+def explain(
+    model: VarModel,
+    image,
+    method: str = "guided_backprop",
+    class_set: str = "top_k",
+    *,
+    classes=None,
+    k: int = 3,
+    target: int | None = None,
+    temperature: float = 0.1,
+    tau: float = 0.01,
+    reduce_channels: str | None = None,
+    normalize: str | None = None,
+    **method_options,
+) -> Explanation:
+    """Attribute an image for a class set and apply VAR.
+
+    Args:
+        model: a :class:`~var.models.VarModel`.
+        image: path, PIL image, array, example name (``"skimage:chelsea"``) or a
+            preprocessed (1, C, H, W) tensor.
+        method: an attribution method (see :data:`var.METHODS`).
+        class_set: ``"top_k"`` (k most probable + least probable, plus ``target``),
+            ``"best_vs_worst"`` or ``"predefined"`` (then pass ``classes``).
+        temperature, tau, reduce_channels, normalize: VAR steps 2-3, see :func:`var.relevance`.
+        **method_options: passed to :func:`var.attribute`.
+
+    Example:
+        >>> e = var.explain(var.load_model(), "skimage:coffee", "guided_backprop", "top_k", k=2)
+        >>> e.class_names[:2]
+        ['espresso', 'cup']
+    """
+    if not isinstance(model, VarModel):
+        raise TypeError("explain needs a VarModel; wrap your network with var.wrap_model(...).")
+    x = image if isinstance(image, torch.Tensor) else model.prepare(image)
+    if x.dim() == 3:
+        x = x.unsqueeze(0)
+    with torch.no_grad():
+        logits = model.module(x)[0]
+    if class_set == "top_k":
+        chosen = class_sets.top_k(logits, k, target)
+    elif class_set == "best_vs_worst":
+        chosen = class_sets.best_vs_worst(logits)
+    elif class_set == "predefined":
+        if classes is None:
+            raise ValueError("class_set='predefined' needs classes=[...].")
+        chosen = class_sets.predefined(classes, logits.numel())
+    else:
+        raise ValueError(f"Unknown class_set {class_set!r}; choose one of {class_sets.STRATEGIES}.")
+    h = attribute(model, x, chosen, method, **method_options)
+    maps, m = relevance(h, temperature, tau, reduce_channels=reduce_channels, normalize=normalize,
+                        return_softmax=True)
+    return Explanation(x, chosen, [model.class_names[c] for c in chosen], logits.softmax(-1)[chosen], h, m, maps,
+                       method, temperature, tau)

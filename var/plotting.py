@@ -1,0 +1,64 @@
+"""Figures: vanilla vs VAR maps per class, and the helpers that turn maps into images."""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+__all__ = ["to_heatmap", "show_image", "show_explanation", "show_maps"]
+
+
+def to_heatmap(attribution: torch.Tensor, signed: bool = False) -> np.ndarray:
+    """One (H, W) array from a (C, H, W) or (H, W) map: the channel sum.
+
+    ``signed=False`` shows magnitude (sum of |H| over channels), the usual way
+    to display gradient maps; ``signed=True`` keeps the sign of the sum.
+    """
+    a = attribution.detach().float().cpu()
+    if a.dim() == 3:
+        a = a.sum(0) if signed else a.abs().sum(0)
+    elif not signed:
+        a = a.abs()
+    return a.numpy()
+
+
+def show_image(ax, inputs: torch.Tensor, unnormalize) -> None:
+    """Draw a preprocessed (1, 3, H, W) or (3, H, W) input as RGB."""
+    img = unnormalize(inputs.detach().cpu().reshape(-1, *inputs.shape[-3:])[0])
+    ax.imshow(img.permute(1, 2, 0).numpy())
+    ax.axis("off")
+
+
+def show_maps(axes, maps: torch.Tensor, titles=None, signed: bool = False, shared_scale: bool = True):
+    """Draw one heatmap per class on ``axes``; one colour scale across classes by default.
+
+    A shared scale keeps class maps comparable: VAR moves attribution between classes.
+    """
+    heat = [to_heatmap(m, signed) for m in maps]
+    peak = max(float(np.abs(h).max()) for h in heat) or 1.0
+    for i, (ax, h) in enumerate(zip(axes, heat)):
+        vmax = peak if shared_scale else (float(np.abs(h).max()) or 1.0)
+        cmap, vmin = ("bwr", -vmax) if signed else ("inferno", 0)
+        ax.imshow(h, cmap=cmap, vmin=vmin, vmax=vmax)
+        ax.axis("off")
+        if titles is not None:
+            ax.set_title(titles[i], fontsize=9)
+
+
+def show_explanation(explanation, unnormalize, signed: bool = False, figsize_per_cell: float = 2.2):
+    """Image on the left; for each class a column with the vanilla map (top) and the VAR map (bottom)."""
+    import matplotlib.pyplot as plt
+
+    e = explanation
+    n = len(e.classes)
+    fig, axes = plt.subplots(2, n + 1, figsize=(figsize_per_cell * (n + 1), figsize_per_cell * 2.1), squeeze=False)
+    show_image(axes[0, 0], e.inputs, unnormalize)
+    axes[1, 0].axis("off")
+    axes[1, 0].text(0.5, 0.5, f"{e.method}\nt = {e.temperature:g}\nτ = {e.tau:g}", ha="center", va="center")
+    titles = [f"{name[:18]}\np = {p:.2f}" for name, p in zip(e.class_names, e.probabilities.tolist())]
+    show_maps(axes[0, 1:], e.attributions, titles, signed)
+    show_maps(axes[1, 1:], e.maps, None, signed)
+    axes[0, 1].text(-0.08, 0.5, "vanilla", transform=axes[0, 1].transAxes, rotation=90, va="center", ha="right")
+    axes[1, 1].text(-0.08, 0.5, "VAR", transform=axes[1, 1].transAxes, rotation=90, va="center", ha="right")
+    fig.tight_layout()
+    return fig

@@ -1,0 +1,127 @@
+"""VAR steps 2 and 3: softmax across classes per location, then keep what beats chance.
+
+Walter, Vreeken & Fischer, "Now you see me! A framework for obtaining
+class-relevant saliency maps", Section 4:
+
+* step 2, spatial softmax: ``M_c = exp(H_c / t) / sum_k exp(H_k / t)`` at every
+  location, temperature ``t = 0.1``;
+* step 3, class-relevant attribution: ``C_c = H_c * M_c * 1[M_c - 1/|K| > tau]``,
+  ``tau = 0.01``.
+
+As in the authors' published code, the softmax sees the magnitude ``|H|`` of
+each element (channel and pixel) and the output keeps the attribution's sign.
+"""
+
+from __future__ import annotations
+
+import torch
+
+__all__ = ["relevance", "spatial_softmax", "REDUCTIONS", "NORMALIZATIONS"]
+
+#: How channels are reduced to one score per pixel before the softmax (None: per element).
+REDUCTIONS = (None, "sum", "max")
+#: How attributions are rescaled before the softmax (None: the authors' unnormalised default).
+NORMALIZATIONS = (None, "joint_max")
+
+
+def spatial_softmax(
+    attributions: torch.Tensor,
+    temperature: float = 0.1,
+    *,
+    reduce_channels: str | None = None,
+    normalize: str | None = None,
+) -> torch.Tensor:
+    """VAR step 2: M, the softmax over the class axis (dim 0) of |H| / t.
+
+    Parameters
+    ----------
+    attributions : Tensor
+        H, shape (|K|, ...), class axis first; (|K|, C, H, W) for ``reduce_channels``.
+    temperature : float
+        t > 0. Small t makes M nearly one-hot, large t flattens it to 1/|K|.
+    reduce_channels : {None, "sum", "max"}
+        None: one softmax per element (channel and pixel), the authors' choice.
+        "sum"/"max": one score per pixel, the sum or max of |H| over channels, so
+        all channels of a pixel share one M of shape (|K|, 1, H, W).
+    normalize : {None, "joint_max"}
+        None: softmax of the raw magnitudes, so what t means depends on the
+        method's scale (IG on logits spans ~1e-2, gradients ~1e-4).
+        "joint_max": divide by the largest |H| over all classes and locations
+        first, which makes t scale-free while keeping the ratios between classes.
+
+    Returns
+    -------
+    Tensor
+        M, summing to 1 over dim 0.
+    """
+    h = _check(attributions, temperature)
+    scores = h.abs()
+    if reduce_channels not in REDUCTIONS:
+        raise ValueError(f"reduce_channels must be one of {REDUCTIONS}, not {reduce_channels!r}.")
+    if reduce_channels is not None:
+        if h.dim() != 4:
+            raise ValueError(f"reduce_channels needs attributions of shape (K, C, H, W), got {tuple(h.shape)}.")
+        scores = scores.sum(1, keepdim=True) if reduce_channels == "sum" else scores.amax(1, keepdim=True)
+    if normalize not in NORMALIZATIONS:
+        raise ValueError(f"normalize must be one of {NORMALIZATIONS}, not {normalize!r}.")
+    if normalize == "joint_max":
+        peak = scores.max()
+        scores = scores / peak if peak > 0 else scores
+    # Shift by the per-location maximum before dividing by t: exact, and finite for
+    # any finite input however small t or large H (exp never overflows).
+    z = (scores - scores.amax(0, keepdim=True)) / temperature
+    return torch.softmax(z, dim=0)
+
+
+def relevance(
+    attributions: torch.Tensor,
+    temperature: float = 0.1,
+    tau: float = 0.01,
+    *,
+    reduce_channels: str | None = None,
+    normalize: str | None = None,
+    return_softmax: bool = False,
+):
+    """Class-relevant attributions C_c = H_c * M_c * 1[M_c - 1/|K| > tau] (VAR steps 2-3).
+
+    Args:
+        attributions: H for the class set, shape (|K|, ...) with |K| >= 2, e.g. the
+            output of :func:`var.attribute`.
+        temperature: t of the spatial softmax (paper: 0.1).
+        tau: margin over chance 1/|K| a location needs to be kept, in [0, 1) (paper: 0.01).
+        reduce_channels, normalize: see :func:`spatial_softmax`.
+        return_softmax: also return M (for plots).
+
+    Returns:
+        The VAR maps, same shape and sign as ``attributions``; with
+        ``return_softmax=True`` the pair (maps, M).
+
+    All-zero or class-uniform attributions give M = 1/|K| everywhere and so an
+    all-zero map (never NaN).
+
+    Example:
+        >>> maps = var.attribute(model, x, [281, 282, 285], "guided_backprop")
+        >>> var_maps, m = var.relevance(maps, temperature=0.1, tau=0.01, return_softmax=True)
+    """
+    if not (0.0 <= float(tau) < 1.0):
+        raise ValueError(f"tau must lie in [0, 1), got {tau}.")
+    m = spatial_softmax(attributions, temperature, reduce_channels=reduce_channels, normalize=normalize)
+    chance = torch.tensor(1.0 / attributions.shape[0], dtype=m.dtype)
+    keep = (m - chance) > tau
+    maps = attributions * m * keep
+    return (maps, m) if return_softmax else maps
+
+
+def _check(h, temperature) -> torch.Tensor:
+    if not isinstance(h, torch.Tensor):
+        raise TypeError(f"attributions must be a torch.Tensor of shape (|K|, ...), not {type(h).__name__}.")
+    if not h.is_floating_point():
+        raise TypeError(f"attributions must be floating point, got {h.dtype}.")
+    if h.dim() < 2 or h.shape[0] < 2:
+        raise ValueError(f"VAR compares classes: attributions need shape (|K|, ...) with |K| >= 2, "
+                         f"got {tuple(h.shape)}. Use a class set of at least two classes.")
+    if not torch.isfinite(h).all():
+        raise ValueError("attributions contain NaN or Inf; check the attribution method and its inputs.")
+    if not float(temperature) > 0:
+        raise ValueError(f"temperature must be > 0, got {temperature}.")
+    return h
