@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import importlib
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Callable
 
@@ -43,6 +43,8 @@ class VarModel:
         name: a label for tables and plots.
         preprocess: PIL image -> normalised (3, H, W) tensor, as the model was trained.
         unnormalize: inverse of the normalisation, (…, 3, H, W) tensor -> [0, 1] RGB.
+        normalize: [0, 1] RGB (…, 3, H, W) -> model input (no resizing), for
+            pipelines that build their own geometry (grids, masks, insertion).
         class_names: one name per logit.
         gradcam_layer: module whose output GradCAM weights (the last conv features).
         reshape: turns ``gradcam_layer``'s output into a (B, channels, h, w) grid
@@ -58,7 +60,7 @@ class VarModel:
     gradcam_layer: nn.Module | None = None
     reshape: Callable[[torch.Tensor], torch.Tensor] | None = None
     input_size: int = 224
-    info: dict = field(default_factory=dict)
+    normalize: Callable[[torch.Tensor], torch.Tensor] | None = None
 
     def __call__(self, x: torch.Tensor) -> torch.Tensor:
         return self.module(x)
@@ -81,6 +83,7 @@ def wrap_model(
     name: str = "model",
     preprocess: Callable | None = None,
     unnormalize: Callable | None = None,
+    normalize: Callable | None = None,
     class_names: list[str] | None = None,
     gradcam_layer: nn.Module | None = None,
     reshape: Callable | None = None,
@@ -101,30 +104,33 @@ def wrap_model(
         if isinstance(m, nn.ReLU):
             m.inplace = False
     if preprocess is None:
-        preprocess, unnormalize = _imagenet_transforms(input_size)
+        preprocess, normalize, unnormalize = _imagenet_transforms(input_size)
     if unnormalize is None:
         raise ValueError("wrap_model: pass unnormalize= together with preprocess= (used to plot inputs).")
     if class_names is None:  # one dummy forward tells how many logits there are
         with torch.no_grad():
             n = module(torch.zeros(1, 3, input_size, input_size)).shape[-1]
         class_names = [f"class {i}" for i in range(n)]
-    return VarModel(module, name, preprocess, unnormalize, list(class_names), gradcam_layer, reshape, input_size)
+    return VarModel(module, name, preprocess, unnormalize, list(class_names), gradcam_layer, reshape, input_size,
+                    normalize)
 
 
 def _imagenet_transforms(size: int, resize: int | None = None):
     resize = resize or round(size / 0.875)
-    pre = T.Compose([T.PILToTensor(), T.Resize(resize, antialias=True), T.CenterCrop(size),
-                     T.ToDtype(torch.float32, scale=True), T.Normalize(_IMAGENET_MEAN, _IMAGENET_STD)])
     mean = torch.tensor(_IMAGENET_MEAN).view(3, 1, 1)
     std = torch.tensor(_IMAGENET_STD).view(3, 1, 1)
-    return pre, lambda x: (x * std + mean).clamp(0, 1)
+    normalize = lambda x: (x - mean) / std  # noqa: E731
+    pre = T.Compose([T.PILToTensor(), T.Resize(resize, antialias=True), T.CenterCrop(size),
+                     T.ToDtype(torch.float32, scale=True), T.Lambda(normalize)])
+    return pre, normalize, lambda x: (x * std + mean).clamp(0, 1)
 
 
 def _tf_transforms(size: int):
     # TF EfficientNet eval: bicubic resize of the short side to size + 32, centre crop, (x - 127) / 128.
+    normalize = lambda x: (x * 255.0 - 127.0) / 128.0  # noqa: E731  ([0, 1] RGB -> TF scale)
     pre = T.Compose([T.PILToTensor(), T.Resize(size + 32, interpolation=T.InterpolationMode.BICUBIC, antialias=True),
                      T.CenterCrop(size), T.ToDtype(torch.float32), T.Lambda(lambda x: (x - 127.0) / 128.0)])
-    return pre, lambda x: ((x * 128.0 + 127.0) / 255.0).clamp(0, 1)
+    return pre, normalize, lambda x: ((x * 128.0 + 127.0) / 255.0).clamp(0, 1)
 
 
 @lru_cache(maxsize=1)
@@ -174,8 +180,9 @@ def _load_lite(name: str, weights) -> VarModel:
     if weights is not None:
         net.load_state_dict(_lite_state_dict(name, weights), strict=True)
     size = LITE_PARAMS[name][2]
-    pre, unnorm = _tf_transforms(size)
-    return wrap_model(net, name=name, preprocess=pre, unnormalize=unnorm, class_names=list(imagenet_classes()),
+    pre, norm, unnorm = _tf_transforms(size)
+    return wrap_model(net, name=name, preprocess=pre, normalize=norm, unnormalize=unnorm,
+                      class_names=list(imagenet_classes()),
                       gradcam_layer=net.act_head, input_size=size)
 
 
@@ -216,9 +223,9 @@ def _load_torchvision(name: str, weights) -> VarModel:
                 f"{enum.url} elsewhere and either place it in {torch.hub.get_dir()}/checkpoints or pass "
                 f"weights=<path>; or use weights=None for random weights.") from None
     layer, reshape = _gradcam_layer(name, net)
-    pre, unnorm = _imagenet_transforms(224, resize=256)
+    pre, norm, unnorm = _imagenet_transforms(224, resize=256)
     names = list(enum.meta["categories"]) if enum is not None else list(imagenet_classes())
-    return wrap_model(net, name=name, preprocess=pre, unnormalize=unnorm, class_names=names,
+    return wrap_model(net, name=name, preprocess=pre, normalize=norm, unnormalize=unnorm, class_names=names,
                       gradcam_layer=layer, reshape=reshape, input_size=224)
 
 

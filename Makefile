@@ -1,0 +1,31 @@
+# One entry point for users, CI and the book. Every target creates or reuses .venv.
+PY ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+# torch wheels: pinned to the versions this project is tested with; override for your CUDA/CPU build.
+TORCH_SPEC ?= torch==2.14.1 torchvision==0.29.1
+PYTEST_ARGS ?=
+
+.PHONY: venv test demo bench clean
+
+$(BIN)/.installed: pyproject.toml
+	test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q $(TORCH_SPEC)
+	$(BIN)/python -m pip install -q -e ".[test,book]"
+	touch $@
+
+venv: $(BIN)/.installed
+
+test: venv
+	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
+
+demo: venv
+	$(BIN)/python -m var.demo
+
+bench: venv
+	$(BIN)/python benchmarks/speed.py --model resnet50 --classes 4 16 --memory
+	$(BIN)/python benchmarks/speed.py --model efficientnet_lite0 --classes 4 16
+
+clean:
+	rm -rf results book/_build

@@ -1,0 +1,36 @@
+"""What every benchmark does per unit: the model (cached per process) and vanilla + VAR maps for all methods."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import torch
+
+from ..attribution import attribute
+from ..models import VarModel, load_model
+from ..relevance import relevance
+from .runner import BenchConfig
+
+
+@lru_cache(maxsize=2)
+def get_model(name: str) -> VarModel:
+    """One model per process (dask workers and shards load it once)."""
+    torch.set_num_threads(min(2, torch.get_num_threads()))
+    return load_model(name)
+
+
+def method_options(method: str, config: BenchConfig) -> dict:
+    """The paper's settings: IG with a blurred baseline (steps from the config)."""
+    return {"steps": config.ig_steps, "baseline": "blur"} if method == "integrated_gradients" else {}
+
+
+def maps_for(model: VarModel, x: torch.Tensor, classes: list[int], config: BenchConfig):
+    """Yield (method, var, maps) for every configured method: vanilla H and VAR's C_H, shape (|K|, C, H, W)."""
+    for method in config.methods:
+        h = attribute(model, x, classes, method, **method_options(method, config))
+        yield method, False, h
+        yield method, True, relevance(h, config.temperature, config.tau)
+
+
+def rows_from(metrics: dict[str, float], **keys) -> list[dict]:
+    return [dict(keys, metric=name, value=float(value)) for name, value in metrics.items()]

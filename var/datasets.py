@@ -1,0 +1,121 @@
+"""Where the benchmark data lives and how it is read.
+
+Folders are looked up in this order: the ``data`` argument, ``$VAR_DATA``, the
+repository's ``data/`` (what ``data_scripts`` prepare), then ``../shared/data``
+beside the repository or the working directory. Layouts:
+
+* ``imagenet-sample/``: one JPEG per class, ``nXXXXXXXX_name.JPEG``; sorted file
+  order is the class index (``data_scripts/imagenet_sample.py``).
+* ``imagenet-val/``: ``images/*.JPEG`` and ``labels.csv`` (file, label)
+  (``data_scripts/imagenet_val.py``).
+* ``coco128-seg/`` or ``coco-val2017/``: ``images/<split>/*.jpg`` and YOLO
+  polygon labels ``labels/<split>/*.txt`` (``class x1 y1 x2 y2 ...``, normalised),
+  class ids in the usual 80-category order (``data_scripts/coco.py``).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, ImageDraw
+
+__all__ = ["find_data", "imagenet_items", "coco_items", "CocoImage", "polygon_mask", "COCO_NAMES"]
+
+_REPO = Path(__file__).resolve().parents[1]
+
+COCO_NAMES = (
+    "person", "bicycle", "car", "motorcycle", "airplane", "bus", "train", "truck", "boat", "traffic light",
+    "fire hydrant", "stop sign", "parking meter", "bench", "bird", "cat", "dog", "horse", "sheep", "cow",
+    "elephant", "bear", "zebra", "giraffe", "backpack", "umbrella", "handbag", "tie", "suitcase", "frisbee",
+    "skis", "snowboard", "sports ball", "kite", "baseball bat", "baseball glove", "skateboard", "surfboard",
+    "tennis racket", "bottle", "wine glass", "cup", "fork", "knife", "spoon", "bowl", "banana", "apple",
+    "sandwich", "orange", "broccoli", "carrot", "hot dog", "pizza", "donut", "cake", "chair", "couch",
+    "potted plant", "bed", "dining table", "toilet", "tv", "laptop", "mouse", "remote", "keyboard", "cell phone",
+    "microwave", "oven", "toaster", "sink", "refrigerator", "book", "clock", "vase", "scissors", "teddy bear",
+    "hair drier", "toothbrush",
+)
+
+
+def _candidates(name: str, data) -> list[Path]:
+    roots = []
+    if data is not None:
+        roots.append(Path(data))
+    if os.environ.get("VAR_DATA"):
+        roots.append(Path(os.environ["VAR_DATA"]))
+    roots += [_REPO / "data", _REPO.parent / "shared" / "data", Path.cwd().parent / "shared" / "data"]
+    return [r if r.name == name else r / name for r in roots]
+
+
+def find_data(name: str, data=None) -> Path:
+    """The folder of data set ``name`` (e.g. ``imagenet-sample``), or a clear error saying how to get it."""
+    for path in _candidates(name, data):
+        if path.is_dir():
+            return path
+    script = {"imagenet-sample": "imagenet_sample.py", "coco128-seg": "coco.py --coco128",
+              "coco-val2017": "coco.py --val2017", "imagenet-val": "imagenet_val.py"}.get(name, "")
+    raise FileNotFoundError(f"Data set {name!r} not found (looked in --data, $VAR_DATA, data/, ../shared/data). "
+                            f"Prepare it with `python data_scripts/{script}` or pass its folder.")
+
+
+def imagenet_items(folder: Path) -> list[tuple[Path, int]]:
+    """(image path, label) pairs of an ImageNet folder (sample set or prepared val set)."""
+    folder = Path(folder)
+    labels = folder / "labels.csv"
+    if labels.exists():
+        import pandas as pd
+
+        frame = pd.read_csv(labels)
+        return [(folder / "images" / f, int(y)) for f, y in zip(frame["file"], frame["label"])]
+    files = sorted(p for p in folder.iterdir() if p.suffix.lower() in (".jpeg", ".jpg", ".png"))
+    if len(files) != 1000:
+        raise ValueError(f"{folder}: expected 1000 images, one per class, or a labels.csv; found {len(files)}.")
+    return [(p, i) for i, p in enumerate(files)]
+
+
+@dataclass
+class CocoImage:
+    """One COCO image with its instance polygons (normalised coordinates)."""
+
+    path: Path
+    instances: list[tuple[int, np.ndarray]]  # (COCO class id 0..79, (n, 2) polygon in [0, 1])
+
+    def category_mask(self, category: int, size: tuple[int, int]) -> np.ndarray:
+        """Union of the category's instance masks at (width, height) = size."""
+        mask = np.zeros(size[::-1], dtype=bool)
+        for cls, poly in self.instances:
+            if cls == category:
+                mask |= polygon_mask(poly, size)
+        return mask
+
+
+def polygon_mask(polygon: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """Boolean (height, width) mask of a normalised (n, 2) polygon drawn at (width, height) = size."""
+    w, h = size
+    img = Image.new("1", (w, h), 0)
+    pts = [(float(x) * w, float(y) * h) for x, y in polygon]
+    if len(pts) >= 3:
+        ImageDraw.Draw(img).polygon(pts, fill=1, outline=1)
+    return np.array(img, dtype=bool)
+
+
+def coco_items(folder: Path) -> list[CocoImage]:
+    """Images with polygon labels from a YOLO-format COCO folder, sorted by file name."""
+    folder = Path(folder)
+    items = []
+    for label in sorted((folder / "labels").rglob("*.txt")):
+        split = label.parent.name
+        image = folder / "images" / split / (label.stem + ".jpg")
+        if not image.exists():
+            continue
+        instances = []
+        for line in label.read_text().splitlines():
+            values = line.split()
+            if len(values) >= 7:
+                instances.append((int(values[0]), np.array(values[1:], dtype=float).reshape(-1, 2)))
+        items.append(CocoImage(image, instances))
+    if not items:
+        raise ValueError(f"{folder}: no images with labels found under images/ and labels/.")
+    return items
