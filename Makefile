@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 TORCH_SPEC ?= torch==2.14.1 torchvision==0.29.1
 PYTEST_ARGS ?=
 
-.PHONY: venv test demo bench clean
+.PHONY: venv test demo bench book book-test clean
 
 $(BIN)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -18,7 +18,7 @@ $(BIN)/.installed: pyproject.toml
 venv: $(BIN)/.installed
 
 test: venv
-	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -q --ignore=tests/browser $(PYTEST_ARGS)
 
 demo: venv
 	$(BIN)/python -m var.demo
@@ -27,5 +27,11 @@ bench: venv
 	$(BIN)/python benchmarks/speed.py --model resnet50 --classes 4 16 --memory
 	$(BIN)/python benchmarks/speed.py --model efficientnet_lite0 --classes 4 16
 
+book: venv
+	$(BIN)/python book/build.py
+
+book-test: venv
+	VAR_REQUIRE_BOOK=1 $(BIN)/python -m pytest -q tests/browser
+
 clean:
-	rm -rf results book/_build
+	rm -rf results book/_build book/chapters book/_vendor

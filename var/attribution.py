@@ -31,12 +31,38 @@ from torch import nn
 
 from .models import VarModel
 
-__all__ = ["attribute", "METHODS", "make_baseline", "smoothgrad_noise"]
+__all__ = ["attribute", "METHODS", "METHOD_TITLES", "METHOD_DESCRIPTIONS", "make_baseline", "smoothgrad_noise"]
 
 #: Methods that ``attribute`` computes with its batched engine.
 METHODS = ("gradient", "input_x_gradient", "integrated_gradients", "guided_backprop", "gradcam",
            "guided_gradcam", "smoothgrad", "contrastive_gradient")
 _CAM_METHODS = ("gradcam", "guided_gradcam")
+
+#: Display names and one-paragraph descriptions (paper Section 3) for tables and the book.
+METHOD_TITLES = {
+    "gradient": "Gradient", "input_x_gradient": "Input × Gradient", "integrated_gradients": "Integrated Gradients",
+    "guided_backprop": "Guided Backprop", "gradcam": "GradCAM", "guided_gradcam": "Guided GradCAM",
+    "smoothgrad": "SmoothGrad", "contrastive_gradient": "Contrastive gradient (log-softmax)",
+}
+METHOD_DESCRIPTIONS = {
+    "gradient": "The gradient $\\partial S_c / \\partial x$ of the class logit: how much a small change of each "
+                "input value would change the class score (Simonyan et al. 2014).",
+    "input_x_gradient": "The input times its gradient, $x \\odot \\partial S_c/\\partial x$, against gradient "
+                        "saturation (Shrikumar et al. 2017).",
+    "integrated_gradients": "Gradients averaged along the straight path from a baseline $\\bar x$ to $x$, times "
+                            "$x - \\bar x$ (Sundararajan et al. 2017). As in the paper, the baseline is a blurred "
+                            "copy of the image; 50 steps by default (Gauss-Legendre, as Captum).",
+    "guided_backprop": "Backpropagation that lets only positive gradients pass each ReLU (Springenberg et al. "
+                       "2015). At GELU (ViT) nothing is changed, as in Captum.",
+    "gradcam": "Feature maps of the last convolutional layer weighted by their average gradient, summed, passed "
+               "through a ReLU and upsampled (Selvaraju et al. 2017). Its gradients only flow from the logits back "
+               "to that layer.",
+    "guided_gradcam": "Guided Backprop times the upsampled GradCAM map (Selvaraju et al. 2017).",
+    "smoothgrad": "Any of the maps above averaged over noisy copies of the input, noise std = 15% of the input "
+                  "range (Smilkov et al. 2017).",
+    "contrastive_gradient": "The gradient of the log-softmax, $\\partial (S_c - \\log\\sum_j e^{S_j})/\\partial x$: "
+                            "why class $c$ rather than the others. Not in the paper; a contrastive baseline for VAR.",
+}
 _INTEGRATIONS = ("gausslegendre", "riemann_left", "riemann_right", "riemann_middle", "riemann_trapezoid")
 
 

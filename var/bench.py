@@ -71,13 +71,15 @@ def main(argv=None) -> int:
     parser.add_argument("--tau", type=float, default=0.01)
     parser.add_argument("--option", type=_option, action="append", default=[], metavar="KEY=VALUE",
                         help="benchmark option, e.g. confidence=0.9, cell=half, binarize=median")
+    parser.add_argument("--threads", type=int, default=2, help="torch threads per process (fixed for identical "
+                        "results across shards and workers)")
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--shard", default="0/1", help="run only shard i of n (i/n)")
     parser.add_argument("--dask", default=None, metavar="ADDRESS", help="scheduler address, or local:N")
     parser.add_argument("--shards", type=int, default=None, help="number of shards on dask (default: workers)")
     args = parser.parse_args(argv)
     config = BenchConfig(args.benchmark, args.model, tuple(args.methods), args.n, args.data, args.seed,
-                         args.ig_steps, args.temperature, args.tau, dict(args.option))
+                         args.ig_steps, args.temperature, args.tau, dict(args.option), args.threads)
     benchmark_module(config.benchmark).options(config)
     start = time.perf_counter()
     if args.dask:

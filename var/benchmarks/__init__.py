@@ -25,8 +25,11 @@ def benchmark_module(name: str):
 
 def run(config: BenchConfig, out, shard=(0, 1), progress: bool = False, collect_results: bool = True):
     """Run (or resume) a benchmark shard; returns the full table once every unit is done, else None."""
+    import torch
+
     module = benchmark_module(config.benchmark)
     module.options(config)  # validate options before any work
+    torch.set_num_threads(config.threads)
     units = module.units(config)
     run_shard(config, out, units, lambda u: module.run_unit(config, u), shard, progress)
     if not collect_results:

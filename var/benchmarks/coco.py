@@ -94,3 +94,13 @@ def run_unit(config: BenchConfig, unit: int) -> list[dict]:
 
 def units(config: BenchConfig) -> list[int]:
     return list(range(min(config.n, len(_items(config)))))
+
+
+def multi_object_images(data=None, n: int = 2, dataset: str = "coco128-seg") -> list:
+    """The n images with the most distinct ImageNet-mappable categories (ties: file order)."""
+    items = coco_items(find_data(dataset, data))
+
+    def mapped(item):
+        return len({c for c, _ in item.instances if COCO_NAMES[c] in COCO_TO_IMAGENET})
+
+    return sorted(items, key=lambda it: -mapped(it))[:n]

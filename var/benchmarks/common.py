@@ -15,7 +15,6 @@ from .runner import BenchConfig
 @lru_cache(maxsize=2)
 def get_model(name: str) -> VarModel:
     """One model per process (dask workers and shards load it once)."""
-    torch.set_num_threads(min(2, torch.get_num_threads()))
     return load_model(name)
 
 

@@ -43,6 +43,9 @@ class BenchConfig:
         ig_steps: Integrated-Gradients steps (paper: 50).
         temperature, tau: VAR parameters.
         options: benchmark-specific options (see each module's ``DEFAULTS``).
+        threads: torch threads per process. Fixed, because the thread count changes
+            the order of float reductions: with it, shards, resumed runs and dask
+            workers give bit-identical tables.
     """
 
     benchmark: str
@@ -56,6 +59,7 @@ class BenchConfig:
     temperature: float = 0.1
     tau: float = 0.01
     options: dict = field(default_factory=dict)
+    threads: int = 2
 
     def to_json(self) -> str:
         return json.dumps(dataclasses.asdict(self), sort_keys=True, default=list)

@@ -1,0 +1,120 @@
+"""Build the Jupyter Book: execute the notebooks with papermill, fetch the JS, render.
+
+    python book/build.py            # full book (book parameters below)
+    python book/build.py --small    # tiny parameters, for tests
+    python book/build.py --execute-only / --render-only
+
+Pipeline: notebooks/*.py (jupytext percent scripts, reviewed in git) -> .ipynb ->
+papermill with each chapter's parameters -> book/chapters/ (widget state kept)
+-> ``jupyter-book build`` with execution off.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+BOOK = Path(__file__).resolve().parent
+REPO = BOOK.parent
+NOTEBOOKS = REPO / "notebooks"
+CHAPTERS = BOOK / "chapters"
+RESULTS = REPO / "results" / "book"
+
+METHOD_OPTIONS = {"integrated_gradients": {"steps": 32}, "smoothgrad": {"base": "guided_backprop", "n_samples": 16}}
+METHODS = ["gradient", "input_x_gradient", "integrated_gradients", "guided_backprop", "gradcam", "guided_gradcam",
+           "smoothgrad"]
+
+
+def chapters(small: bool) -> list[tuple[str, str, dict]]:
+    """(source script, destination notebook, papermill parameters) for every page."""
+    def out(name: str) -> str:  # small runs cache apart from the book's
+        return str(RESULTS / (f"small-{name}" if small else name))
+
+    pages = [("01_quickstart", "01_quickstart", {})]
+    for m in METHODS[:1] if small else METHODS:
+        opts = {"steps": 4} if small and m == "integrated_gradients" else METHOD_OPTIONS.get(m, {})
+        params = {"method": m, "options": opts}
+        if small:
+            params["images"] = ["skimage:coffee"]
+        pages.append(("02_method", f"methods/{m}", params))
+    pages += [
+        ("03_var_steps", "03_var_steps", {"temperatures": [0.01, 0.1], "taus": [0.0, 0.1]} if small else {}),
+        ("04_class_sets", "04_class_sets", {"n_coco_images": 1} if small else {}),
+        ("05_grid_pointing", "05_grid_pointing",
+         {"out": out("grid"), **({"n_grids": 1, "ig_steps": 2, "scan": 40} if small else {})}),
+        ("06_coco_masks", "06_coco_masks", {"out": out("coco"), **({"n_images": 2, "ig_steps": 2} if small else {})}),
+        ("07_insertion", "07_insertion",
+         {"out": out("insertion"), **({"n_images": 2, "methods": ["gradcam"]} if small else {})}),
+        ("08_sanity", "08_sanity",
+         {"out": out("sanity"), **({"n_images": 1, "ig_steps": 2, "fractions": [0.0, 1.0]} if small else {})}),
+        ("09_speed", "09_speed", {"class_counts": [2], "repeats": 1, "methods": ["gradient", "gradcam"]} if small else {}),
+    ]
+    return pages
+
+
+def to_notebook(source: Path, title: str | None):
+    import jupytext
+
+    nb = jupytext.read(source)
+    if title:  # the per-method page gets the method's name as its title
+        nb.cells[0].source = nb.cells[0].source.replace("{method_title}", title)
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    return nb
+
+
+def execute(small: bool, only: list[str] | None = None, chapters_dir: Path = CHAPTERS) -> dict[str, float]:
+    import jupytext  # noqa: F401  (fail early with a clear import error)
+    import nbformat
+    import papermill
+
+    from var import METHOD_TITLES
+
+    times = {}
+    for source, dest, params in chapters(small):
+        if only and dest not in only and source not in only:
+            continue
+        target = chapters_dir / f"{dest}.ipynb"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        raw = target.with_suffix(".raw.ipynb")
+        nbformat.write(to_notebook(NOTEBOOKS / f"{source}.py", METHOD_TITLES.get(params.get("method"))), raw)
+        start = time.perf_counter()
+        papermill.execute_notebook(str(raw), str(target), parameters=params, cwd=str(NOTEBOOKS),
+                                   kernel_name="python3", progress_bar=False)
+        raw.unlink()
+        times[dest] = time.perf_counter() - start
+        print(f"executed {dest:32s} {times[dest]:6.1f} s", flush=True)
+    return times
+
+
+def render() -> Path:
+    import subprocess
+
+    from fetch_vendor import fetch
+
+    fetch(BOOK / "_vendor")
+    subprocess.run([sys.executable, "-m", "jupyter_book", "build", str(BOOK), "--builder", "html"], check=True)
+    return BOOK / "_build" / "html" / "index.html"
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--small", action="store_true", help="tiny parameters (tests)")
+    parser.add_argument("--execute-only", action="store_true")
+    parser.add_argument("--render-only", action="store_true")
+    parser.add_argument("--only", nargs="*", help="execute only these pages")
+    args = parser.parse_args(argv)
+    start = time.perf_counter()
+    if not args.render_only:
+        execute(args.small, args.only)
+    if not args.execute_only:
+        index = render()
+        print(f"\nThe book is at {index} (open it in a browser, or serve {index.parent} with any static server)")
+    print(f"total {time.perf_counter() - start:.0f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(BOOK))
+    sys.exit(main())

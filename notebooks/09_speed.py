@@ -1,0 +1,22 @@
+# %% [markdown]
+# # Speed: the multi-class engine against a per-class loop
+#
+# VAR needs maps for every class of $K$. A per-class Captum loop runs $|K|$
+# forward and backward passes. `var.attribute` runs one forward pass and then
+# the $|K|$ backward passes over its graph (GradCAM: only from the logits back
+# to its layer). The floor is one forward plus $|K|$ backward passes.
+# Full table: `python benchmarks/speed.py` (targets checked there).
+
+# %% tags=["parameters"]
+model_name = "efficientnet_lite0"
+class_counts = [4, 16]
+repeats = 3
+methods = ["gradient", "input_x_gradient", "guided_backprop", "integrated_gradients", "gradcam"]
+
+# %%
+import pandas as pd
+
+import var.benchmarks.speed as speed
+
+rows = speed.run(model_name, class_counts, repeats, steps=4, internal_batch_size=64, methods=methods)
+pd.DataFrame(rows).round(3)

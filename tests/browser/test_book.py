@@ -1,0 +1,107 @@
+"""The built book in headless Chromium: pages load with figures, t/tau sliders change the map, no outside requests.
+
+Needs ``make book`` first (CI does it). Without a built book these tests skip,
+unless ``VAR_REQUIRE_BOOK=1`` (set by .ci/run) makes that an error.
+"""
+
+import functools
+import http.server
+import os
+import shutil
+import threading
+from pathlib import Path
+
+import pytest
+
+HTML = Path(__file__).resolve().parents[2] / "book" / "_build" / "html"
+PAGES = ["intro", "chapters/01_quickstart", "methods", "chapters/methods/gradient",
+         "chapters/methods/input_x_gradient", "chapters/methods/integrated_gradients",
+         "chapters/methods/guided_backprop", "chapters/methods/gradcam", "chapters/methods/guided_gradcam",
+         "chapters/methods/smoothgrad", "chapters/03_var_steps", "chapters/04_class_sets",
+         "chapters/05_grid_pointing", "chapters/06_coco_masks", "chapters/07_insertion", "chapters/08_sanity",
+         "chapters/09_speed"]
+CHROMIUM = os.environ.get("VAR_CHROMIUM", "/usr/bin/chromium")
+
+
+def _need(condition: bool, why: str):
+    if not condition:
+        if os.environ.get("VAR_REQUIRE_BOOK") == "1":
+            pytest.fail(why)
+        pytest.skip(why)
+
+
+@pytest.fixture(scope="module")
+def server():
+    _need((HTML / "index.html").exists(), f"{HTML} not built: run `make book`")
+    _need(Path(CHROMIUM).exists() or shutil.which("chromium") is not None, "chromium not installed")
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(HTML))
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    httpd.shutdown()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+            "--disable-sync", "--no-first-run", "--disable-quic"])
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser, server):
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    page.outside = []
+    page.failed = []
+    page.on("request", lambda r: None if r.url.startswith((server, "data:", "blob:", "about:"))
+            else page.outside.append(r.url))
+    page.on("requestfailed", lambda r: page.failed.append(r.url))
+    yield page
+    context.close()
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_page_loads_with_figures_and_no_outside_request(page, server, name):
+    response = page.goto(f"{server}/{name}.html", wait_until="networkidle")
+    assert response.status == 200
+    assert page.locator("h1").count() >= 1
+    if name.startswith("chapters/"):
+        figures = page.locator("div.cell_output img")
+        assert figures.count() >= 1, f"{name}: no figure"
+        assert all(figures.nth(i).evaluate("e => e.naturalWidth > 0") for i in range(figures.count()))
+    assert page.outside == [], f"{name} requested {page.outside}"
+    assert page.failed == [], f"{name}: failed requests {page.failed}"
+
+
+def _visible_map(page) -> str:
+    """The src of the VAR map currently shown by the explorer."""
+    imgs = page.locator(".var-maps img")
+    visible = [imgs.nth(i) for i in range(imgs.count()) if imgs.nth(i).is_visible()]
+    assert len(visible) == 1, f"{len(visible)} maps visible"
+    return visible[0].get_attribute("src")
+
+
+def _move(page, cls: str, key: str = "ArrowRight"):
+    handle = page.locator(f".{cls} .noUi-handle").first
+    handle.focus()
+    handle.press(key)
+    page.wait_for_timeout(300)
+
+
+@pytest.mark.parametrize("name", ["chapters/01_quickstart", "chapters/03_var_steps"])
+def test_sliders_change_the_map_without_a_kernel(page, server, name):
+    page.goto(f"{server}/{name}.html", wait_until="networkidle")
+    page.locator(".var-temperature").first.wait_for(timeout=20000)
+    before = _visible_map(page)
+    _move(page, "var-temperature")
+    after_t = _visible_map(page)
+    assert after_t != before, "moving t did not change the map"
+    _move(page, "var-tau")
+    after_tau = _visible_map(page)
+    assert after_tau != after_t, "moving tau did not change the map"
+    assert page.outside == []

@@ -1,0 +1,208 @@
+"""Benchmarks: hand-computed metrics, PIC equal to PAIR's, sanity checks, resume, shards, dask and the CLI."""
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+
+import var
+from var.bench import main as bench_main, run_on_dask
+from var.benchmarks import BenchConfig, benchmark_module, run
+from var.benchmarks.metrics import blur_positive, localisation, similarity
+from var.benchmarks.pic import blurred_image, pic_curves, random_mask, strict_ranking
+
+
+def quadrant(size=8, q=0):
+    m = torch.zeros(size, size, dtype=torch.bool)
+    r, c = divmod(q, 2)
+    m[r * size // 2:(r + 1) * size // 2, c * size // 2:(c + 1) * size // 2] = True
+    return m
+
+
+# ---------------------------------------------------------------- metrics
+def test_map_inside_its_quadrant_has_ra_one():
+    region = quadrant(16, 3)
+    m = torch.zeros(16, 16)
+    m[10:14, 9:15] = torch.rand(4, 6) + 0.1
+    out = localisation(m, region)
+    assert out["ra"] == pytest.approx(1.0) and out["precision"] == pytest.approx(1.0)
+
+
+def test_uniform_map_has_ra_quarter():
+    out = localisation(torch.ones(16, 16), quadrant(16, 1))
+    assert out["ra"] == pytest.approx(0.25)
+    # nothing is strictly above the mean of a flat map
+    assert out["precision"] == 0.0 and out["recall"] == 0.0 and out["f1"] == 0.0
+
+
+def test_known_iou_precision_recall():
+    m = torch.zeros(8, 8)
+    m[:4, :] = 1.0  # top half lit, region = top-left quadrant
+    out = localisation(m, quadrant(8, 0))
+    assert out == pytest.approx({"ra": 0.5, "iou": 0.5, "precision": 0.5, "recall": 1.0, "f1": 2 / 3})
+
+
+def test_blur_keeps_only_positive_part_and_spreads():
+    m = torch.zeros(1, 3, 32, 32)
+    m[0, :, 16, 16] = 1.0
+    m[0, :, 5, 5] = -1.0
+    b = blur_positive(m)
+    assert b.shape == (1, 32, 32) and b.min() >= 0
+    assert b[0, 5, 5] == 0 and b[0, 16, 16] > 0 and b[0, 16, 18] > 0
+    assert b.sum() == pytest.approx(3.0, rel=1e-4)  # the blur preserves mass (3 channels summed)
+
+
+def test_all_zero_map_scores_zero_not_nan():
+    out = localisation(torch.zeros(8, 8), quadrant(8, 0))
+    assert all(np.isfinite(v) for v in out.values()) and out["ra"] == 0.0
+
+
+def test_similarity_identity_and_constant():
+    a = torch.randn(3, 10, 10)
+    assert all(v == pytest.approx(1.0) for v in similarity(a, a).values())
+    assert all(v == pytest.approx(-1.0) for k, v in similarity(a, -a).items() if k != "spearman_abs")
+    assert np.isnan(similarity(a, torch.zeros_like(a))["spearman"])
+
+
+# ---------------------------------------------------------------- PIC vs PAIR
+def test_strict_ranking_breaks_ties_without_reordering_distinct_values():
+    s = np.array([[0.0, 0.0, 2.0], [0.0, 1.0, 0.0]])
+    r = strict_ranking(s, seed=3)
+    assert sorted(r.ravel()) == list(range(6))
+    assert r[0, 2] == 5 and r[1, 1] == 4
+    np.testing.assert_array_equal(r, strict_ranking(s, seed=3))
+
+
+@pytest.fixture(scope="module")
+def pic_case(lite0):
+    from var.benchmarks.insertion import predictor, uint8_crop
+
+    img = uint8_crop(lite0, "skimage:coffee")
+    x = lite0.normalize(torch.from_numpy(img).permute(2, 0, 1).float() / 255.0)[None]
+    maps = var.attribute(lite0, x, [967, 968, 0], "guided_backprop")
+    return img, maps, predictor(lite0, 967)
+
+
+def test_pic_equals_pair_saliency(pic_case):
+    pic = pytest.importorskip("saliency.metrics.pic")
+    if not hasattr(np, "trapz"):
+        np.trapz = np.trapezoid  # removed in NumPy 2.4; PAIR still calls it
+    img, maps, predict = pic_case
+    mask = random_mask(*img.shape[:2], seed=0)
+    vanilla = maps[0].abs().sum(0).numpy()
+    var_map = strict_ranking(var.relevance(maps)[0].abs().sum(0).numpy(), seed=0)  # sparse: ties broken first
+    for saliency_map in (vanilla, var_map):
+        mine = pic_curves(img, saliency_map, mask, predict)
+        sic = pic.compute_pic_metric(img, saliency_map, mask, lambda b: predict(b)[0], list(pic_case_thresholds()),
+                                     min_pred_value=0.8)
+        aic = pic.compute_pic_metric(img, saliency_map, mask, lambda b: predict(b)[1], list(pic_case_thresholds()),
+                                     min_pred_value=0.5)
+        # the model sees the original and blurred image in one batch here, one by one in PAIR:
+        # softmax values agree to ~1e-11, the curves' points exactly otherwise
+        assert mine["sic"].auc == pytest.approx(sic.auc, abs=1e-9)
+        assert mine["aic"].auc == aic.auc
+        np.testing.assert_allclose(mine["sic"].curve_y, sic.curve_y, atol=1e-9)
+
+
+def pic_case_thresholds():
+    from var.benchmarks.pic import THRESHOLDS
+
+    return THRESHOLDS
+
+
+def test_blurred_image_equals_pair(pic_case):
+    pic = pytest.importorskip("saliency.metrics.pic")
+    img = pic_case[0]
+    mask = random_mask(*img.shape[:2], fraction=0.05, seed=1)
+    np.testing.assert_array_equal(blurred_image(img, mask), pic.create_blurred_image(img, mask))
+
+
+# ---------------------------------------------------------------- sanity checks
+def test_sanity_similarity_is_one_unrandomised_and_falls_after(imagenet_sample):
+    config = BenchConfig("sanity", methods=("gradcam", "guided_backprop"), n=1,
+                         options={"fractions": [0.0, 0.5, 1.0]})
+    rows = pd.DataFrame(benchmark_module("sanity").run_unit(config, 0))
+    at0 = rows[rows.fraction == 0.0]
+    assert np.allclose(at0.value, 1.0)
+    full = rows[(rows.fraction == 1.0) & (rows.metric == "spearman_abs") & ~rows["var"]]
+    assert (full.value < 0.9).all()
+
+
+# ---------------------------------------------------------------- runner
+TINY = dict(methods=("gradcam", "input_x_gradient"), n=3, ig_steps=2, options={"scan": 40})
+
+
+@pytest.fixture(scope="module")
+def full_table(tmp_path_factory, imagenet_sample):
+    return run(BenchConfig("grid", **TINY), tmp_path_factory.mktemp("full"))
+
+
+def test_grid_table_is_tidy(full_table):
+    assert set(full_table.columns) >= {"unit", "item", "model", "method", "var", "metric", "value"}
+    assert len(full_table) == 3 * 4 * 2 * 2 * 5  # grids x quadrants x methods x var x metrics
+    assert not full_table.duplicated(["unit", "item", "method", "var", "metric"]).any()
+
+
+def test_resume_after_a_crash_gives_the_identical_table(tmp_path, full_table, monkeypatch):
+    grid = benchmark_module("grid")
+    real = grid.run_unit
+
+    def crash_on_unit_2(config, unit):
+        if unit == 2:
+            raise KeyboardInterrupt("killed")
+        return real(config, unit)
+
+    monkeypatch.setattr(grid, "run_unit", crash_on_unit_2)
+    with pytest.raises(KeyboardInterrupt):
+        run(BenchConfig("grid", **TINY), tmp_path)
+    assert sorted(p.name for p in (tmp_path / "parts").iterdir()) == ["0000000.parquet", "0000001.parquet"]
+    monkeypatch.setattr(grid, "run_unit", real)
+    again = run(BenchConfig("grid", **TINY), tmp_path)
+    pd.testing.assert_frame_equal(again, full_table)
+    assert not list(tmp_path.rglob("*.tmp"))
+
+
+def test_other_config_in_same_folder_is_refused(tmp_path, full_table):
+    run(BenchConfig("grid", **TINY), tmp_path)
+    with pytest.raises(ValueError, match="another configuration"):
+        run(BenchConfig("grid", **{**TINY, "seed": 1}), tmp_path)
+
+
+def test_shards_together_give_the_identical_table(tmp_path, full_table):
+    config = BenchConfig("grid", **TINY)
+    assert run(config, tmp_path, shard=(1, 2)) is None  # shard 0 still missing
+    table = run(config, tmp_path, shard=(0, 2))
+    pd.testing.assert_frame_equal(table, full_table)
+
+
+def test_dask_local_cluster_of_two_workers(tmp_path, full_table):
+    pytest.importorskip("dask.distributed")
+    table = run_on_dask(BenchConfig("grid", **TINY), tmp_path, "local:2", shards=2)
+    pd.testing.assert_frame_equal(table, full_table)
+
+
+def test_summary_has_ci(full_table):
+    from var.benchmarks import summarize
+
+    s = summarize(full_table)
+    assert {"mean", "ci95_low", "ci95_high", "n"} <= set(s.columns)
+    assert (s.ci95_low <= s["mean"]).all() and (s["mean"] <= s.ci95_high).all()
+    assert (s.n == 12).all()
+
+
+# ---------------------------------------------------------------- CLI, one tiny run per benchmark
+@pytest.mark.parametrize("args", [
+    ["grid", "--n", "1", "--option", "scan=40", "--option", "cell=half", "--methods", "gradcam"],
+    ["coco", "--n", "3", "--methods", "gradcam", "contrastive_gradient"],
+    ["insertion", "--n", "1", "--methods", "gradcam"],
+    ["sanity", "--n", "1", "--methods", "gradcam", "--option", "fractions=[0, 1.0]"],
+])
+def test_cli_tiny_runs(tmp_path, args, capsys, imagenet_sample):
+    assert bench_main(args + ["--out", str(tmp_path)]) == 0
+    assert (tmp_path / "results.parquet").exists() and (tmp_path / "summary.csv").exists()
+    assert "rows ->" in capsys.readouterr().out
+
+
+def test_cli_rejects_unknown_option(tmp_path):
+    with pytest.raises(ValueError, match="unknown option"):
+        bench_main(["grid", "--option", "confidance=0.5", "--out", str(tmp_path)])
