@@ -46,10 +46,11 @@ def chapters(small: bool) -> list[tuple[str, str, dict]]:
          {"out": out("grid"), **({"n_grids": 1, "ig_steps": 2, "scan": 40} if small else {})}),
         ("06_coco_masks", "06_coco_masks", {"out": out("coco"), **({"n_images": 2, "ig_steps": 2} if small else {})}),
         ("07_insertion", "07_insertion",
-         {"out": out("insertion"), **({"n_images": 2, "methods": ["gradcam"]} if small else {})}),
+         {"out": out("insertion"), **({"n_images": 2, "methods": ["gradcam"]} if small else {"n_images": 4})}),
         ("08_sanity", "08_sanity",
          {"out": out("sanity"), **({"n_images": 1, "ig_steps": 2, "fractions": [0.0, 1.0]} if small else {})}),
-        ("09_speed", "09_speed", {"class_counts": [2], "repeats": 1, "methods": ["gradient", "gradcam"]} if small else {}),
+        ("09_speed", "09_speed", {"class_counts": [2], "repeats": 1, "methods": ["gradient", "gradcam"]} if small
+         else {"repeats": 2, "methods": ["gradient", "guided_backprop", "gradcam"]}),
     ]
     return pages
 
@@ -94,7 +95,8 @@ def render() -> Path:
     from fetch_vendor import fetch
 
     fetch(BOOK / "_vendor")
-    subprocess.run([sys.executable, "-m", "jupyter_book", "build", str(BOOK), "--builder", "html"], check=True)
+    cli = Path(sys.executable).with_name("jupyter-book")  # the console script beside this interpreter
+    subprocess.run([str(cli), "build", str(BOOK), "--builder", "html"], check=True)
     return BOOK / "_build" / "html" / "index.html"
 
 

@@ -20,3 +20,13 @@ import var.benchmarks.speed as speed
 
 rows = speed.run(model_name, class_counts, repeats, steps=4, internal_batch_size=64, methods=methods)
 pd.DataFrame(rows).round(3)
+
+# %%
+import matplotlib.pyplot as plt
+import seaborn as sns
+
+times = pd.DataFrame(rows).melt(id_vars=["method", "K"], value_vars=["captum_s", "var_s", "floor_s"],
+                                var_name="how", value_name="seconds")
+g = sns.catplot(times, x="method", y="seconds", hue="how", col="K", kind="bar", height=3.2, aspect=1.4)
+g.set_xticklabels(rotation=30, ha="right")
+plt.show()

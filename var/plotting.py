@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-__all__ = ["to_heatmap", "show_image", "show_explanation", "show_maps"]
+__all__ = ["to_heatmap", "display_max", "show_image", "show_explanation", "show_maps"]
 
 
 def to_heatmap(attribution: torch.Tensor, signed: bool = False) -> np.ndarray:
@@ -29,15 +29,23 @@ def show_image(ax, inputs: torch.Tensor, unnormalize) -> None:
     ax.axis("off")
 
 
+def display_max(heats, percentile: float = 99.5) -> float:
+    """Colour-scale maximum: a high percentile of |values|, so a few extreme pixels do not darken the rest."""
+    values = np.abs(np.concatenate([np.ravel(h) for h in heats]))
+    nonzero = values[values > 0]
+    return float(np.percentile(nonzero, percentile)) if nonzero.size else 1.0
+
+
 def show_maps(axes, maps: torch.Tensor, titles=None, signed: bool = False, shared_scale: bool = True):
     """Draw one heatmap per class on ``axes``; one colour scale across classes by default.
 
     A shared scale keeps class maps comparable: VAR moves attribution between classes.
+    The scale tops out at the 99.5th percentile of the non-zero magnitudes.
     """
     heat = [to_heatmap(m, signed) for m in maps]
-    peak = max(float(np.abs(h).max()) for h in heat) or 1.0
+    peak = display_max(heat)
     for i, (ax, h) in enumerate(zip(axes, heat)):
-        vmax = peak if shared_scale else (float(np.abs(h).max()) or 1.0)
+        vmax = peak if shared_scale else display_max([h])
         cmap, vmin = ("bwr", -vmax) if signed else ("inferno", 0)
         ax.imshow(h, cmap=cmap, vmin=vmin, vmax=vmax)
         ax.axis("off")

@@ -16,7 +16,7 @@ from typing import Sequence
 import numpy as np
 import torch
 
-from .plotting import to_heatmap
+from .plotting import display_max, to_heatmap
 from .relevance import relevance
 
 __all__ = ["var_explorer", "DEFAULT_TEMPERATURES", "DEFAULT_TAUS"]
@@ -83,7 +83,7 @@ def var_explorer(
             maps = relevance(attributions, t, tau, normalize=normalize)
             for c in range(len(class_names)):
                 heats[c, t, tau] = (to_heatmap(maps[c]), float((maps[c] != 0).float().mean()))
-    vmax = max(h.max() for h, _ in heats.values()) or 1.0
+    vmax = display_max([h for h, _ in heats.values()])
     stacks = []
     for c in range(len(class_names)):
         per_t = []
@@ -122,7 +122,7 @@ def _side_panels(image, attributions, class_names, unnormalize, pick):
 
     rgb = unnormalize(image.detach().reshape(-1, *image.shape[-3:])[0]).permute(1, 2, 0).numpy()
     heats = [to_heatmap(a) for a in attributions]
-    vmax = max(h.max() for h in heats) or 1.0
+    vmax = display_max(heats)
     buf = io.BytesIO()
     from PIL import Image
 

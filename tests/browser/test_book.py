@@ -34,7 +34,11 @@ def _need(condition: bool, why: str):
 def server():
     _need((HTML / "index.html").exists(), f"{HTML} not built: run `make book`")
     _need(Path(CHROMIUM).exists() or shutil.which("chromium") is not None, "chromium not installed")
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(HTML))
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+    handler = functools.partial(Quiet, directory=str(HTML))
     httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=httpd.serve_forever, daemon=True).start()
     yield f"http://127.0.0.1:{httpd.server_address[1]}"
