@@ -41,8 +41,12 @@ plt.show()
 # %% [markdown]
 # Mean similarity per method, vanilla vs VAR, averaged over all randomisation
 # levels after the first (the paper's Figure 5 shows VAR below vanilla for
-# every method). NaN counts are maps that became constant (no rank correlation).
+# every method). A VAR map can become *empty* after randomisation: with the
+# authors' unnormalised softmax, the random network's attributions are so small
+# (or so alike across classes) that no location beats chance by $\tau$. An
+# empty map has no rank correlation with anything; those cases are NaN here and
+# counted in `n_nan` rather than silently set to 0.
 
 # %%
 s = summarize(table[table.fraction > 0], by=["method", "var", "metric"])
-s.pivot_table(index="method", columns=["metric", "var"], values="mean").round(3)
+s.pivot_table(index=["method", "var"], columns="metric", values=["mean", "n_nan"]).round(3)

@@ -42,12 +42,19 @@ TARGETS = {  # method group -> {|K|: minimum speed-up over Captum}
 FLOOR_RATIO = 1.15
 
 
+def _sync():
+    if torch.cuda.is_available():
+        torch.cuda.synchronize()
+
+
 def median_time(fn, repeats: int) -> float:
     fn()  # warm-up
     times = []
     for _ in range(repeats):
+        _sync()
         start = time.perf_counter()
         fn()
+        _sync()
         times.append(time.perf_counter() - start)
     return statistics.median(times)
 
@@ -70,15 +77,15 @@ def floor_fn(net, points, classes, chunk, layer=None):
 
 
 def run(model_name: str, ks: list[int], repeats: int, steps: int, internal_batch_size: int,
-        methods: list[str] | None = None) -> list[dict]:
+        methods: list[str] | None = None, device: str = "cpu") -> list[dict]:
     """Time every method at every |K|; ``methods`` restricts the table (default: all five)."""
     warnings.filterwarnings("ignore", category=UserWarning, module="captum")  # "requires_grad set" notes
     torch.manual_seed(0)
     model = var.load_model(model_name, weights=None)
-    net = model.module
-    x = torch.randn(1, 3, model.input_size, model.input_size)
+    net = model.module.to(device)
+    x = torch.randn(1, 3, model.input_size, model.input_size).to(device)
     base = make_baseline(x)
-    alphas = torch.linspace(0, 1, steps).view(-1, 1, 1, 1)
+    alphas = torch.linspace(0, 1, steps, device=device).view(-1, 1, 1, 1)
     path = base + alphas * (x - base)
     rows = []
     for k in ks:
@@ -102,7 +109,7 @@ def run(model_name: str, ks: list[int], repeats: int, steps: int, internal_batch
             t_vmap = median_time(lambda: var.attribute(model, x, classes, method, backward="vmap", **opts, **extra),
                                  repeats)
             t_floor = median_time(floor_fn(net, points, classes, chunk), repeats)
-            rows.append(dict(model=model_name, method=method, K=k, captum_s=t_captum, var_s=t_var, var_vmap_s=t_vmap,
+            rows.append(dict(model=model_name, device=device, method=method, K=k, captum_s=t_captum, var_s=t_var, var_vmap_s=t_vmap,
                              floor_s=t_floor))
         if methods is not None and "gradcam" not in methods:
             continue
@@ -113,7 +120,7 @@ def run(model_name: str, ks: list[int], repeats: int, steps: int, internal_batch
         t_var = median_time(lambda: var.attribute(model, x, classes, "gradcam"), repeats)
         t_vmap = median_time(lambda: var.attribute(model, x, classes, "gradcam", backward="vmap"), repeats)
         t_floor = median_time(floor_fn(net, x, classes, 1, layer=model.gradcam_layer), repeats)
-        rows.append(dict(model=model_name, method="gradcam", K=k, captum_s=t_captum, var_s=t_var, var_vmap_s=t_vmap,
+        rows.append(dict(model=model_name, device=device, method="gradcam", K=k, captum_s=t_captum, var_s=t_var, var_vmap_s=t_vmap,
                          floor_s=t_floor))
     for r in rows:
         r["speedup_vs_captum"] = r["captum_s"] / r["var_s"]
@@ -173,12 +180,14 @@ def main(argv=None) -> int:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--steps", type=int, default=4, help="IG steps (the paper's 50 scale linearly)")
     parser.add_argument("--internal-batch-size", type=int, default=64)
+    parser.add_argument("--device", default="cpu", help="cpu or cuda")
     parser.add_argument("--memory", action="store_true", help="also measure peak memory vs internal_batch_size")
     parser.add_argument("--out", type=Path, default=Path("results/bench/speed.json"))
     args = parser.parse_args(argv)
     torch.set_num_threads(min(2, torch.get_num_threads()))
-    rows = run(args.model, args.classes, args.repeats, args.steps, args.internal_batch_size)
-    print(f"## {args.model}, {torch.get_num_threads()} threads, medians of {args.repeats}\n")
+    rows = run(args.model, args.classes, args.repeats, args.steps, args.internal_batch_size, device=args.device)
+    where = torch.cuda.get_device_name() if args.device.startswith("cuda") else f"{torch.get_num_threads()} threads"
+    print(f"## {args.model}, {where}, medians of {args.repeats}\n")
     print(markdown(rows))
     result = {"speed": rows}
     if args.memory:
