@@ -21,7 +21,7 @@ from PIL import Image
 from ..datasets import coco_items, find_data
 from .coco_imagenet import COCO_TO_IMAGENET
 from ..datasets import COCO_NAMES
-from .common import get_model, maps_for, rows_from
+from .common import check_options, get_model, maps_for, rows_from
 from .metrics import blur_positive, localisation
 from .runner import BenchConfig
 
@@ -29,10 +29,7 @@ DEFAULTS = {"min_area": 0.01, "min_confidence": 1e-4, "binarize": "mean", "datas
 
 
 def options(config: BenchConfig) -> dict:
-    unknown = set(config.options) - set(DEFAULTS)
-    if unknown:
-        raise ValueError(f"coco: unknown option(s) {sorted(unknown)}; known: {sorted(DEFAULTS)}.")
-    return {**DEFAULTS, **config.options}
+    return check_options(config, DEFAULTS)
 
 
 def _items(config: BenchConfig):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
+import numpy as np
 import torch
 
 from ..attribution import attribute
@@ -29,6 +30,23 @@ def maps_for(model: VarModel, x: torch.Tensor, classes: list[int], config: Bench
         h = attribute(model, x, classes, method, **method_options(method, config))
         yield method, False, h
         yield method, True, relevance(h, config.temperature, config.tau)
+
+
+def check_options(config: BenchConfig, defaults: dict) -> dict:
+    """The benchmark's defaults updated by ``config.options``; unknown keys are an error naming the known ones."""
+    unknown = set(config.options) - set(defaults)
+    if unknown:
+        raise ValueError(f"{config.benchmark}: unknown option(s) {sorted(unknown)}; known: {sorted(defaults)}.")
+    return {**defaults, **config.options}
+
+
+def seeded_imagenet(config: BenchConfig, dataset: str) -> list:
+    """(path, label) of an ImageNet folder in a seeded order, so that n images are a random subset."""
+    from ..datasets import find_data, imagenet_items
+
+    items = imagenet_items(find_data(dataset, config.data))
+    perm = np.random.default_rng(config.seed).permutation(len(items))
+    return [items[i] for i in perm]
 
 
 def rows_from(metrics: dict[str, float], **keys) -> list[dict]:

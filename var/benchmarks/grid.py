@@ -20,7 +20,7 @@ import torch.nn.functional as F
 
 from ..datasets import find_data, imagenet_items
 from ..images import load_image
-from .common import get_model, maps_for, rows_from
+from .common import check_options, get_model, maps_for, rows_from
 from .metrics import blur_positive, localisation
 from .runner import BenchConfig
 
@@ -30,10 +30,7 @@ DEFAULTS = {"confidence": 0.8, "cell": "full", "binarize": "mean", "dataset": "i
 
 
 def options(config: BenchConfig) -> dict:
-    unknown = set(config.options) - set(DEFAULTS)
-    if unknown:
-        raise ValueError(f"grid: unknown option(s) {sorted(unknown)}; known: {sorted(DEFAULTS)}.")
-    return {**DEFAULTS, **config.options}
+    return check_options(config, DEFAULTS)
 
 
 @lru_cache(maxsize=4)

@@ -16,9 +16,8 @@ import numpy as np
 import torch
 
 from .. import class_sets
-from ..datasets import find_data, imagenet_items
 from ..images import load_image
-from .common import get_model, maps_for
+from .common import check_options, get_model, seeded_imagenet, maps_for
 from .pic import THRESHOLDS, pic_curves, random_mask, strict_ranking
 from .runner import BenchConfig
 
@@ -27,17 +26,11 @@ DEFAULTS = {"k": 3, "dataset": "imagenet-sample", "min_pred_sic": 0.8, "min_pred
 
 
 def options(config: BenchConfig) -> dict:
-    unknown = set(config.options) - set(DEFAULTS)
-    if unknown:
-        raise ValueError(f"insertion: unknown option(s) {sorted(unknown)}; known: {sorted(DEFAULTS)}.")
-    return {**DEFAULTS, **config.options}
+    return check_options(config, DEFAULTS)
 
 
 def _order(config: BenchConfig) -> list:
-    """Images in a seeded order, so that n images are a random subset of the set."""
-    items = imagenet_items(find_data(options(config)["dataset"], config.data))
-    perm = np.random.default_rng(config.seed).permutation(len(items))
-    return [items[i] for i in perm]
+    return seeded_imagenet(config, options(config)["dataset"])
 
 
 def uint8_crop(model, path) -> np.ndarray:

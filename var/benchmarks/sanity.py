@@ -14,14 +14,12 @@ from __future__ import annotations
 
 import copy
 
-import numpy as np
 import torch
 from torch import nn
 
 from .. import class_sets
-from ..datasets import find_data, imagenet_items
 from ..images import load_image
-from .common import get_model, maps_for, rows_from
+from .common import check_options, get_model, seeded_imagenet, maps_for, rows_from
 from .metrics import similarity
 from .runner import BenchConfig
 
@@ -29,10 +27,7 @@ DEFAULTS = {"fractions": [0.0, 0.1, 0.25, 0.5, 0.75, 1.0], "k": 3, "dataset": "i
 
 
 def options(config: BenchConfig) -> dict:
-    unknown = set(config.options) - set(DEFAULTS)
-    if unknown:
-        raise ValueError(f"sanity: unknown option(s) {sorted(unknown)}; known: {sorted(DEFAULTS)}.")
-    return {**DEFAULTS, **config.options}
+    return check_options(config, DEFAULTS)
 
 
 def parametrised_layers(net: nn.Module) -> list[str]:
@@ -66,9 +61,7 @@ def randomised(model, fraction: float, seed: int):
 
 
 def _order(config: BenchConfig) -> list:
-    items = imagenet_items(find_data(options(config)["dataset"], config.data))
-    perm = np.random.default_rng(config.seed).permutation(len(items))
-    return [items[i] for i in perm]
+    return seeded_imagenet(config, options(config)["dataset"])
 
 
 def run_unit(config: BenchConfig, unit: int) -> list[dict]:
