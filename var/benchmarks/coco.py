@@ -50,7 +50,7 @@ def prepare(model, item) -> tuple[torch.Tensor, list[tuple[int, np.ndarray]]]:
     """Model input (1, 3, S, S) and [(COCO category, boolean (S, S) mask)] for mapped categories."""
     size = model.input_size
     crop, (nw, nh, left, top) = square_crop(Image.open(item.path).convert("RGB"), size)
-    x = model.normalize(torch.from_numpy(np.asarray(crop)).permute(2, 0, 1).float() / 255.0)[None]
+    x = model.normalize(torch.from_numpy(np.array(crop)).permute(2, 0, 1).float() / 255.0)[None]
     objects = []
     for cat in sorted({c for c, _ in item.instances}):
         if COCO_NAMES[cat] not in COCO_TO_IMAGENET:
