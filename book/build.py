@@ -12,6 +12,7 @@ papermill with each chapter's parameters -> book/chapters/ (widget state kept)
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from pathlib import Path
@@ -72,6 +73,7 @@ def execute(small: bool, only: list[str] | None = None, chapters_dir: Path = CHA
 
     from var import METHOD_TITLES
 
+    os.environ.pop("MPLBACKEND", None)  # a non-inline backend here would leave the pages without figures
     times = {}
     for source, dest, params in chapters(small):
         if only and dest not in only and source not in only:
