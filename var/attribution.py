@@ -162,7 +162,7 @@ def attribute(
     engine = _Engine(net, k, cam, output, internal_batch_size, backward)
 
     if method == "smoothgrad":
-        if base not in METHODS or base in ("smoothgrad",):
+        if base not in METHODS or base == "smoothgrad":
             raise ValueError(f"SmoothGrad base must be one of {METHODS[:-2]} or contrastive_gradient, not {base!r}.")
         if n_samples < 1 or noise_level < 0:
             raise ValueError("SmoothGrad needs n_samples >= 1 and noise_level >= 0.")
