@@ -191,7 +191,7 @@ def main(argv=None) -> int:
     print(markdown(rows))
     result = {"speed": rows}
     if args.memory:
-        mem = memory(args.model, [8, 32, 128, 512], max(args.classes), 32)
+        mem = memory(args.model, [4, 16, 64], 4, 16)
         print("\n" + markdown(mem))
         result["memory"] = mem
     args.out.parent.mkdir(parents=True, exist_ok=True)
