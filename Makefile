@@ -18,14 +18,15 @@ $(BIN)/.installed: pyproject.toml
 venv: $(BIN)/.installed
 
 test: venv
+	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -q --ignore=tests/browser $(PYTEST_ARGS)
 
 demo: venv
 	$(BIN)/python -m var.demo
 
 bench: venv
-	$(BIN)/python benchmarks/speed.py --model resnet50 --classes 4 16 --memory
-	$(BIN)/python benchmarks/speed.py --model efficientnet_lite0 --classes 4 16
+	$(BIN)/python -m var.bench speed --model resnet50 --classes 4 16 --memory
+	$(BIN)/python -m var.bench speed --model efficientnet_lite0 --classes 4 16
 
 book: venv
 	$(BIN)/python book/build.py

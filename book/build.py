@@ -7,6 +7,10 @@
 Pipeline: notebooks/*.py (jupytext percent scripts, reviewed in git) -> .ipynb ->
 papermill with each chapter's parameters -> book/chapters/ (widget state kept)
 -> ``jupyter-book build`` with execution off.
+
+The page list lives here only: ``chapters`` says what runs, and the table of
+contents (``_toc.yml``, written by ``render``) and the browser test's page list
+(``page_paths``) are derived from it.
 """
 
 from __future__ import annotations
@@ -17,6 +21,8 @@ import sys
 import time
 from pathlib import Path
 
+import var
+
 BOOK = Path(__file__).resolve().parent
 REPO = BOOK.parent
 NOTEBOOKS = REPO / "notebooks"
@@ -24,8 +30,10 @@ CHAPTERS = BOOK / "chapters"
 RESULTS = REPO / "results" / "book"
 
 METHOD_OPTIONS = {"integrated_gradients": {"steps": 32}, "smoothgrad": {"base": "guided_backprop", "n_samples": 16}}
-METHODS = ["gradient", "input_x_gradient", "integrated_gradients", "guided_backprop", "gradcam", "guided_gradcam",
-           "smoothgrad"]
+#: One page per method (the contrastive gradient is a benchmark baseline, not a tutorial page).
+METHODS = [m for m in var.METHODS if m != "contrastive_gradient"]
+#: Pages from this source on are benchmark chapters.
+FIRST_BENCHMARK = "05_grid_pointing"
 
 
 def chapters(small: bool) -> list[tuple[str, str, dict]]:
@@ -56,6 +64,32 @@ def chapters(small: bool) -> list[tuple[str, str, dict]]:
     return pages
 
 
+def toc() -> dict:
+    """Jupyter Book's table of contents, from :func:`chapters`."""
+    parts = {"Tutorial": [], "Benchmarks": []}
+    for source, dest, _ in chapters(small=False):
+        caption = "Benchmarks" if source >= FIRST_BENCHMARK else "Tutorial"
+        if source == "02_method":
+            if not parts[caption] or parts[caption][-1]["file"] != "methods":
+                parts[caption].append({"file": "methods", "sections": []})
+            parts[caption][-1]["sections"].append({"file": f"chapters/{dest}"})
+        else:
+            parts[caption].append({"file": f"chapters/{dest}"})
+    return {"format": "jb-book", "root": "intro",
+            "parts": [{"caption": c, "chapters": pages} for c, pages in parts.items()]}
+
+
+def page_paths() -> list[str]:
+    """Every HTML page of the book, relative to its root and without ``.html``."""
+    def walk(entries):
+        for e in entries:
+            yield e["file"]
+            yield from walk(e.get("sections", []))
+
+    book = toc()
+    return [book["root"]] + [f for part in book["parts"] for f in walk(part["chapters"])]
+
+
 def to_notebook(source: Path, title: str | None):
     import jupytext
 
@@ -71,8 +105,6 @@ def execute(small: bool, only: list[str] | None = None, chapters_dir: Path = CHA
     import nbformat
     import papermill
 
-    from var import METHOD_TITLES
-
     os.environ.pop("MPLBACKEND", None)  # a non-inline backend here would leave the pages without figures
     times = {}
     for source, dest, params in chapters(small):
@@ -81,7 +113,7 @@ def execute(small: bool, only: list[str] | None = None, chapters_dir: Path = CHA
         target = chapters_dir / f"{dest}.ipynb"
         target.parent.mkdir(parents=True, exist_ok=True)
         raw = target.with_suffix(".raw.ipynb")
-        nbformat.write(to_notebook(NOTEBOOKS / f"{source}.py", METHOD_TITLES.get(params.get("method"))), raw)
+        nbformat.write(to_notebook(NOTEBOOKS / f"{source}.py", var.METHOD_TITLES.get(params.get("method"))), raw)
         start = time.perf_counter()
         papermill.execute_notebook(str(raw), str(target), parameters=params, cwd=str(NOTEBOOKS),
                                    kernel_name="python3", progress_bar=False)
@@ -97,6 +129,10 @@ def render() -> Path:
     from fetch_vendor import fetch
 
     fetch(BOOK / "_vendor")
+    import yaml
+
+    (BOOK / "_toc.yml").write_text("# Written by book/build.py from its page list; edit chapters() there.\n"
+                                   + yaml.safe_dump(toc(), sort_keys=False))
     cli = Path(sys.executable).with_name("jupyter-book")  # the console script beside this interpreter
     subprocess.run([str(cli), "build", str(BOOK), "--builder", "html"], check=True)
     return BOOK / "_build" / "html" / "index.html"

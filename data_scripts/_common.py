@@ -34,6 +34,7 @@ def download(url: str, dest: Path) -> Path:
         with urllib.request.urlopen(url) as r, open(tmp, "wb") as f:
             shutil.copyfileobj(r, f)
     except OSError as err:
-        raise SystemExit(f"Could not download {url} ({err}). Offline: fetch it elsewhere and place it at {dest}.")
+        raise SystemExit(f"Could not download {url} ({err}). "
+                         f"Offline: fetch it elsewhere and place it at {dest}.") from None
     tmp.rename(dest)
     return dest

@@ -89,7 +89,7 @@ plt.show()
 # %%
 rows = []
 for m in ["gradient", "integrated_gradients", "gradcam"]:
-    h = var.attribute(model, e.inputs, e.classes, m, steps=16)
+    h = var.attribute(model, e.inputs, e.classes, m, **({"steps": 16} if m == "integrated_gradients" else {}))
     for norm in [None, "joint_max"]:
         for t in [1e-4, 1e-3, 1e-2, 0.1, 1.0]:
             kept_share = float((var.relevance(h, t, 0.01, normalize=norm) != 0).float().mean())

@@ -22,9 +22,8 @@ k = 3
 import matplotlib.pyplot as plt
 
 import var
-from var.benchmarks.coco import multi_object_images
-from var.benchmarks.coco_imagenet import COCO_TO_IMAGENET
-from var.datasets import COCO_NAMES
+from var.benchmarks import coco
+from var.datasets import COCO_NAMES, find_data
 
 model = var.load_model(model_name)
 
@@ -41,22 +40,15 @@ plt.show()
 # %% [markdown]
 # ## Three strategies on images with several objects
 # For the predefined set we take, for each COCO category present in the image,
-# its most probable ImageNet class (mapping table in the COCO chapter).
+# its most probable ImageNet class, exactly as the COCO benchmark does
+# (mapping table in the COCO chapter).
 
 # %%
-for item in multi_object_images(n=n_coco_images):
-    x = model.prepare(item.path)
-    probs = model.predict(x)[0]
-    present = sorted({COCO_NAMES[c] for c, _ in item.instances if COCO_NAMES[c] in COCO_TO_IMAGENET})
-    predefined = []
-    for name in present:
-        ids = COCO_TO_IMAGENET[name]
-        best = ids[int(probs[ids].argmax())]
-        if best not in predefined:
-            predefined.append(best)
-    print(f"{item.path.name}: COCO objects {present}")
-    strategies = {"predefined": dict(classes=predefined if len(predefined) > 1 else predefined + [int(probs.argmin())]),
-                  "top_k": dict(k=k), "best_vs_worst": {}}
+for item in coco.multi_object_images(find_data("coco128-seg"), n=n_coco_images):
+    x, objects = coco.prepare(model, item)
+    kept, predefined = coco.targets(objects, model.predict(x)[0])
+    print(f"{item.path.name}: COCO objects {[COCO_NAMES[cat] for cat, _, _ in kept]}")
+    strategies = {"predefined": dict(classes=predefined), "top_k": dict(k=k), "best_vs_worst": {}}
     for strategy, kwargs in strategies.items():
         e = var.explain(model, x, method, strategy, **kwargs)
         fig = var.plotting.show_explanation(e, model.unnormalize)

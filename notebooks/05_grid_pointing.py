@@ -21,11 +21,10 @@ out = "../results/book/grid"
 
 # %%
 import matplotlib.pyplot as plt
-import seaborn as sns
 
 import var
 from var.benchmarks import BenchConfig, run, summarize
-from var.benchmarks.grid import grid_spec, make_grid
+from var.benchmarks.grid import GridBenchmark, make_grid
 
 config = BenchConfig("grid", model=model_name, n=n_grids, ig_steps=ig_steps,
                      options={"confidence": confidence, "cell": cell, "scan": scan})
@@ -35,16 +34,14 @@ config
 # One grid, and the maps of Guided Backprop for its four classes, vanilla (top) and VAR (bottom):
 
 # %%
-model = var.load_model(model_name)
-spec = grid_spec(config, 0)
+grid = GridBenchmark(config)
+grid.prepare()
+model, spec = grid.model, grid.grid_spec(0)
 x, quadrants = make_grid(model, spec, cell)
 classes = [label for _, label in spec]
 h = var.attribute(model, x, classes, "guided_backprop")
-fig, axes = plt.subplots(2, 5, figsize=(12, 5))
-var.plotting.show_image(axes[0, 0], x, model.unnormalize)
-axes[1, 0].axis("off")
-var.plotting.show_maps(axes[0, 1:], h, [model.class_names[c][:16] for c in classes])
-var.plotting.show_maps(axes[1, 1:], var.relevance(h))
+var.plotting.show_vanilla_var(x, h, var.relevance(h), [model.class_names[c][:16] for c in classes],
+                              model.unnormalize, "Guided Backprop")
 plt.show()
 
 # %% [markdown]
@@ -58,9 +55,7 @@ summary = summarize(table)
 table.head()
 
 # %%
-g = sns.catplot(table, x="method", y="value", hue="var", col="metric", kind="bar", col_wrap=3, height=3,
-                aspect=1.6, errorbar=("ci", 95))
-g.set_xticklabels(rotation=30, ha="right")
+var.plotting.metric_bars(table)
 plt.show()
 
 # %% [markdown]

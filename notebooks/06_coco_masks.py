@@ -18,7 +18,6 @@ out = "../results/book/coco"
 # %%
 import matplotlib.pyplot as plt
 import pandas as pd
-import seaborn as sns
 
 import var
 from var.benchmarks import BenchConfig, run, summarize
@@ -41,9 +40,7 @@ print(f"{table.unit.nunique()} images with at least one kept object, "
       f"{table.groupby(['unit', 'item']).ngroups} objects")
 
 # %%
-g = sns.catplot(table, x="method", y="value", hue="var", col="metric", kind="bar", col_wrap=3, height=3,
-                aspect=1.6, errorbar=("ci", 95))
-g.set_xticklabels(rotation=30, ha="right")
+var.plotting.metric_bars(table)
 plt.show()
 
 # %% [markdown]

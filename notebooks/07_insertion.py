@@ -21,7 +21,6 @@ out = "../results/book/insertion"
 
 # %%
 import matplotlib.pyplot as plt
-import seaborn as sns
 
 import var
 from var.benchmarks import BenchConfig, run, summarize
@@ -36,9 +35,7 @@ print(f"{scores.unit.nunique()} images scored; skipped (method, var, curve) case
 if scores.empty:
     print("every image was filtered out by PIC's conditions: increase n_images")
 else:
-    g = sns.catplot(scores, x="method", y="value", hue="var", col="metric", kind="bar", height=3.2, aspect=1.8,
-                    errorbar=("ci", 95))
-    g.set_xticklabels(rotation=30, ha="right")
+    var.plotting.metric_bars(scores, col_wrap=2)
     plt.show()
 
 # %% [markdown]

@@ -19,7 +19,6 @@ out = "../results/book/sanity"
 import matplotlib.pyplot as plt
 import seaborn as sns
 
-import var
 from var.benchmarks import BenchConfig, run, summarize
 
 config = BenchConfig("sanity", model=model_name, n=n_images, ig_steps=ig_steps, options={"fractions": fractions})

@@ -5,7 +5,7 @@
 # forward and backward passes. `var.attribute` runs one forward pass and then
 # the $|K|$ backward passes over its graph (GradCAM: only from the logits back
 # to its layer). The floor is one forward plus $|K|$ backward passes.
-# Full table: `python benchmarks/speed.py` (targets checked there).
+# Full table: `python -m var.bench speed` (targets checked there).
 
 # %% tags=["parameters"]
 model_name = "efficientnet_lite0"

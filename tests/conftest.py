@@ -1,13 +1,8 @@
-import os
-from pathlib import Path
-
 import pytest
 import torch
 import torchvision
 
 import var
-
-SHARED_DATA = Path(os.environ.get("VAR_SHARED_DATA", Path(__file__).resolve().parents[1] / ".." / "shared" / "data"))
 
 torch.set_num_threads(min(2, torch.get_num_threads()))
 
@@ -25,7 +20,7 @@ def chelsea(lite0):
 @pytest.fixture(scope="session")
 def small_resnet():
     torch.manual_seed(0)
-    net = torchvision.models.resnet18(weights=None, num_classes=10)
+    net = torchvision.models.resnet18(weights=None, num_classes=10).eval()
     return var.wrap_model(net, name="resnet18-small", gradcam_layer=net.layer4, input_size=64)
 
 
@@ -33,7 +28,7 @@ def small_resnet():
 def small_vit():
     torch.manual_seed(0)
     net = torchvision.models.VisionTransformer(image_size=32, patch_size=8, num_layers=2, num_heads=2,
-                                               hidden_dim=32, mlp_dim=64, num_classes=10)
+                                               hidden_dim=32, mlp_dim=64, num_classes=10).eval()
     torch.nn.init.normal_(net.heads.head.weight)  # torchvision initialises it to zero
     return var.wrap_model(net, name="vit-small", gradcam_layer=net.encoder.layers[-1].ln_1,
                           reshape=var.models.vit_token_grid, input_size=32)
@@ -41,7 +36,9 @@ def small_vit():
 
 @pytest.fixture(scope="session")
 def imagenet_sample():
-    folder = SHARED_DATA / "imagenet-sample"
-    if not folder.is_dir():
-        pytest.skip(f"{folder} not found: run `python data_scripts/imagenet_sample.py` or set VAR_SHARED_DATA")
-    return folder
+    from var.datasets import find_data
+
+    try:
+        return find_data("imagenet-sample")
+    except FileNotFoundError as err:
+        pytest.skip(str(err))

@@ -3,11 +3,18 @@
 import pytest
 import torch
 from captum._utils.gradient import compute_layer_gradients_and_eval
-from captum.attr import (GuidedBackprop, GuidedGradCam, InputXGradient, IntegratedGradients, LayerAttribution,
-                         LayerGradCam, Saliency)
+from captum.attr import (
+    GuidedBackprop,
+    GuidedGradCam,
+    InputXGradient,
+    IntegratedGradients,
+    LayerAttribution,
+    LayerGradCam,
+    Saliency,
+)
 
 import var
-from var.attribution import make_baseline, smoothgrad_noise
+from var.methods import make_baseline, smoothgrad_noise
 
 TOL = 1e-5  # max abs difference relative to the map's scale
 

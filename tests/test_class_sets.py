@@ -18,7 +18,8 @@ def test_best_vs_worst():
 
 def test_predefined_validates():
     assert class_sets.predefined([967, 968], 1000) == [967, 968]
-    for bad, msg in [([1], "at least 2"), ([1, 1], "duplicates"), ([1, 1000], "out of range"), ([-1, 2], "out of range")]:
+    for bad, msg in [([1], "at least 2"), ([1, 1], "duplicates"), ([1, 1000], "out of range"),
+                     ([-1, 2], "out of range")]:
         with pytest.raises(ValueError, match=msg):
             class_sets.predefined(bad, 1000)
 

@@ -91,7 +91,7 @@ def test_reduce_channels_shares_one_mask_per_pixel():
 
 @pytest.mark.parametrize("kwargs, error", [
     (dict(attributions=torch.zeros(1, 3, 4, 4)), "at least two"),
-    (dict(attributions=torch.zeros(4)), "at least two"),
+    (dict(attributions=torch.zeros(4)), "no location axis"),
     (dict(attributions=torch.zeros(2, 4, dtype=torch.int64)), "floating"),
     (dict(attributions=torch.tensor([[1.0, float("nan")], [0.0, 1.0]])), "NaN or Inf"),
     (dict(attributions=torch.tensor([[1.0, float("inf")], [0.0, 1.0]])), "NaN or Inf"),

@@ -4,16 +4,31 @@ Walter, Vreeken & Fischer, "Now you see me! A framework for obtaining
 class-relevant saliency maps". Pipeline: ``load_model`` -> ``attribute`` (step 1,
 maps H_c for a class set K) -> ``relevance`` (steps 2-3: softmax across classes
 per location, keep H_c * M_c where M_c beats chance by tau).
+
+Modules: :mod:`~var.models`, :mod:`~var.methods` and :mod:`~var.engine` (step 1,
+front door :mod:`~var.attribution`), :mod:`~var.class_relevance` (steps 2-3),
+:mod:`~var.class_sets`, :mod:`~var.explanation`, :mod:`~var.plotting`,
+:mod:`~var.widgets`, :mod:`~var.benchmarks`.
 """
 
-from . import class_sets, paper, plotting, widgets
-from .attribution import METHOD_DESCRIPTIONS, METHOD_TITLES, METHODS, attribute, make_baseline
-from .explain import Explanation, explain
+from . import class_sets, methods
+from .attribution import attribute
+from .class_relevance import relevance, spatial_softmax
+from .explanation import Explanation, explain
 from .images import load_image
+from .methods import METHOD_DESCRIPTIONS, METHOD_TITLES, METHODS, make_baseline
 from .models import MODEL_NAMES, VarModel, WeightsUnavailableError, imagenet_classes, load_model, wrap_model
-from .relevance import relevance, spatial_softmax
 
 __version__ = "0.1.0"
-__all__ = ["attribute", "relevance", "spatial_softmax", "explain", "Explanation", "class_sets", "load_model",
-           "wrap_model", "load_image", "imagenet_classes", "make_baseline", "VarModel", "METHODS", "METHOD_TITLES", "METHOD_DESCRIPTIONS", "MODEL_NAMES",
-           "WeightsUnavailableError"]
+__all__ = ["attribute", "relevance", "spatial_softmax", "explain", "Explanation", "class_sets", "methods",
+           "load_model", "wrap_model", "load_image", "imagenet_classes", "make_baseline", "VarModel", "METHODS",
+           "METHOD_TITLES", "METHOD_DESCRIPTIONS", "MODEL_NAMES", "WeightsUnavailableError"]
+
+
+def __getattr__(name: str):
+    # plotting, widgets and paper import matplotlib/ipywidgets/pandas: loaded on first use, not by `import var`
+    if name in ("plotting", "widgets", "paper", "benchmarks"):
+        import importlib
+
+        return importlib.import_module(f"{__name__}.{name}")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

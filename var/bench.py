@@ -6,22 +6,27 @@ Examples::
     python -m var.bench insertion --n 100 --shard 0/4 --out results/ins   # one of four shards
     python -m var.bench sanity --dask local:2 --out results/sanity        # on a local dask cluster
     python -m var.bench coco --option dataset=coco-val2017 --n 5000 --out results/coco
+    python -m var.bench speed --model resnet50 --classes 4 16 --memory    # engine vs Captum
 
 Results: ``OUT/results.parquet`` and ``.csv`` (one row per unit x item x model x
 method x var x metric) and ``OUT/summary.csv`` (mean, 95% CI, count).
-Killed runs resume where they stopped when started again with the same options.
+Killed runs resume where they stopped when started again with the same options;
+a run started again with a larger ``--n`` is extended. Every option and the
+data folder are checked before the model loads; a bad one ends the command
+with one line on stderr and exit status 2 (``VAR_DEBUG=1`` shows the traceback).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 from pathlib import Path
 
-from .benchmarks import BENCHMARKS, BenchConfig, benchmark_module, run
-from .benchmarks.runner import parse_shard
+from .benchmarks import BENCHMARKS, BenchConfig, run, run_on_dask, summarize
+from .benchmarks.runner import check_out, parse_shard
 
 
 def _option(text: str) -> tuple[str, object]:
@@ -34,64 +39,66 @@ def _option(text: str) -> tuple[str, object]:
         return key, value
 
 
-def _shard_task(config_json: str, out: str, i: int, n: int) -> int:
-    """Run on a dask worker: one shard, no collection (the client collects)."""
-    config = BenchConfig.from_json(config_json)
-    run(config, out, (i, n), progress=False, collect_results=False)
-    return i
+def parser() -> argparse.ArgumentParser:
+    """The CLI's arguments (``speed`` has its own, see :mod:`var.benchmarks.speed`)."""
+    p = argparse.ArgumentParser(prog="var-bench", description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("benchmark", choices=list(BENCHMARKS) + ["speed"])
+    p.add_argument("--model", default=BenchConfig.model)
+    p.add_argument("--methods", nargs="+", default=list(BenchConfig.methods))
+    p.add_argument("--n", type=int, default=BenchConfig.n, help="number of grids / images")
+    p.add_argument("--data", default=None, help="data folder (default: found automatically)")
+    p.add_argument("--seed", type=int, default=BenchConfig.seed)
+    p.add_argument("--ig-steps", type=int, default=BenchConfig.ig_steps)
+    p.add_argument("--temperature", type=float, default=BenchConfig.temperature)
+    p.add_argument("--tau", type=float, default=BenchConfig.tau)
+    p.add_argument("--option", type=_option, action="append", default=[], metavar="KEY=VALUE",
+                   help="benchmark option, e.g. confidence=0.9, cell=half, binarize=median")
+    p.add_argument("--threads", type=int, default=BenchConfig.threads,
+                   help="torch threads per process (fixed for identical results across shards and workers)")
+    p.add_argument("--out", type=Path, required=True)
+    p.add_argument("--shard", default="0/1", help="run only shard i of n (i/n)")
+    p.add_argument("--dask", default=None, metavar="ADDRESS", help="scheduler address, or local:N")
+    p.add_argument("--shards", type=int, default=None, help="number of shards on dask (default: workers)")
+    return p
 
 
-def run_on_dask(config: BenchConfig, out: Path, address: str, shards: int | None):
-    from dask.distributed import Client, LocalCluster
-
-    cluster = None
-    if address.startswith("local:"):
-        cluster = LocalCluster(n_workers=int(address.split(":")[1]), threads_per_worker=1, processes=True)
-        address = cluster
-    with Client(address) as client:
-        n = shards or max(1, len(client.scheduler_info()["workers"]))
-        futures = client.map(_shard_task, [config.to_json()] * n, [str(out)] * n, range(n), [n] * n, pure=False)
-        client.gather(futures)
-    if cluster is not None:
-        cluster.close()
-    return run(config, out, (0, 1), progress=False)  # nothing left to do: collects
+def checked_config(args) -> BenchConfig:
+    """The run's config from parsed arguments, with every option, the data folder and --out checked."""
+    config = BenchConfig(args.benchmark, args.model, tuple(args.methods), args.n, args.data, args.seed,
+                         args.ig_steps, args.temperature, args.tau, dict(args.option), args.threads).validate()
+    if args.data is not None and not Path(args.data).is_dir():
+        raise FileNotFoundError(f"--data {args.data} is not a folder.")
+    BENCHMARKS[config.benchmark](config).data_folder()  # the data set exists
+    check_out(config, args.out)
+    return config
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="var-bench", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("benchmark", choices=BENCHMARKS)
-    parser.add_argument("--model", default="efficientnet_lite0")
-    parser.add_argument("--methods", nargs="+", default=list(BenchConfig.methods))
-    parser.add_argument("--n", type=int, default=8, help="number of grids / images")
-    parser.add_argument("--data", default=None, help="data folder (default: found automatically)")
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--ig-steps", type=int, default=BenchConfig.ig_steps)
-    parser.add_argument("--temperature", type=float, default=0.1)
-    parser.add_argument("--tau", type=float, default=0.01)
-    parser.add_argument("--option", type=_option, action="append", default=[], metavar="KEY=VALUE",
-                        help="benchmark option, e.g. confidence=0.9, cell=half, binarize=median")
-    parser.add_argument("--threads", type=int, default=2, help="torch threads per process (fixed for identical "
-                        "results across shards and workers)")
-    parser.add_argument("--out", type=Path, required=True)
-    parser.add_argument("--shard", default="0/1", help="run only shard i of n (i/n)")
-    parser.add_argument("--dask", default=None, metavar="ADDRESS", help="scheduler address, or local:N")
-    parser.add_argument("--shards", type=int, default=None, help="number of shards on dask (default: workers)")
-    args = parser.parse_args(argv)
-    config = BenchConfig(args.benchmark, args.model, tuple(args.methods), args.n, args.data, args.seed,
-                         args.ig_steps, args.temperature, args.tau, dict(args.option), args.threads)
-    benchmark_module(config.benchmark).options(config)
-    start = time.perf_counter()
-    if args.dask:
-        table = run_on_dask(config, args.out, args.dask, args.shards)
-    else:
-        table = run(config, args.out, parse_shard(args.shard), progress=True)
+    """Run the CLI; returns the exit status (2 for bad input)."""
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv[:1] == ["speed"]:
+        from .benchmarks import speed
+
+        return speed.main(argv[1:])
+    args = parser().parse_args(argv)
+    try:
+        shard = parse_shard(args.shard)
+        config = checked_config(args)
+        start = time.perf_counter()
+        if args.dask:
+            table = run_on_dask(config, args.out, args.dask, args.shards)
+        else:
+            table = run(config, args.out, shard, progress=True)
+    except (ValueError, TypeError, OSError) as err:
+        if os.environ.get("VAR_DEBUG") == "1":
+            raise
+        print(f"var-bench: error: {err}", file=sys.stderr)
+        return 2
     elapsed = time.perf_counter() - start
     if table is None:
         print(f"shard {args.shard} done in {elapsed:.0f} s; run the other shards, then any shard again to collect.")
         return 0
-    from .benchmarks import summarize
-
     summary = summarize(table)
     print(summary.to_string(index=False) if len(summary) else "no rows (all units filtered out)")
     print(f"\n{len(table)} rows -> {args.out / 'results.parquet'}; summary -> {args.out / 'summary.csv'}; "

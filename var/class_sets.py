@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import torch
 
-__all__ = ["predefined", "top_k", "best_vs_worst", "STRATEGIES"]
+from .checks import check_choice, check_classes, check_int
+
+__all__ = ["predefined", "top_k", "best_vs_worst", "choose", "STRATEGIES"]
 
 STRATEGIES = ("predefined", "top_k", "best_vs_worst")
 
@@ -18,14 +20,7 @@ def predefined(classes: Sequence[int], num_classes: int | None = None) -> list[i
         >>> var.class_sets.predefined([967, 968])  # espresso vs cup
         [967, 968]
     """
-    k = [int(c) for c in torch.as_tensor(classes).flatten().tolist()]
-    if len(k) < 2:
-        raise ValueError(f"A class set needs at least 2 classes for VAR to compare, got {k}.")
-    if len(set(k)) != len(k):
-        raise ValueError(f"Class set {k} has duplicates; list each class once.")
-    if min(k) < 0 or (num_classes is not None and max(k) >= num_classes):
-        raise ValueError(f"Class set {k} out of range 0..{(num_classes or 0) - 1}.")
-    return k
+    return check_classes(classes, num_classes, min_size=2)
 
 
 def top_k(logits: torch.Tensor, k: int = 3, target: int | None = None) -> list[int]:
@@ -35,14 +30,13 @@ def top_k(logits: torch.Tensor, k: int = 3, target: int | None = None) -> list[i
     |K| = k + 1 or k + 2. Order: most probable first, least probable last.
     """
     scores = _scores(logits)
+    check_int("k", k)
     if not 1 <= k < scores.numel():
         raise ValueError(f"k must be in 1..{scores.numel() - 1}, got {k}.")
     order = scores.argsort(descending=True).tolist()
     chosen = order[:k]
     if target is not None:
-        target = int(target)
-        if not 0 <= target < scores.numel():
-            raise ValueError(f"target {target} out of range 0..{scores.numel() - 1}.")
+        target = check_classes(target, scores.numel())[0]
         if target not in chosen:
             chosen.append(target)
     if order[-1] not in chosen:
@@ -53,7 +47,26 @@ def top_k(logits: torch.Tensor, k: int = 3, target: int | None = None) -> list[i
 def best_vs_worst(logits: torch.Tensor) -> list[int]:
     """K = {argmax, argmin}: the most and the least probable class."""
     scores = _scores(logits)
+    if scores.max() == scores.min():
+        raise ValueError("All logits are equal: the best and the worst class coincide. Use a predefined class set.")
     return [int(scores.argmax()), int(scores.argmin())]
+
+
+def choose(strategy: str, logits: torch.Tensor, *, classes=None, k: int = 3, target: int | None = None) -> list[int]:
+    """The class set of one image by strategy name: ``"top_k"``, ``"best_vs_worst"`` or ``"predefined"``.
+
+    Example:
+        >>> var.class_sets.choose("top_k", model.logits(x)[0], k=2)
+        [967, 968, 917]
+    """
+    check_choice("class_set", strategy, STRATEGIES)
+    if strategy == "top_k":
+        return top_k(logits, k, target)
+    if strategy == "best_vs_worst":
+        return best_vs_worst(logits)
+    if classes is None:
+        raise ValueError("class_set='predefined' needs classes=[...].")
+    return predefined(classes, _scores(logits).numel())
 
 
 def _scores(logits) -> torch.Tensor:

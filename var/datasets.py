@@ -1,6 +1,7 @@
 """Where the benchmark data lives and how it is read.
 
-Folders are looked up in this order: the ``data`` argument, ``$VAR_DATA``, the
+A ``data`` argument (the CLI's ``--data``) is the only place looked at when
+given. Otherwise folders are looked up in this order: ``$VAR_DATA``, the
 repository's ``data/`` (what ``data_scripts`` prepare), then ``../shared/data``
 beside the repository or the working directory. Layouts:
 
@@ -22,7 +23,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw
 
-__all__ = ["find_data", "imagenet_items", "coco_items", "CocoImage", "polygon_mask", "COCO_NAMES"]
+__all__ = ["find_data", "data_roots", "imagenet_items", "coco_items", "CocoImage", "polygon_mask", "COCO_NAMES"]
 
 _REPO = Path(__file__).resolve().parents[1]
 
@@ -39,25 +40,28 @@ COCO_NAMES = (
 )
 
 
-def _candidates(name: str, data) -> list[Path]:
-    roots = []
+def data_roots(data=None) -> list[Path]:
+    """The folders searched for data sets: ``data`` alone when given, else $VAR_DATA, data/, ../shared/data."""
     if data is not None:
-        roots.append(Path(data))
-    if os.environ.get("VAR_DATA"):
-        roots.append(Path(os.environ["VAR_DATA"]))
-    roots += [_REPO / "data", _REPO.parent / "shared" / "data", Path.cwd().parent / "shared" / "data"]
-    return [r if r.name == name else r / name for r in roots]
+        return [Path(data)]
+    roots = [Path(os.environ["VAR_DATA"])] if os.environ.get("VAR_DATA") else []
+    return roots + [_REPO / "data", _REPO.parent / "shared" / "data", Path.cwd().parent / "shared" / "data"]
 
 
 def find_data(name: str, data=None) -> Path:
-    """The folder of data set ``name`` (e.g. ``imagenet-sample``), or a clear error saying how to get it."""
-    for path in _candidates(name, data):
+    """The folder of data set ``name`` (e.g. ``imagenet-sample``), or a clear error saying how to get it.
+
+    ``data`` may be the data set's own folder or a folder holding it.
+    """
+    for root in data_roots(data):
+        path = root if root.name == name else root / name
         if path.is_dir():
             return path
     script = {"imagenet-sample": "imagenet_sample.py", "coco128-seg": "coco.py --coco128",
               "coco-val2017": "coco.py --val2017", "imagenet-val": "imagenet_val.py"}.get(name, "")
-    raise FileNotFoundError(f"Data set {name!r} not found (looked in --data, $VAR_DATA, data/, ../shared/data). "
-                            f"Prepare it with `python data_scripts/{script}` or pass its folder.")
+    where = f"--data {data}" if data is not None else "$VAR_DATA, data/, ../shared/data"
+    raise FileNotFoundError(f"Data set {name!r} not found (looked in {where}). "
+                            f"Prepare it with `python data_scripts/{script}` or pass its folder with --data.")
 
 
 def imagenet_items(folder: Path) -> list[tuple[Path, int]]:

@@ -9,6 +9,7 @@ import var
 
 
 def main(argv=None) -> None:
+    """Run the demo CLI."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--model", default="efficientnet_lite0", choices=var.MODEL_NAMES)
     parser.add_argument("--method", default="guided_backprop", choices=var.METHODS)

@@ -121,7 +121,7 @@ class EfficientNetLite(nn.Module):
 
     def __init__(self, name: str = "efficientnet_lite0", num_classes: int = 1000):
         super().__init__()
-        width, depth, self.resolution, dropout = LITE_PARAMS[name]
+        width, depth, _, dropout = LITE_PARAMS[name]  # the resolution is the VarModel's input_size
         self._conv_stem = Conv2dSame(3, 32, 3, 2, bias=False)
         self._bn0 = nn.BatchNorm2d(32, **_BN)
         self.act_stem = ReLU6()

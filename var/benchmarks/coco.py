@@ -18,22 +18,66 @@ import numpy as np
 import torch
 from PIL import Image
 
-from ..datasets import coco_items, find_data
+from ..checks import check_choice, check_float
+from ..datasets import COCO_NAMES, CocoImage, coco_items
+from .base import Benchmark, rows_from
 from .coco_imagenet import COCO_TO_IMAGENET
-from ..datasets import COCO_NAMES
-from .common import check_options, get_model, maps_for, rows_from
-from .metrics import blur_positive, localisation
-from .runner import BenchConfig
-
-DEFAULTS = {"min_area": 0.01, "min_confidence": 1e-4, "binarize": "mean", "dataset": "coco128-seg"}
+from .metrics import BINARIZATIONS, blur_positive, localisation
 
 
-def options(config: BenchConfig) -> dict:
-    return check_options(config, DEFAULTS)
+class CocoBenchmark(Benchmark):
+    """COCO mask localisation. Options: ``min_area``, ``min_confidence``, ``binarize``, ``dataset``."""
+
+    name = "coco"
+    defaults = {"min_area": 0.01, "min_confidence": 1e-4, "binarize": "mean", "dataset": "coco128-seg"}
+
+    def check_option_values(self, options):
+        check_float("min_area", options["min_area"], low=0.0, high=1.0)
+        check_float("min_confidence", options["min_confidence"], low=0.0, high=1.0)
+        check_choice("binarize", options["binarize"], BINARIZATIONS)
+
+    def prepare(self):
+        super().prepare()
+        self.items = coco_items(self.data_folder())  # parsed once per run, not per image
+
+    def units(self):
+        return list(range(min(self.config.n, len(self.items))))
+
+    def run_unit(self, unit):
+        item = self.items[unit]
+        x, objects = prepare(self.model, item)
+        kept, classes = targets(objects, self.model.predict(x)[0], self.options["min_area"],
+                                self.options["min_confidence"])
+        rows = []
+        if not kept:
+            return rows
+        for method, is_var, maps in self.maps(x, classes):
+            blurred = blur_positive(maps)
+            for i, (cat, target, mask) in enumerate(kept):
+                rows += rows_from(localisation(blurred[i], mask, self.options["binarize"]), unit=unit, item=cat,
+                                  model=self.config.model, method=method, var=is_var, target=target,
+                                  image=item.path.name, k=len(classes))
+        return rows
 
 
-def _items(config: BenchConfig):
-    return coco_items(find_data(options(config)["dataset"], config.data))
+def targets(objects, prob: torch.Tensor, min_area: float = 0.01, min_confidence: float = 1e-4):
+    """The scored objects [(category, ImageNet target, mask)] and the class set K of one COCO image.
+
+    Each category's target is its most probable ImageNet class; objects under
+    ``min_area`` of the image or with target probability under
+    ``min_confidence`` are dropped, as are objects whose target another object
+    already took. With one object left, the least probable class joins K.
+    """
+    kept = []
+    for cat, mask in objects:
+        ids = COCO_TO_IMAGENET[COCO_NAMES[cat]]
+        target = ids[int(prob[ids].argmax())]
+        if mask.mean() >= min_area and float(prob[target]) >= min_confidence and target not in [t for _, t, _ in kept]:
+            kept.append((cat, target, torch.from_numpy(mask)))
+    classes = [t for _, t, _ in kept]
+    if len(classes) == 1:
+        classes.append(int(prob.argmin()))
+    return kept, classes
 
 
 def square_crop(image: Image.Image, size: int) -> tuple[Image.Image, tuple]:
@@ -46,11 +90,11 @@ def square_crop(image: Image.Image, size: int) -> tuple[Image.Image, tuple]:
     return resized.crop((left, top, left + size, top + size)), (nw, nh, left, top)
 
 
-def prepare(model, item) -> tuple[torch.Tensor, list[tuple[int, np.ndarray]]]:
+def prepare(model, item: CocoImage) -> tuple[torch.Tensor, list[tuple[int, np.ndarray]]]:
     """Model input (1, 3, S, S) and [(COCO category, boolean (S, S) mask)] for mapped categories."""
     size = model.input_size
     crop, (nw, nh, left, top) = square_crop(Image.open(item.path).convert("RGB"), size)
-    x = model.normalize(torch.from_numpy(np.array(crop)).permute(2, 0, 1).float() / 255.0)[None]
+    x = model.from_rgb(np.array(crop))
     objects = []
     for cat in sorted({c for c, _ in item.instances}):
         if COCO_NAMES[cat] not in COCO_TO_IMAGENET:
@@ -60,44 +104,9 @@ def prepare(model, item) -> tuple[torch.Tensor, list[tuple[int, np.ndarray]]]:
     return x, objects
 
 
-def run_unit(config: BenchConfig, unit: int) -> list[dict]:
-    opts = options(config)
-    model = get_model(config.model)
-    item = _items(config)[unit]
-    x, objects = prepare(model, item)
-    with torch.no_grad():
-        prob = model.module(x).softmax(-1)[0]
-    kept = []
-    for cat, mask in objects:
-        ids = COCO_TO_IMAGENET[COCO_NAMES[cat]]
-        target = ids[int(prob[ids].argmax())]
-        if mask.mean() >= opts["min_area"] and float(prob[target]) >= opts["min_confidence"] and target not in [
-                t for _, t, _ in kept]:
-            kept.append((cat, target, torch.from_numpy(mask)))
-    if not kept:
-        return []
-    classes = [t for _, t, _ in kept]
-    if len(classes) == 1:
-        classes.append(int(prob.argmin()))
-    rows = []
-    for method, is_var, maps in maps_for(model, x, classes, config):
-        blurred = blur_positive(maps)
-        for i, (cat, target, mask) in enumerate(kept):
-            rows += rows_from(localisation(blurred[i], mask, opts["binarize"]), unit=unit, item=cat,
-                              model=config.model, method=method, var=is_var, target=target,
-                              image=item.path.name, k=len(classes))
-    return rows
-
-
-def units(config: BenchConfig) -> list[int]:
-    return list(range(min(config.n, len(_items(config)))))
-
-
-def multi_object_images(data=None, n: int = 2, dataset: str = "coco128-seg") -> list:
-    """The n images with the most distinct ImageNet-mappable categories (ties: file order)."""
-    items = coco_items(find_data(dataset, data))
-
+def multi_object_images(folder, n: int = 2) -> list[CocoImage]:
+    """The n images of a COCO folder with the most distinct ImageNet-mappable categories (ties: file order)."""
     def mapped(item):
         return len({c for c, _ in item.instances if COCO_NAMES[c] in COCO_TO_IMAGENET})
 
-    return sorted(items, key=lambda it: -mapped(it))[:n]
+    return sorted(coco_items(folder), key=lambda it: -mapped(it))[:n]

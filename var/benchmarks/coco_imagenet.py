@@ -14,7 +14,7 @@ from ..datasets import COCO_NAMES
 
 __all__ = ["COCO_TO_IMAGENET", "mapping_table"]
 
-_r = lambda a, b: list(range(a, b + 1))  # noqa: E731  (inclusive range)
+_r = lambda a, b: list(range(a, b + 1))
 
 COCO_TO_IMAGENET: dict[str, list[int]] = {
     "bicycle": [444, 671],
@@ -84,7 +84,7 @@ assert not unknown, unknown
 
 
 def mapping_table():
-    """pandas DataFrame: COCO id, COCO name, ImageNet ids and names (empty where unmapped)."""
+    """Pandas DataFrame: COCO id, COCO name, ImageNet ids and names (empty where unmapped)."""
     import pandas as pd
 
     from ..models import imagenet_classes

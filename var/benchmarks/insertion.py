@@ -13,66 +13,61 @@ scored with :func:`var.benchmarks.pic.pic_curves`. Images PIC filters out
 from __future__ import annotations
 
 import numpy as np
-import torch
 
 from .. import class_sets
+from ..checks import check_float, check_int
 from ..images import load_image
-from .common import check_options, get_model, seeded_imagenet, maps_for
+from .base import ImageNetBenchmark
 from .pic import THRESHOLDS, pic_curves, random_mask, strict_ranking
-from .runner import BenchConfig
-
-DEFAULTS = {"k": 3, "dataset": "imagenet-sample", "min_pred_sic": 0.8, "min_pred_aic": 0.5,
-            "thresholds": list(THRESHOLDS)}
 
 
-def options(config: BenchConfig) -> dict:
-    return check_options(config, DEFAULTS)
+class InsertionBenchmark(ImageNetBenchmark):
+    """SIC/AIC insertion. Options: ``k``, ``dataset``, ``min_pred_sic``, ``min_pred_aic``, ``thresholds``."""
+
+    name = "insertion"
+    defaults = {"k": 3, "dataset": "imagenet-sample", "min_pred_sic": 0.8, "min_pred_aic": 0.5,
+                "thresholds": list(THRESHOLDS)}
+
+    def check_option_values(self, options):
+        check_int("k", options["k"], 1)
+        check_float("min_pred_sic", options["min_pred_sic"], low=0.0, high=1.0)
+        check_float("min_pred_aic", options["min_pred_aic"], low=0.0, high=1.0)
+        thresholds = options["thresholds"]
+        if not isinstance(thresholds, list) or not thresholds:
+            raise TypeError("thresholds must be a non-empty list of shares in (0, 1).")
+        for t in thresholds:
+            check_float("threshold", t, low=0.0, high=1.0, low_open=True, high_open=True)
+
+    def run_unit(self, unit):
+        path, label = self.order[unit]
+        img = uint8_crop(self.model, path)
+        x = self.model.from_rgb(img)
+        classes = class_sets.top_k(self.model.logits(x)[0], self.options["k"], target=label)
+        mask = random_mask(*img.shape[:2], seed=self.config.seed * 100_003 + unit)
+        predict = predictor(self.model, label)
+        min_pred = {"sic": self.options["min_pred_sic"], "aic": self.options["min_pred_aic"]}
+        keys = dict(unit=unit, item=0, model=self.config.model, target=label, image=path.name)
+        rows = []
+        for method, is_var, maps in self.maps(x, classes):
+            saliency = maps[classes.index(label)].abs().sum(0).numpy()
+            ranked = strict_ranking(saliency, seed=unit)
+            curves, skipped = pic_curves(img, ranked, mask, predict, self.options["thresholds"], min_pred)
+            for metric, res in curves.items():
+                rows.append(dict(keys, method=method, var=is_var, metric=metric, value=res.auc))
+            for metric in skipped:
+                rows.append(dict(keys, method=method, var=is_var, metric=f"{metric}_skipped", value=1.0))
+        return rows
 
 
-def _order(config: BenchConfig) -> list:
-    return seeded_imagenet(config, options(config)["dataset"])
-
-
-def uint8_crop(model, path) -> np.ndarray:
+def uint8_crop(model, image) -> np.ndarray:
     """The model's preprocessing geometry, as a uint8 (S, S, 3) image."""
-    x = model.unnormalize(model.preprocess(load_image(path)))
+    x = model.unnormalize(model.preprocess(load_image(image)))
     return (x.permute(1, 2, 0).numpy() * 255).round().astype(np.uint8)
 
 
 def predictor(model, target: int):
+    """uint8 (B, H, W, 3) -> (softmax of ``target``, 1.0 where ``target`` is the top class else 0.0)."""
     def predict(batch: np.ndarray):
-        x = model.normalize(torch.from_numpy(batch).permute(0, 3, 1, 2).float() / 255.0)
-        with torch.no_grad():
-            prob = model.module(x).softmax(-1)
+        prob = model.predict(model.from_rgb(batch))
         return prob[:, target].tolist(), (prob.argmax(-1) == target).float().tolist()
     return predict
-
-
-def run_unit(config: BenchConfig, unit: int) -> list[dict]:
-    opts = options(config)
-    model = get_model(config.model)
-    path, label = _order(config)[unit]
-    img = uint8_crop(model, path)
-    x = model.normalize(torch.from_numpy(img).permute(2, 0, 1).float() / 255.0)[None]
-    with torch.no_grad():
-        logits = model.module(x)[0]
-    classes = class_sets.top_k(logits, opts["k"], target=label)
-    mask = random_mask(*img.shape[:2], seed=config.seed * 100_003 + unit)
-    predict = predictor(model, label)
-    min_pred = {"sic": opts["min_pred_sic"], "aic": opts["min_pred_aic"]}
-    keys = dict(unit=unit, item=0, model=config.model, target=label, image=path.name)
-    rows = []
-    for method, is_var, maps in maps_for(model, x, classes, config):
-        saliency = maps[classes.index(label)].abs().sum(0).numpy()
-        ranked = strict_ranking(saliency, seed=unit)
-        curves = pic_curves(img, ranked, mask, predict, opts["thresholds"], min_pred)
-        for metric, res in curves.items():
-            if isinstance(res, str):
-                rows.append(dict(keys, method=method, var=is_var, metric=f"{metric}_skipped", value=1.0))
-            else:
-                rows.append(dict(keys, method=method, var=is_var, metric=metric, value=res.auc))
-    return rows
-
-
-def units(config: BenchConfig) -> list[int]:
-    return list(range(min(config.n, len(_order(config)))))

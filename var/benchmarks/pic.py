@@ -24,8 +24,8 @@ favoured.
 from __future__ import annotations
 
 import io
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Callable, Sequence
 
 import numpy as np
 from PIL import Image
@@ -39,6 +39,8 @@ THRESHOLDS = (0.005, 0.01, 0.02, 0.03, 0.04, 0.05, 0.07, 0.10, 0.13, 0.21, 0.34,
 
 @dataclass
 class PicResult:
+    """One performance information curve and its area."""
+
     curve_x: np.ndarray
     curve_y: np.ndarray
     auc: float
@@ -102,9 +104,8 @@ def pic_curves(
     predict: Callable[[np.ndarray], tuple[Sequence[float], Sequence[float]]],
     thresholds: Sequence[float] = THRESHOLDS,
     min_pred: dict[str, float] | None = None,
-    keep_monotonous: bool = True,
     num_points: int = 1000,
-) -> dict[str, PicResult | str]:
+) -> tuple[dict[str, PicResult], dict[str, str]]:
     """SIC and AIC of one image and map.
 
     Args:
@@ -116,7 +117,8 @@ def pic_curves(
             (PAIR: SIC 0.8 by default; AIC needs a correct prediction, 0.5).
 
     Returns:
-        ``{"sic": PicResult or reason skipped, "aic": ...}``.
+        ``(curves, skipped)``: ``{"sic": PicResult, "aic": ...}`` for the curves
+        computed and ``{name: reason}`` for those PIC's filters skipped.
     """
     if img.dtype != np.uint8 or img.ndim != 3:
         raise ValueError(f"img must be uint8 (H, W, C), got {img.dtype} {img.shape}.")
@@ -128,19 +130,19 @@ def pic_curves(
     entropy_blur = webp_entropy(blurred_full)
     (p_orig, p_blur), (a_orig, a_blur) = (np.asarray(v, dtype=float) for v in predict(np.stack([img, blurred_full])))
     base = {"sic": (p_orig, p_blur), "aic": (a_orig, a_blur)}
-    results: dict[str, PicResult | str] = {}
+    skipped: dict[str, str] = {}
     live = []
     for name, (orig, blur) in base.items():
         if orig < min_pred[name]:
-            results[name] = f"prediction on the original {orig:.3f} < min_pred {min_pred[name]}"
+            skipped[name] = f"prediction on the original {orig:.3f} < min_pred {min_pred[name]}"
         elif entropy_blur >= entropy_orig:
-            results[name] = "blurred image has no less information than the original"
+            skipped[name] = "blurred image has no less information than the original"
         elif blur >= orig:
-            results[name] = f"prediction on the blurred image {blur:.3f} >= original {orig:.3f}"
+            skipped[name] = f"prediction on the blurred image {blur:.3f} >= original {orig:.3f}"
         else:
             live.append(name)
     if not live:
-        return results
+        return {}, skipped
     points: dict[str, list] = {name: [] for name in live}
     best = {name: 0.0 for name in live}
     for threshold in thresholds:
@@ -154,7 +156,5 @@ def pic_curves(
             orig, blur = base[name]
             norm = float(np.clip((value - blur) / (orig - blur), 0.0, 1.0))
             best[name] = max(best[name], norm)
-            points[name].append((entropy, best[name] if keep_monotonous else norm))
-    for name in live:
-        results[name] = _curve(points[name], num_points)
-    return results
+            points[name].append((entropy, best[name]))  # PAIR keeps the curve monotone
+    return {name: _curve(points[name], num_points) for name in live}, skipped

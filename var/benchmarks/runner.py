@@ -1,74 +1,32 @@
 """Resumable, shardable execution of a benchmark into a tidy long table.
 
-A benchmark is a list of *units* (a grid, an image) and a function that turns
-one unit into rows ``{unit, item, model, method, var, metric, value, ...}``.
 Each finished unit is written as its own parquet part, atomically (temporary
 file + ``os.replace``), so a run killed midway and started again skips what is
 done and ends with the identical table: no lost and no duplicated rows. Shards
 (``--shard i/n``) take every n-th unit; with dask the shards run on a cluster.
-``collect`` concatenates the parts in unit order into ``results.parquet``,
+A run folder keeps its ``config.json``; the same run with a larger ``n`` extends
+it. ``collect`` concatenates the parts in unit order into ``results.parquet``,
 ``results.csv`` and ``summary.csv`` (mean and 95% CI).
 """
 
 from __future__ import annotations
 
 import dataclasses
-import json
 import os
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
-__all__ = ["BenchConfig", "run_shard", "collect", "summarize", "parse_shard"]
+from .config import BenchConfig
+from .metrics import HIGHER_IS_BETTER
+
+__all__ = ["run", "run_on_dask", "run_shard", "collect", "summarize", "parse_shard", "check_out"]
 
 KEYS = ["unit", "item", "model", "method", "var", "metric"]
-
-
-@dataclass
-class BenchConfig:
-    """What to run; identical configs give identical tables.
-
-    Attributes:
-        benchmark: ``grid``, ``coco``, ``insertion`` or ``sanity``.
-        model: a :data:`var.MODEL_NAMES` entry.
-        methods: attribution methods (the paper's five plus the contrastive baseline by default).
-        n: number of units (grids / images); the paper's full sizes are 12,500 grids,
-            COCO val2017 (5k images), 1k insertion images, 10k sanity images.
-        data: data folder (see ``data_scripts``); default: found automatically.
-        seed: seeds grid composition, random masks and re-initialisations.
-        ig_steps: Integrated-Gradients steps (paper: 50).
-        temperature, tau: VAR parameters.
-        options: benchmark-specific options (see each module's ``DEFAULTS``).
-        threads: torch threads per process. Fixed, because the thread count changes
-            the order of float reductions: with it, shards, resumed runs and dask
-            workers give bit-identical tables.
-    """
-
-    benchmark: str
-    model: str = "efficientnet_lite0"
-    methods: tuple[str, ...] = ("gradcam", "guided_backprop", "guided_gradcam", "input_x_gradient",
-                                "integrated_gradients", "contrastive_gradient")
-    n: int = 8
-    data: str | None = None
-    seed: int = 0
-    ig_steps: int = 16
-    temperature: float = 0.1
-    tau: float = 0.01
-    options: dict = field(default_factory=dict)
-    threads: int = 2
-
-    def to_json(self) -> str:
-        return json.dumps(dataclasses.asdict(self), sort_keys=True, default=list)
-
-    @classmethod
-    def from_json(cls, text: str) -> "BenchConfig":
-        d = json.loads(text)
-        d["methods"] = tuple(d["methods"])
-        return cls(**d)
 
 
 def parse_shard(text: str) -> tuple[int, int]:
@@ -82,22 +40,41 @@ def parse_shard(text: str) -> tuple[int, int]:
     return i, n
 
 
-def _prepare_out(config: BenchConfig, out: Path) -> None:
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "parts").mkdir(exist_ok=True)
+def check_out(config: BenchConfig, out: Path) -> None:
+    """Refuse an output folder this run cannot use, before any work (writes nothing)."""
+    out = Path(out)
+    if out.exists() and not out.is_dir():
+        raise ValueError(f"--out {out} is a file; pass a folder.")
     cfg = out / "config.json"
     if cfg.exists():
-        if BenchConfig.from_json(cfg.read_text()) != config:
-            raise ValueError(f"{out} holds a run with another configuration ({cfg}); "
+        try:
+            old = BenchConfig.from_json(cfg.read_text())
+        except (ValueError, TypeError, KeyError) as err:
+            raise ValueError(f"{cfg} is not a readable run configuration ({err.__class__.__name__}); "
+                             "delete it or use a new --out folder.") from None
+        if not old.same_run(config):
+            diff = [f.name for f in dataclasses.fields(config)
+                    if f.name != "n" and getattr(old, f.name) != getattr(config, f.name)]
+            raise ValueError(f"{out} holds a run with another configuration (differs in {', '.join(diff)}); "
                              "use a new --out folder or delete the old one.")
-    else:
-        _atomic_write(cfg, config.to_json().encode())
+    parent = out if out.exists() else next(p for p in out.parents if p.exists())
+    if not os.access(parent, os.W_OK):
+        raise PermissionError(f"Cannot write to {parent}; pass a writable --out folder.")
 
 
-def _atomic_write(path: Path, data: bytes) -> None:
+def _atomic_write(path: Path, write: Callable[[Path], None]) -> None:
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_bytes(data)
+    write(tmp)
     os.replace(tmp, path)
+
+
+def _start(config: BenchConfig, out: Path) -> None:
+    """Create the run folder and record the config (its n grows with the run)."""
+    check_out(config, out)
+    (out / "parts").mkdir(parents=True, exist_ok=True)
+    cfg = out / "config.json"
+    if not cfg.exists() or BenchConfig.from_json(cfg.read_text()).n < config.n:
+        _atomic_write(cfg, lambda p: p.write_text(config.to_json()))
 
 
 def _part(out: Path, unit: int) -> Path:
@@ -108,22 +85,66 @@ def run_shard(config: BenchConfig, out: Path, units: list[int], run_unit: Callab
               shard: tuple[int, int] = (0, 1), progress: bool = True) -> int:
     """Run the shard's units that have no part yet; returns how many were run."""
     out = Path(out)
-    _prepare_out(config, out)
+    _start(config, out)
     i, n = shard
     todo = [u for u in units[i::n] if not _part(out, u).exists()]
     if progress:
         from tqdm.auto import tqdm
 
-        todo_iter = tqdm(todo, desc=f"{config.benchmark} {config.model} shard {i}/{n}", unit="unit")
-    else:
-        todo_iter = todo
-    for unit in todo_iter:
+        todo = tqdm(todo, desc=f"{config.benchmark} {config.model} shard {i}/{n}", unit="unit")
+    for unit in todo:
         rows = run_unit(unit)
-        frame = pd.DataFrame(rows if rows else [], columns=None if rows else KEYS + ["value"])
-        tmp = _part(out, unit).with_suffix(f".{os.getpid()}.tmp")
-        frame.to_parquet(tmp, index=False)
-        os.replace(tmp, _part(out, unit))
+        frame = pd.DataFrame(rows) if rows else pd.DataFrame(columns=KEYS + ["value"])
+        _atomic_write(_part(out, unit), partial(frame.to_parquet, index=False))
     return len(todo)
+
+
+def run(config: BenchConfig, out, shard=(0, 1), progress: bool = False, collect_results: bool = True):
+    """Run (or resume, or extend) a benchmark shard; returns the full table once every unit is done, else None."""
+    import torch
+
+    from . import BENCHMARKS
+
+    config.validate()
+    check_out(config, Path(out))
+    bench = BENCHMARKS[config.benchmark](config)
+    torch.set_num_threads(config.threads)
+    bench.prepare()
+    units = bench.units()
+    run_shard(config, out, units, bench.run_unit, shard, progress)
+    if not collect_results:
+        return None
+    try:
+        return collect(out, units)
+    except RuntimeError:
+        return None
+
+
+def _shard_task(config_json: str, out: str, i: int, n: int) -> int:
+    """Run on a dask worker: one shard, no collection (the client collects)."""
+    run(BenchConfig.from_json(config_json), out, (i, n), progress=False, collect_results=False)
+    return i
+
+
+def run_on_dask(config: BenchConfig, out: Path, address: str, shards: int | None = None):
+    """Run every shard on a dask cluster (``address``, or ``local:N`` for a local one), then collect."""
+    from dask.distributed import Client, LocalCluster
+
+    config.validate()
+    check_out(config, Path(out))
+    cluster = None
+    if address.startswith("local:"):
+        cluster = LocalCluster(n_workers=int(address.split(":")[1]), threads_per_worker=1, processes=True)
+        address = cluster
+    try:
+        with Client(address) as client:
+            n = shards or max(1, len(client.scheduler_info()["workers"]))
+            futures = client.map(_shard_task, [config.to_json()] * n, [str(out)] * n, range(n), [n] * n, pure=False)
+            client.gather(futures)
+    finally:
+        if cluster is not None:
+            cluster.close()
+    return run(config, out, (0, 1), progress=False)  # nothing left to do: collects
 
 
 def collect(out: Path, units: list[int]) -> pd.DataFrame:
@@ -132,21 +153,22 @@ def collect(out: Path, units: list[int]) -> pd.DataFrame:
     missing = [u for u in units if not _part(out, u).exists()]
     if missing:
         raise RuntimeError(f"{len(missing)} unit(s) not run yet (first: {missing[:5]}); run the remaining shards.")
-    frames = [pd.read_parquet(_part(out, u)) for u in units]
-    frames = [f for f in frames if len(f)]
+    frames = [f for f in (pd.read_parquet(_part(out, u)) for u in units) if len(f)]
     table = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=KEYS + ["value"])
-    _atomic_write(out / "results.csv", table.to_csv(index=False).encode())
-    tmp = out / f".results.{os.getpid()}.parquet"
-    table.to_parquet(tmp, index=False)
-    os.replace(tmp, out / "results.parquet")
-    summary = summarize(table)
-    _atomic_write(out / "summary.csv", summary.to_csv(index=False).encode())
+    _atomic_write(out / "results.csv", lambda p: table.to_csv(p, index=False))
+    _atomic_write(out / "results.parquet", lambda p: table.to_parquet(p, index=False))
+    _atomic_write(out / "summary.csv", lambda p: summarize(table).to_csv(p, index=False))
     return table
 
 
 def summarize(table: pd.DataFrame, by: list[str] | None = None) -> pd.DataFrame:
-    """Mean, 95% t-interval and count per model x method x var x metric (NaNs counted apart)."""
+    """Mean, 95% t-interval and count per model x method x var x metric (NaNs counted apart).
+
+    ``higher_is_better`` says which direction is good for each metric
+    (:data:`var.benchmarks.metrics.HIGHER_IS_BETTER`).
+    """
     by = by or [c for c in ["model", "method", "var", "metric", "fraction"] if c in table.columns]
+    columns = by + ["mean", "ci95_low", "ci95_high", "n", "n_nan", "higher_is_better"]
 
     def agg(values: pd.Series) -> pd.Series:
         v = values.dropna().to_numpy(dtype=float)
@@ -156,5 +178,8 @@ def summarize(table: pd.DataFrame, by: list[str] | None = None) -> pd.DataFrame:
                           "n_nan": int(values.isna().sum())})
 
     if table.empty:
-        return pd.DataFrame(columns=by + ["mean", "ci95_low", "ci95_high", "n", "n_nan"])
-    return table.groupby(by, sort=True, dropna=False)["value"].apply(agg).unstack().reset_index()
+        return pd.DataFrame(columns=columns)
+    summary = table.groupby(by, sort=True, dropna=False)["value"].apply(agg).unstack().reset_index()
+    if "metric" in summary.columns:
+        summary["higher_is_better"] = summary["metric"].map(HIGHER_IS_BETTER)
+    return summary

@@ -18,16 +18,38 @@ import torch
 from torch import nn
 
 from .. import class_sets
-from ..images import load_image
-from .common import check_options, get_model, seeded_imagenet, maps_for, rows_from
+from ..checks import check_float, check_int
+from .base import ImageNetBenchmark, rows_from
 from .metrics import similarity
-from .runner import BenchConfig
-
-DEFAULTS = {"fractions": [0.0, 0.1, 0.25, 0.5, 0.75, 1.0], "k": 3, "dataset": "imagenet-sample"}
 
 
-def options(config: BenchConfig) -> dict:
-    return check_options(config, DEFAULTS)
+class SanityBenchmark(ImageNetBenchmark):
+    """Cascading randomisation. Options: ``fractions`` (of layers re-initialised), ``k``, ``dataset``."""
+
+    name = "sanity"
+    defaults = {"fractions": [0.0, 0.1, 0.25, 0.5, 0.75, 1.0], "k": 3, "dataset": "imagenet-sample"}
+
+    def check_option_values(self, options):
+        check_int("k", options["k"], 1)
+        if not isinstance(options["fractions"], list) or not options["fractions"]:
+            raise TypeError("fractions must be a non-empty list of shares in [0, 1].")
+        for f in options["fractions"]:
+            check_float("fraction", f, low=0.0, high=1.0)
+
+    def run_unit(self, unit):
+        path, label = self.order[unit]
+        x = self.model.prepare(path)
+        classes = class_sets.top_k(self.model.logits(x)[0], self.options["k"], target=label)
+        t = classes.index(label)
+        original = {(m, v): maps[t] for m, v, maps in self.maps(x, classes)}
+        rows = []
+        for fraction in self.options["fractions"]:
+            model = randomised(self.model, fraction, self.config.seed)
+            for method, is_var, maps in self.maps(x, classes, model):
+                rows += rows_from(similarity(original[method, is_var], maps[t]), unit=unit, item=0,
+                                  model=self.config.model, method=method, var=is_var, fraction=float(fraction),
+                                  target=label)
+        return rows
 
 
 def parametrised_layers(net: nn.Module) -> list[str]:
@@ -58,30 +80,3 @@ def randomised(model, fraction: float, seed: int):
         names = {id(m): k for k, m in model.module.named_modules()}
         clone.gradcam_layer = modules[names[id(model.gradcam_layer)]]
     return clone
-
-
-def _order(config: BenchConfig) -> list:
-    return seeded_imagenet(config, options(config)["dataset"])
-
-
-def run_unit(config: BenchConfig, unit: int) -> list[dict]:
-    opts = options(config)
-    model = get_model(config.model)
-    path, label = _order(config)[unit]
-    x = model.prepare(load_image(path))
-    with torch.no_grad():
-        logits = model.module(x)[0]
-    classes = class_sets.top_k(logits, opts["k"], target=label)
-    t = classes.index(label)
-    original = {(m, v): maps[t] for m, v, maps in maps_for(model, x, classes, config)}
-    rows = []
-    for fraction in opts["fractions"]:
-        rand = randomised(model, fraction, config.seed)
-        for method, is_var, maps in maps_for(rand, x, classes, config):
-            rows += rows_from(similarity(original[method, is_var], maps[t]), unit=unit, item=0, model=config.model,
-                              method=method, var=is_var, fraction=float(fraction), target=label)
-    return rows
-
-
-def units(config: BenchConfig) -> list[int]:
-    return list(range(min(config.n, len(_order(config)))))

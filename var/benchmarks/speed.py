@@ -14,7 +14,7 @@ methods; ``captum / var`` >= 1.2 (|K| = 4) and >= 1.5 (|K| = 16) for them; for
 GradCAM >= 3 and >= 8. ``--memory`` reports peak memory of Integrated
 Gradients for several ``internal_batch_size`` values (each in a fresh process).
 
-    python benchmarks/speed.py --model resnet50 --classes 4 16   (or python -m var.benchmarks.speed)
+    python -m var.bench speed --model resnet50 --classes 4 16 --memory
 """
 
 from __future__ import annotations
@@ -22,18 +22,16 @@ from __future__ import annotations
 import argparse
 import json
 import statistics
-import subprocess
 import sys
 import time
 import warnings
 from pathlib import Path
 
 import torch
-from captum.attr import (GuidedBackprop, InputXGradient, IntegratedGradients, LayerAttribution, LayerGradCam,
-                         Saliency)
+from captum.attr import GuidedBackprop, InputXGradient, IntegratedGradients, LayerAttribution, LayerGradCam, Saliency
 
 import var
-from var.attribution import make_baseline
+from var.methods import make_baseline
 
 TARGETS = {  # method group -> {|K|: minimum speed-up over Captum}
     "gradient": {4: 1.2, 16: 1.5},
@@ -48,6 +46,7 @@ def _sync():
 
 
 def median_time(fn, repeats: int) -> float:
+    """Median wall time of ``fn()`` over ``repeats`` runs, after one warm-up run."""
     fn()  # warm-up
     times = []
     for _ in range(repeats):
@@ -109,8 +108,8 @@ def run(model_name: str, ks: list[int], repeats: int, steps: int, internal_batch
             t_vmap = median_time(lambda: var.attribute(model, x, classes, method, backward="vmap", **opts, **extra),
                                  repeats)
             t_floor = median_time(floor_fn(net, points, classes, chunk), repeats)
-            rows.append(dict(model=model_name, device=device, method=method, K=k, captum_s=t_captum, var_s=t_var, var_vmap_s=t_vmap,
-                             floor_s=t_floor))
+            rows.append(dict(model=model_name, device=device, method=method, K=k, captum_s=t_captum, var_s=t_var,
+                             var_vmap_s=t_vmap, floor_s=t_floor))
         if methods is not None and "gradcam" not in methods:
             continue
         lgc = LayerGradCam(net, model.gradcam_layer)
@@ -120,8 +119,8 @@ def run(model_name: str, ks: list[int], repeats: int, steps: int, internal_batch
         t_var = median_time(lambda: var.attribute(model, x, classes, "gradcam"), repeats)
         t_vmap = median_time(lambda: var.attribute(model, x, classes, "gradcam", backward="vmap"), repeats)
         t_floor = median_time(floor_fn(net, x, classes, 1, layer=model.gradcam_layer), repeats)
-        rows.append(dict(model=model_name, device=device, method="gradcam", K=k, captum_s=t_captum, var_s=t_var, var_vmap_s=t_vmap,
-                         floor_s=t_floor))
+        rows.append(dict(model=model_name, device=device, method="gradcam", K=k, captum_s=t_captum, var_s=t_var,
+                         var_vmap_s=t_vmap, floor_s=t_floor))
     for r in rows:
         r["speedup_vs_captum"] = r["captum_s"] / r["var_s"]
         r["var_over_floor"] = r["var_s"] / r["floor_s"]
@@ -135,37 +134,52 @@ def run(model_name: str, ks: list[int], repeats: int, steps: int, internal_batch
     return rows
 
 
-_MEMORY_PROBE = """
-import os, threading, time, torch, var
-torch.manual_seed(0)
-m = var.load_model({model!r}, weights=None)
-x = torch.randn(1, 3, m.input_size, m.input_size)
-page = os.sysconf("SC_PAGE_SIZE")
-rss = lambda: int(open("/proc/self/statm").read().split()[1]) * page
-base, peak, done = rss(), [0], []
-def sample():
-    while not done:
-        peak[0] = max(peak[0], rss()); time.sleep(0.002)
-t = threading.Thread(target=sample); t.start()
-var.attribute(m, x, list(range({k})), "integrated_gradients", steps={steps}, internal_batch_size={ibs})
-done.append(1); t.join()
-print(base, peak[0])
-"""
+def _peak_memory(model_name: str, k: int, steps: int, internal_batch_size: int) -> tuple[int, int]:
+    """(resident bytes after loading, peak during IG); runs in a fresh process so earlier runs do not count."""
+    import os
+    import threading
+
+    torch.manual_seed(0)
+    model = var.load_model(model_name, weights=None)
+    x = torch.randn(1, 3, model.input_size, model.input_size)
+    page = os.sysconf("SC_PAGE_SIZE")
+
+    def rss() -> int:
+        with open("/proc/self/statm") as f:
+            return int(f.read().split()[1]) * page
+
+    base, peak, done = rss(), [0], threading.Event()
+
+    def sample():
+        while not done.is_set():
+            peak[0] = max(peak[0], rss())
+            time.sleep(0.002)
+
+    sampler = threading.Thread(target=sample)
+    sampler.start()
+    var.attribute(model, x, list(range(k)), "integrated_gradients", steps=steps,
+                  internal_batch_size=internal_batch_size)
+    done.set()
+    sampler.join()
+    return base, peak[0]
 
 
 def memory(model_name: str, sizes: list[int], k: int, steps: int) -> list[dict]:
     """Peak resident memory above the loaded model while IG runs, per internal_batch_size (fresh processes)."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
     rows = []
     for ibs in sizes:
-        code = _MEMORY_PROBE.format(model=model_name, k=k, steps=steps, ibs=ibs)
-        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
-        base, peak = int(out[-2]), int(out[-1])
+        with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
+            base, peak = pool.submit(_peak_memory, model_name, k, steps, ibs).result()
         rows.append(dict(model=model_name, K=k, steps=steps, internal_batch_size=ibs,
                          points_per_forward=max(1, ibs // k), peak_extra_mib=(peak - base) / 2**20))
     return rows
 
 
 def markdown(rows: list[dict]) -> str:
+    """Rows of dicts as a Markdown table."""
     cols = list(rows[0])
     fmt = lambda v: f"{v:.3f}" if isinstance(v, float) else str(v)
     lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
@@ -174,7 +188,9 @@ def markdown(rows: list[dict]) -> str:
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    """``python -m var.bench speed``: print the speed table; exit status 1 if a target is missed."""
+    parser = argparse.ArgumentParser(prog="var-bench speed", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--model", default="resnet50", choices=var.MODEL_NAMES)
     parser.add_argument("--classes", type=int, nargs="+", default=[4, 16], help="class-set sizes |K|")
     parser.add_argument("--repeats", type=int, default=3)

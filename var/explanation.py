@@ -7,9 +7,9 @@ from dataclasses import dataclass
 import torch
 
 from . import class_sets
-from .attribution import attribute
+from .attribution import attribute, check_inputs
+from .class_relevance import keep_mask, relevance
 from .models import VarModel
-from .relevance import relevance
 
 __all__ = ["Explanation", "explain"]
 
@@ -43,7 +43,12 @@ class Explanation:
     @property
     def masks(self) -> torch.Tensor:
         """The kept locations, 1[M_c - 1/|K| > tau]."""
-        return (self.softmax - 1.0 / len(self.classes)) > self.tau
+        return keep_mask(self.softmax, self.tau)
+
+    @property
+    def kept_share(self) -> torch.Tensor:
+        """Share of locations VAR keeps, per class (|K|,)."""
+        return self.masks.flatten(1).float().mean(1)
 
 
 def explain(
@@ -73,6 +78,9 @@ def explain(
         temperature, tau, reduce_channels, normalize: VAR steps 2-3, see :func:`var.relevance`.
         **method_options: passed to :func:`var.attribute`.
 
+    Returns:
+        An :class:`Explanation`.
+
     Example:
         >>> e = var.explain(var.load_model(), "skimage:coffee", "guided_backprop", "top_k", k=2)
         >>> e.class_names[:2]
@@ -80,21 +88,9 @@ def explain(
     """
     if not isinstance(model, VarModel):
         raise TypeError("explain needs a VarModel; wrap your network with var.wrap_model(...).")
-    x = image if isinstance(image, torch.Tensor) else model.prepare(image)
-    if x.dim() == 3:
-        x = x.unsqueeze(0)
-    with torch.no_grad():
-        logits = model.module(x)[0]
-    if class_set == "top_k":
-        chosen = class_sets.top_k(logits, k, target)
-    elif class_set == "best_vs_worst":
-        chosen = class_sets.best_vs_worst(logits)
-    elif class_set == "predefined":
-        if classes is None:
-            raise ValueError("class_set='predefined' needs classes=[...].")
-        chosen = class_sets.predefined(classes, logits.numel())
-    else:
-        raise ValueError(f"Unknown class_set {class_set!r}; choose one of {class_sets.STRATEGIES}.")
+    x = check_inputs(image) if isinstance(image, torch.Tensor) else model.prepare(image)
+    logits = model.logits(x)[0]
+    chosen = class_sets.choose(class_set, logits, classes=classes, k=k, target=target)
     h = attribute(model, x, chosen, method, **method_options)
     maps, m = relevance(h, temperature, tau, reduce_channels=reduce_channels, normalize=normalize,
                         return_softmax=True)

@@ -14,9 +14,13 @@ each element (channel and pixel) and the output keeps the attribution's sign.
 
 from __future__ import annotations
 
+import warnings
+
 import torch
 
-__all__ = ["relevance", "spatial_softmax", "REDUCTIONS", "NORMALIZATIONS"]
+from .checks import check_float
+
+__all__ = ["relevance", "spatial_softmax", "keep_mask", "REDUCTIONS", "NORMALIZATIONS"]
 
 #: How channels are reduced to one score per pixel before the softmax (None: per element).
 REDUCTIONS = (None, "sum", "max")
@@ -33,25 +37,21 @@ def spatial_softmax(
 ) -> torch.Tensor:
     """VAR step 2: M, the softmax over the class axis (dim 0) of |H| / t.
 
-    Parameters
-    ----------
-    attributions : Tensor
-        H, shape (|K|, ...), class axis first; (|K|, C, H, W) for ``reduce_channels``.
-    temperature : float
-        t > 0. Small t makes M nearly one-hot, large t flattens it to 1/|K|.
-    reduce_channels : {None, "sum", "max"}
-        None: one softmax per element (channel and pixel), the authors' choice.
-        "sum"/"max": one score per pixel, the sum or max of |H| over channels, so
-        all channels of a pixel share one M of shape (|K|, 1, H, W).
-    normalize : {None, "joint_max"}
-        None: softmax of the raw magnitudes, so what t means depends on the
-        method's scale (IG on logits spans ~1e-2, gradients ~1e-4).
-        "joint_max": divide by the largest |H| over all classes and locations
-        first, which makes t scale-free while keeping the ratios between classes.
+    Args:
+        attributions: H, shape (|K|, ...), class axis first; (|K|, C, H, W) for
+            ``reduce_channels``.
+        temperature: t > 0. Small t makes M nearly one-hot, large t flattens it to 1/|K|.
+        reduce_channels: None: one softmax per element (channel and pixel), the
+            authors' choice. ``"sum"``/``"max"``: one score per pixel, the sum or
+            max of |H| over channels, so all channels of a pixel share one M of
+            shape (|K|, 1, H, W).
+        normalize: None: softmax of the raw magnitudes, so what t means depends
+            on the method's scale (IG on logits spans ~1e-2, gradients ~1e-4).
+            ``"joint_max"``: divide by the largest |H| over all classes and
+            locations first, which makes t scale-free while keeping the ratios
+            between classes.
 
-    Returns
-    -------
-    Tensor
+    Returns:
         M, summing to 1 over dim 0.
     """
     h = _check(attributions, temperature)
@@ -103,13 +103,18 @@ def relevance(
         >>> maps = var.attribute(model, x, [281, 282, 285], "guided_backprop")
         >>> var_maps, m = var.relevance(maps, temperature=0.1, tau=0.01, return_softmax=True)
     """
-    if not (0.0 <= float(tau) < 1.0):
-        raise ValueError(f"tau must lie in [0, 1), got {tau}.")
+    tau = check_float("tau", tau, low=0.0, high=1.0, high_open=True)
     m = spatial_softmax(attributions, temperature, reduce_channels=reduce_channels, normalize=normalize)
-    chance = torch.tensor(1.0 / attributions.shape[0], dtype=m.dtype)
-    keep = (m - chance) > tau
-    maps = attributions * m * keep
+    if tau >= 1.0 - 1.0 / attributions.shape[0]:
+        warnings.warn(f"tau = {tau:g} >= 1 - 1/|K| = {1 - 1 / attributions.shape[0]:.3g}: M - 1/|K| can never exceed "
+                      "it, so every VAR map is all zero. Use a smaller tau (paper: 0.01).", stacklevel=2)
+    maps = attributions * m * keep_mask(m, tau)
     return (maps, m) if return_softmax else maps
+
+
+def keep_mask(softmax: torch.Tensor, tau: float) -> torch.Tensor:
+    """VAR step 3's mask 1[M_c - 1/|K| > tau] for M of shape (|K|, ...)."""
+    return (softmax - 1.0 / softmax.shape[0]) > tau
 
 
 def _check(h, temperature) -> torch.Tensor:
@@ -117,11 +122,13 @@ def _check(h, temperature) -> torch.Tensor:
         raise TypeError(f"attributions must be a torch.Tensor of shape (|K|, ...), not {type(h).__name__}.")
     if not h.is_floating_point():
         raise TypeError(f"attributions must be floating point, got {h.dtype}.")
-    if h.dim() < 2 or h.shape[0] < 2:
+    if h.dim() < 2:
+        raise ValueError(f"attributions of shape {tuple(h.shape)} have no location axis: pass one map per class, "
+                         "shape (|K|, ...) such as (|K|, C, H, W) from var.attribute.")
+    if h.shape[0] < 2:
         raise ValueError(f"VAR compares classes: attributions need shape (|K|, ...) with |K| >= 2, "
                          f"got {tuple(h.shape)}. Use a class set of at least two classes.")
     if not torch.isfinite(h).all():
         raise ValueError("attributions contain NaN or Inf; check the attribution method and its inputs.")
-    if not float(temperature) > 0:
-        raise ValueError(f"temperature must be > 0, got {temperature}.")
+    check_float("temperature", temperature, low=0.0, low_open=True)
     return h

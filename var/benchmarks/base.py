@@ -1,0 +1,111 @@
+"""The benchmark contract: what the runner and the CLI expect of every benchmark.
+
+A benchmark is a list of *units* (a grid, an image) and a function that turns
+one unit into tidy rows ``{unit, item, model, method, var, metric, value, ...}``.
+Subclasses of :class:`Benchmark` declare their ``name``, their options with
+defaults (``defaults``) and a check of the option values (``check_option_values``),
+and implement ``units`` and ``run_unit``. Work done once per run (listing the
+data set, loading the model, scanning for eligible images) happens in
+``prepare``, which the runner calls once per process before the first unit.
+
+This module also holds what every benchmark shares: the model cached per
+process, vanilla + VAR maps for all configured methods, and a seeded order of
+ImageNet images.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Iterator
+from functools import cached_property, lru_cache
+from typing import ClassVar
+
+import numpy as np
+import torch
+
+from ..attribution import attribute
+from ..class_relevance import relevance
+from ..datasets import find_data, imagenet_items
+from ..models import VarModel, load_model
+from .config import BenchConfig
+
+__all__ = ["Benchmark", "ImageNetBenchmark", "get_model", "rows_from"]
+
+
+class Benchmark(ABC):
+    """One benchmark run: validated options, then ``prepare`` once, then ``run_unit`` per unit.
+
+    Constructing a benchmark only validates (no data, no model), so the CLI can
+    refuse a bad option before anything slow happens.
+    """
+
+    name: ClassVar[str]
+    defaults: ClassVar[dict]
+
+    def __init__(self, config: BenchConfig):
+        unknown = set(config.options) - set(self.defaults)
+        if unknown:
+            raise ValueError(f"{self.name}: unknown option(s) {sorted(unknown)}; known: {sorted(self.defaults)}.")
+        self.config = config
+        self.options = {**self.defaults, **config.options}
+        self.check_option_values(self.options)
+
+    def check_option_values(self, options: dict) -> None:  # noqa: B027  (optional hook)
+        """Raise ValueError/TypeError naming the option whose value is wrong (no I/O here)."""
+
+    def data_folder(self):
+        """The data set folder this run reads (a clear error if it is missing)."""
+        return find_data(self.options["dataset"], self.config.data)
+
+    @cached_property
+    def model(self) -> VarModel:
+        return get_model(self.config.model)
+
+    def prepare(self) -> None:
+        """Per-run work shared by all units (list the data, load the model); called once per process."""
+        self.model  # noqa: B018  (load once, before the first unit)
+
+    @abstractmethod
+    def units(self) -> list[int]:
+        """The unit ids of this run (their order is the table's order)."""
+
+    @abstractmethod
+    def run_unit(self, unit: int) -> list[dict]:
+        """The tidy rows of one unit."""
+
+    def maps(self, x: torch.Tensor, classes: list[int],
+             model: VarModel | None = None) -> Iterator[tuple[str, bool, torch.Tensor]]:
+        """(method, var, maps) for every configured method: vanilla H, then VAR's maps from the same H.
+
+        ``model`` defaults to the run's model (the sanity check passes randomised copies).
+        """
+        cfg = self.config
+        for method in cfg.methods:
+            options = {"steps": cfg.ig_steps} if method == "integrated_gradients" else {}
+            h = attribute(model or self.model, x, classes, method, **options)
+            yield method, False, h
+            yield method, True, relevance(h, cfg.temperature, cfg.tau)
+
+
+
+class ImageNetBenchmark(Benchmark):
+    """A benchmark over single ImageNet images taken in a seeded order, so that n images are a random subset."""
+
+    def prepare(self):
+        super().prepare()
+        items = imagenet_items(self.data_folder())
+        self.order = [items[i] for i in np.random.default_rng(self.config.seed).permutation(len(items))]
+
+    def units(self):
+        return list(range(min(self.config.n, len(self.order))))
+
+
+@lru_cache(maxsize=2)
+def get_model(name: str) -> VarModel:
+    """One model per process (dask workers and shards load it once)."""
+    return load_model(name)
+
+
+def rows_from(metrics: dict[str, float], **keys) -> list[dict]:
+    """One tidy row per metric, each with the same keys."""
+    return [dict(keys, metric=name, value=float(value)) for name, value in metrics.items()]

@@ -1,0 +1,85 @@
+"""What a benchmark run is: :class:`BenchConfig`, checked before anything loads."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from dataclasses import dataclass, field
+
+from ..checks import check_choice, check_float, check_int
+from ..methods import METHODS
+from ..models import MODEL_NAMES
+
+__all__ = ["BenchConfig", "PAPER_METHODS"]
+
+#: The paper's five methods plus the contrastive baseline: the benchmarks' default.
+PAPER_METHODS = ("gradcam", "guided_backprop", "guided_gradcam", "input_x_gradient", "integrated_gradients",
+                 "contrastive_gradient")
+
+
+@dataclass
+class BenchConfig:
+    """What to run; identical configs give identical tables.
+
+    Attributes:
+        benchmark: ``grid``, ``coco``, ``insertion`` or ``sanity``.
+        model: a :data:`var.MODEL_NAMES` entry.
+        methods: attribution methods (the paper's five plus the contrastive baseline by default).
+        n: number of units (grids / images); the paper's full sizes are 12,500 grids,
+            COCO val2017 (5k images), 1k insertion images, 10k sanity images. A
+            finished run can be extended to a larger n in the same folder.
+        data: data folder (see ``data_scripts``); default: found automatically.
+        seed: seeds grid composition, random masks and re-initialisations.
+        ig_steps: Integrated-Gradients steps (paper: 50).
+        temperature, tau: VAR parameters.
+        options: benchmark-specific options (see each benchmark's ``defaults``).
+        threads: torch threads per process. Fixed, because the thread count changes
+            the order of float reductions: with it, shards, resumed runs and dask
+            workers give bit-identical tables.
+    """
+
+    benchmark: str
+    model: str = "efficientnet_lite0"
+    methods: tuple[str, ...] = PAPER_METHODS
+    n: int = 8
+    data: str | None = None
+    seed: int = 0
+    ig_steps: int = 16
+    temperature: float = 0.1
+    tau: float = 0.01
+    options: dict = field(default_factory=dict)
+    threads: int = 2
+
+    def validate(self) -> BenchConfig:
+        """Check every field (not the data): one clear error for the first bad value."""
+        from . import BENCHMARKS
+
+        check_choice("benchmark", self.benchmark, BENCHMARKS)
+        check_choice("model", self.model, MODEL_NAMES)
+        if not self.methods:
+            raise ValueError("methods: give at least one method.")
+        for method in self.methods:
+            check_choice("method", method, METHODS)
+        check_int("n", self.n, 1)
+        check_int("seed", self.seed, 0)
+        check_int("ig_steps", self.ig_steps, 1)
+        check_float("temperature", self.temperature, low=0.0, low_open=True)
+        check_float("tau", self.tau, low=0.0, high=1.0, high_open=True)
+        check_int("threads", self.threads, 1)
+        if not isinstance(self.options, dict):
+            raise TypeError(f"options must be a dict, not {type(self.options).__name__}.")
+        BENCHMARKS[self.benchmark](self)  # the benchmark checks its own options
+        return self
+
+    def same_run(self, other: BenchConfig) -> bool:
+        """Whether two configs describe the same run, up to its size n (a run can grow)."""
+        return dataclasses.replace(self, n=0) == dataclasses.replace(other, n=0)
+
+    def to_json(self) -> str:
+        return json.dumps(dataclasses.asdict(self), sort_keys=True, default=list)
+
+    @classmethod
+    def from_json(cls, text: str) -> BenchConfig:
+        d = json.loads(text)
+        d["methods"] = tuple(d["methods"])
+        return cls(**d)

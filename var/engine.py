@@ -1,0 +1,222 @@
+"""The batched multi-class engine: one forward pass, then the |K| backward passes over its graph.
+
+Instead of the |K| separate forward+backward passes of a per-class Captum loop,
+the engine runs one forward pass per chunk of points and then one backward pass
+per class over that retained graph: as a loop of vector-Jacobian products
+(``backward="loop"``, measured fastest on 2 CPU cores) or as one vectorised
+``torch.autograd.grad(..., is_grads_batched=True)`` call (``backward="vmap"``,
+~1.5x faster on an H100; ``"auto"`` picks by device). GradCAM only needs
+gradients from the outputs back to its layer, so it never backpropagates into
+the trunk.
+
+Safety: the engine runs the network in eval mode and with gradients enabled
+whatever the caller's state (and restores the modes after); its hooks act only
+on the forward passes of the thread that registered them, so two threads may
+share one model.
+"""
+
+from __future__ import annotations
+
+import threading
+import warnings
+from collections.abc import Callable
+from contextlib import ExitStack, contextmanager, nullcontext
+from dataclasses import dataclass, field
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from .models import eval_mode, logits_of
+
+__all__ = ["Engine", "CamLayer", "BACKWARDS"]
+
+BACKWARDS = ("auto", "loop", "vmap")
+
+
+@dataclass(frozen=True)
+class CamLayer:
+    """Where GradCAM looks: the layer, its token-to-grid reshape and the upsampling mode."""
+
+    layer: nn.Module
+    reshape: Callable[[torch.Tensor], torch.Tensor] | None = None
+    interpolate_mode: str = "bilinear"
+
+    def upsample(self, cams: torch.Tensor, size) -> torch.Tensor:
+        """(N, 1, h, w) -> (N, 1, H, W)."""
+        align = False if self.interpolate_mode in ("bilinear", "bicubic") else None
+        return F.interpolate(cams, size=tuple(size), mode=self.interpolate_mode, align_corners=align)
+
+
+@dataclass
+class _HookState:
+    """What the hooks of one attribution call share; they act only in ``thread``."""
+
+    thread: int = field(default_factory=threading.get_ident)
+    guide: bool = False  # Guided Backprop clamps gradients at ReLUs once this is set
+    activation: torch.Tensor | None = None  # the GradCAM layer's output
+
+
+@dataclass
+class Engine:
+    """Maps of every class in K from shared forward passes over chunks of points.
+
+    Attributes:
+        net: the network, (B, C, H, W) -> logits (or an output ``logits_of`` understands).
+        classes: the class set K, a 1-d long tensor.
+        output: ``"logits"`` or ``"log_softmax"`` (the contrastive gradient).
+        internal_batch_size: at most this many (point, class) maps are held at once.
+        backward: ``"loop"``, ``"vmap"`` or ``"auto"``.
+        cam: the GradCAM layer, for the methods that need one.
+    """
+
+    net: nn.Module
+    classes: torch.Tensor
+    output: str = "logits"
+    internal_batch_size: int = 64
+    backward: str = "loop"
+    cam: CamLayer | None = None
+
+    @property
+    def chunk(self) -> int:
+        """Points per forward pass."""
+        return max(1, self.internal_batch_size // len(self.classes))
+
+    def input_gradients(self, points, weights, *, scale=None, guided: bool = False,
+                        times_cam: bool = False) -> torch.Tensor:
+        """sum_p weights[p] * scale[p] * d out_c / d points[p] for every class c -> (K, C, H, W).
+
+        ``guided``: Guided Backprop's rule at every ReLU; ``times_cam``: times the
+        upsampled GradCAM of the same forward pass (Guided GradCAM).
+        """
+        if guided and not any(isinstance(m, nn.ReLU) for m in self.net.modules()):
+            warnings.warn(f"{type(self.net).__name__} has no nn.ReLU modules, so Guided Backprop equals the plain "
+                          "gradient (functional F.relu and activations such as GELU are not guided).", stacklevel=4)
+        return self._accumulate(points, weights, scale,
+                                lambda pts: self._input_grads(pts, guided=guided, times_cam=times_cam))
+
+    def cams(self, points, weights, size) -> torch.Tensor:
+        """Weighted sum over points of each class's GradCAM, upsampled to ``size`` -> (K, 1, H, W)."""
+        return self.cam.upsample(self._accumulate(points, weights, None, self._cams), size)
+
+    def _accumulate(self, points, weights, scale, maps_of) -> torch.Tensor:
+        total = None
+        with ExitStack() as stack:
+            stack.enter_context(torch.enable_grad())  # also inside the caller's torch.no_grad()
+            stack.enter_context(eval_mode(self.net))
+            for start in range(0, points.shape[0], self.chunk):
+                sl = slice(start, start + self.chunk)
+                maps = maps_of(points[sl].detach().requires_grad_(True))  # (K, p, ...)
+                if scale is not None:
+                    maps = maps * scale[sl]
+                part = torch.einsum("kp...,p->k...", maps, weights[sl].to(maps))
+                total = part if total is None else total + part
+        return total.detach()
+
+    def _forward(self, pts, state: _HookState, guided: bool, capture: bool) -> torch.Tensor:
+        with _guided_relus(self.net, state) if guided else nullcontext():
+            with _capture(self.cam.layer, state) if capture else nullcontext():
+                out = logits_of(self.net(pts))
+        if out.dim() != 2 or out.shape[0] != pts.shape[0]:
+            raise ValueError(f"The model returned shape {tuple(out.shape)} for {pts.shape[0]} inputs; "
+                             "it must return logits of shape (B, classes).")
+        if int(self.classes.max()) >= out.shape[-1]:
+            raise ValueError(f"classes {self.classes.tolist()} out of range; the model has {out.shape[-1]} outputs.")
+        if capture and state.activation is None:
+            raise ValueError(f"The GradCAM layer {type(self.cam.layer).__name__} did not run in the forward pass; "
+                             "pass layer=<a module the model calls>, e.g. its last convolutional block.")
+        return out.log_softmax(-1) if self.output == "log_softmax" else out
+
+    def _seeds(self, out: torch.Tensor) -> torch.Tensor:
+        seeds = torch.zeros((len(self.classes),) + tuple(out.shape), dtype=out.dtype, device=out.device)
+        seeds[torch.arange(len(self.classes)), :, self.classes.to(out.device)] = 1.0
+        return seeds
+
+    def _cam_maps(self, out, state, seeds, retain: bool) -> torch.Tensor:
+        acts = state.activation
+        grads = _class_grads(out, acts, seeds, self.backward, retain=retain)  # outputs -> layer only
+        if self.cam.reshape is not None:
+            acts, grads = self.cam.reshape(acts), torch.stack([self.cam.reshape(g) for g in grads])
+        weights = grads.mean(dim=(-2, -1), keepdim=True)
+        return F.relu((weights * acts.unsqueeze(0)).sum(dim=2, keepdim=True))  # (K, p, 1, h, w)
+
+    def _cams(self, pts) -> torch.Tensor:
+        state = _HookState()
+        out = self._forward(pts, state, guided=False, capture=True)
+        return self._cam_maps(out, state, self._seeds(out), retain=False)
+
+    def _input_grads(self, pts, guided: bool, times_cam: bool) -> torch.Tensor:
+        state = _HookState()
+        out = self._forward(pts, state, guided=guided, capture=times_cam)
+        seeds = self._seeds(out)
+        cams = self._cam_maps(out, state, seeds, retain=True) if times_cam else None
+        state.guide = guided  # after the CAM part: Guided GradCAM's CAM uses plain gradients
+        grads = _class_grads(out, pts, seeds, self.backward)
+        if cams is not None:
+            up = self.cam.upsample(cams.flatten(0, 1), pts.shape[-2:]).view(cams.shape[:3] + pts.shape[-2:])
+            grads = grads * up
+        return grads
+
+
+def _class_grads(out, wrt, seeds, mode: str = "loop", retain: bool = False) -> torch.Tensor:
+    """Vector-Jacobian products of one forward graph for every class seed -> (K, ...).
+
+    "vmap" runs one vectorised backward and falls back to the loop for ops
+    without a batching rule.
+    """
+    if mode == "vmap":
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # vmap performance notes
+                return torch.autograd.grad(out, wrt, seeds, retain_graph=True, is_grads_batched=True)[0]
+        except RuntimeError:
+            pass
+    last = len(seeds) - 1
+    return torch.stack([torch.autograd.grad(out, wrt, s, retain_graph=retain or i < last)[0]
+                        for i, s in enumerate(seeds)])
+
+
+@contextmanager
+def _capture(layer: nn.Module, state: _HookState):
+    def hook(_module, _inputs, output):
+        if threading.get_ident() == state.thread:
+            state.activation = output
+
+    handle = layer.register_forward_hook(hook)
+    try:
+        yield
+    finally:
+        handle.remove()
+
+
+@contextmanager
+def _guided_relus(net: nn.Module, state: _HookState):
+    """Guided Backprop: pass only positive gradients back through each ReLU module.
+
+    A hook on the ReLU's output clamps the incoming gradient at zero; the ReLU's
+    own backward then masks x <= 0, giving relu(grad) * 1[x > 0], Captum's rule.
+    The hooks act only once ``state.guide`` is set, so the GradCAM part of
+    Guided GradCAM can share the same forward pass, and only in the thread that
+    registered them. In-place ReLUs are made out-of-place for the call (their
+    output hooks would otherwise see a modified tensor) and restored after.
+    """
+    relus = [m for m in net.modules() if isinstance(m, nn.ReLU)]
+
+    def on_grad(grad):
+        return grad.clamp(min=0) if state.guide else grad
+
+    def hook(_module, _inputs, output):
+        if output.requires_grad and threading.get_ident() == state.thread:
+            output.register_hook(on_grad)
+
+    inplace = [m.inplace for m in relus]
+    for m in relus:
+        m.inplace = False
+    handles = [m.register_forward_hook(hook) for m in relus]
+    try:
+        yield
+    finally:
+        for h in handles:
+            h.remove()
+        for m, flag in zip(relus, inplace):
+            m.inplace = flag

@@ -1,0 +1,344 @@
+"""The attribution methods of VAR step 1: one small class each, owning and checking its options.
+
+Every method reduces to "gradients of the |K| selected outputs with respect to
+something", averaged over a batch of points (the image, its noisy copies, the
+points of an integration path). A method turns the input into those points and
+asks the :class:`~var.engine.Engine` for the maps; the engine runs one forward
+pass per chunk of points and the |K| backward passes over its graph.
+
+``make_method(name, **options)`` builds a method from its name and refuses
+options the method does not take; :func:`var.attribute` calls it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import ClassVar
+
+import numpy as np
+import torch
+from torch import nn
+
+from .checks import check_choice, check_float, check_int
+from .engine import CamLayer, Engine
+
+__all__ = ["Method", "Gradient", "InputXGradient", "IntegratedGradients", "GuidedBackprop", "GradCAM",
+           "GuidedGradCAM", "SmoothGrad", "ContrastiveGradient", "METHODS", "METHOD_TITLES",
+           "METHOD_DESCRIPTIONS", "make_method", "make_baseline", "smoothgrad_noise", "INTEGRATIONS"]
+
+INTEGRATIONS = ("gausslegendre", "riemann_left", "riemann_right", "riemann_middle", "riemann_trapezoid")
+#: Above this many IG steps a warning says the run will be slow (Gauss-Legendre nodes cost O(steps^2) to build).
+MANY_STEPS = 1000
+
+
+@dataclass(frozen=True)
+class Method:
+    """Base class: a named attribution method with its options as dataclass fields.
+
+    Subclasses set ``name``, ``title`` and ``description`` and implement
+    :meth:`maps`. ``output`` is the model output the gradients start from:
+    the logits (as in the paper) or the log-softmax (contrastive gradient).
+    """
+
+    name: ClassVar[str] = ""
+    title: ClassVar[str] = ""
+    description: ClassVar[str] = ""
+    output: ClassVar[str] = "logits"
+
+    def cam_layer(self, model) -> CamLayer | None:
+        """The GradCAM layer this method needs (None for input-gradient methods)."""
+        return None
+
+    def maps(self, engine: Engine, x: torch.Tensor, points: torch.Tensor) -> torch.Tensor:
+        """(|K|, C, H, W): the method's maps for every class, averaged over ``points``."""
+        raise NotImplementedError
+
+    @staticmethod
+    def uniform(points: torch.Tensor) -> torch.Tensor:
+        """Equal weights 1/n for n points."""
+        return torch.full((points.shape[0],), 1.0 / points.shape[0], dtype=points.dtype)
+
+
+@dataclass(frozen=True)
+class Gradient(Method):
+    """The gradient of the class logit (Simonyan et al. 2014)."""
+
+    name: ClassVar[str] = "gradient"
+    title: ClassVar[str] = "Gradient"
+    description: ClassVar[str] = (
+        "The gradient $\\partial S_c / \\partial x$ of the class logit: how much a small change of each input "
+        "value would change the class score (Simonyan et al. 2014).")
+
+    def maps(self, engine, x, points):
+        return engine.input_gradients(points, self.uniform(points))
+
+
+@dataclass(frozen=True)
+class ContrastiveGradient(Gradient):
+    """The gradient of the log-softmax: why class c rather than the others (not in the paper)."""
+
+    name: ClassVar[str] = "contrastive_gradient"
+    title: ClassVar[str] = "Contrastive gradient (log-softmax)"
+    description: ClassVar[str] = (
+        "The gradient of the log-softmax, $\\partial (S_c - \\log\\sum_j e^{S_j})/\\partial x$: why class $c$ "
+        "rather than the others. Not in the paper; a contrastive baseline for VAR.")
+    output: ClassVar[str] = "log_softmax"
+
+
+@dataclass(frozen=True)
+class InputXGradient(Method):
+    """Input times gradient (Shrikumar et al. 2017)."""
+
+    name: ClassVar[str] = "input_x_gradient"
+    title: ClassVar[str] = "Input × Gradient"
+    description: ClassVar[str] = (
+        "The input times its gradient, $x \\odot \\partial S_c/\\partial x$, against gradient saturation "
+        "(Shrikumar et al. 2017).")
+
+    def maps(self, engine, x, points):
+        return engine.input_gradients(points, self.uniform(points), scale=points)
+
+
+@dataclass(frozen=True)
+class IntegratedGradients(Method):
+    """Integrated Gradients (Sundararajan et al. 2017) with the paper's blurred baseline.
+
+    Attributes:
+        steps: number of integration points (paper: 50).
+        baseline: ``"blur"`` (Gaussian blur of the input, as in the paper),
+            ``"zero"``, a number or a tensor shaped like the input.
+        blur_sigma: standard deviation of the blur, in pixels.
+        integration: one of Captum's rules, :data:`INTEGRATIONS`.
+    """
+
+    steps: int = 50
+    baseline: str | float | torch.Tensor = "blur"
+    blur_sigma: float = 10.0
+    integration: str = "gausslegendre"
+
+    name: ClassVar[str] = "integrated_gradients"
+    title: ClassVar[str] = "Integrated Gradients"
+    description: ClassVar[str] = (
+        "Gradients averaged along the straight path from a baseline $\\bar x$ to $x$, times $x - \\bar x$ "
+        "(Sundararajan et al. 2017). As in the paper, the baseline is a blurred copy of the image; 50 steps by "
+        "default (Gauss-Legendre, as Captum).")
+
+    def __post_init__(self):
+        check_int("steps", self.steps, 1)
+        check_choice("integration", self.integration, INTEGRATIONS)
+        if self.integration == "riemann_trapezoid" and self.steps < 2:
+            raise ValueError("riemann_trapezoid needs steps >= 2.")
+        check_float("blur_sigma", self.blur_sigma, low=0, low_open=True)
+        _check_baseline(self.baseline)
+        if self.steps > MANY_STEPS:
+            warnings.warn(f"Integrated Gradients with steps={self.steps} is slow (one forward and |K| backward "
+                          f"passes per step); 50-300 steps usually suffice.", stacklevel=3)
+
+    def maps(self, engine, x, points):
+        alphas, w = integration_rule(self.integration, self.steps)
+        base = make_baseline(x, self.baseline, self.blur_sigma)
+        n = points.shape[0]
+        delta = points - base  # one path per point (SmoothGrad over IG has several)
+        path = (base + alphas.to(x).view(-1, 1, 1, 1, 1) * delta.unsqueeze(0)).flatten(0, 1)  # (steps * n, ...)
+        weights = (w.to(x).view(-1, 1) / n).expand(-1, n).flatten()
+        return engine.input_gradients(path, weights, scale=delta.repeat(len(alphas), 1, 1, 1))
+
+
+@dataclass(frozen=True)
+class GuidedBackprop(Method):
+    """Guided Backpropagation (Springenberg et al. 2015): only positive gradients pass each ReLU."""
+
+    name: ClassVar[str] = "guided_backprop"
+    title: ClassVar[str] = "Guided Backprop"
+    description: ClassVar[str] = (
+        "Backpropagation that lets only positive gradients pass each ReLU (Springenberg et al. 2015). At GELU "
+        "(ViT) nothing is changed, as in Captum.")
+
+    def maps(self, engine, x, points):
+        return engine.input_gradients(points, self.uniform(points), guided=True)
+
+
+@dataclass(frozen=True)
+class GradCAM(Method):
+    """GradCAM (Selvaraju et al. 2017), upsampled to the input size.
+
+    Attributes:
+        layer: the module whose output is weighted; default the model's ``gradcam_layer``.
+        reshape: turns that output into a (B, channels, h, w) grid (ViT tokens);
+            default the model's ``reshape``.
+        interpolate_mode: how the CAM is upsampled (``torch.nn.functional.interpolate`` modes).
+    """
+
+    layer: nn.Module | None = None
+    reshape: Callable[[torch.Tensor], torch.Tensor] | None = None
+    interpolate_mode: str = "bilinear"
+
+    name: ClassVar[str] = "gradcam"
+    title: ClassVar[str] = "GradCAM"
+    description: ClassVar[str] = (
+        "Feature maps of the last convolutional layer weighted by their average gradient, summed, passed "
+        "through a ReLU and upsampled (Selvaraju et al. 2017). Its gradients only flow from the logits back "
+        "to that layer.")
+
+    def __post_init__(self):
+        check_choice("interpolate_mode", self.interpolate_mode, ("nearest", "bilinear", "bicubic", "area"))
+        if self.layer is not None and not isinstance(self.layer, nn.Module):
+            raise TypeError(f"layer must be an nn.Module of the model, not {type(self.layer).__name__}.")
+
+    def cam_layer(self, model) -> CamLayer:
+        layer = self.layer or getattr(model, "gradcam_layer", None)
+        if layer is None:
+            raise ValueError(f"{self.name} needs a layer: pass layer=<module> or use a VarModel with gradcam_layer.")
+        return CamLayer(layer, self.reshape or getattr(model, "reshape", None), self.interpolate_mode)
+
+    def maps(self, engine, x, points):
+        return engine.cams(points, self.uniform(points), size=x.shape[-2:])
+
+
+@dataclass(frozen=True)
+class GuidedGradCAM(GradCAM):
+    """Guided Backprop times the upsampled GradCAM map (Selvaraju et al. 2017)."""
+
+    name: ClassVar[str] = "guided_gradcam"
+    title: ClassVar[str] = "Guided GradCAM"
+    description: ClassVar[str] = "Guided Backprop times the upsampled GradCAM map (Selvaraju et al. 2017)."
+
+    def maps(self, engine, x, points):
+        return engine.input_gradients(points, self.uniform(points), guided=True, times_cam=True)
+
+
+@dataclass(frozen=True)
+class SmoothGrad(Method):
+    """SmoothGrad (Smilkov et al. 2017): any method averaged over noisy copies of the input.
+
+    Attributes:
+        base: the method averaged (a :class:`Method`; ``make_method`` builds it from a name).
+        n_samples: number of noisy copies.
+        noise_level: noise standard deviation as a share of the input's range (max - min).
+        seed: seeds the noise.
+    """
+
+    base: Method = dataclasses.field(default_factory=Gradient)
+    n_samples: int = 25
+    noise_level: float = 0.15
+    seed: int = 0
+
+    name: ClassVar[str] = "smoothgrad"
+    title: ClassVar[str] = "SmoothGrad"
+    description: ClassVar[str] = (
+        "Any of the maps above averaged over noisy copies of the input, noise std = 15% of the input range "
+        "(Smilkov et al. 2017).")
+
+    def __post_init__(self):
+        if not isinstance(self.base, Method) or isinstance(self.base, SmoothGrad):
+            raise ValueError(f"SmoothGrad base must be one of {', '.join(m for m in METHODS if m != 'smoothgrad')}, "
+                             f"not {self.base!r}.")
+        check_int("n_samples", self.n_samples, 1)
+        check_float("noise_level", self.noise_level, low=0)
+        check_int("seed", self.seed)
+
+    @property
+    def output(self) -> str:  # the base decides (SmoothGrad over the contrastive gradient)
+        return self.base.output
+
+    def cam_layer(self, model):
+        return self.base.cam_layer(model)
+
+    def maps(self, engine, x, points):
+        return self.base.maps(engine, x, points + smoothgrad_noise(x, self.n_samples, self.noise_level, self.seed))
+
+
+_CLASSES = (Gradient, InputXGradient, IntegratedGradients, GuidedBackprop, GradCAM, GuidedGradCAM, SmoothGrad,
+            ContrastiveGradient)
+_BY_NAME = {cls.name: cls for cls in _CLASSES}
+#: Names of the methods ``var.attribute`` computes with its batched engine.
+METHODS = tuple(_BY_NAME)
+#: Display names and one-paragraph descriptions (paper Section 3) for tables and the book.
+METHOD_TITLES = {name: cls.title for name, cls in _BY_NAME.items()}
+METHOD_DESCRIPTIONS = {name: cls.description for name, cls in _BY_NAME.items()}
+#: Every option name of every method (a Captum object refuses them: they would be silently dropped).
+VAR_OPTIONS = frozenset({"base", "n_samples", "noise_level", "seed"} |
+                        {f.name for cls in _CLASSES for f in dataclasses.fields(cls)})
+
+
+def make_method(name: str, **options) -> Method:
+    """The method called ``name`` with ``options``; refuses options it does not take.
+
+    SmoothGrad takes its own options (``base``, ``n_samples``, ``noise_level``,
+    ``seed``) and passes the rest to its base method.
+
+    Example:
+        >>> make_method("integrated_gradients", steps=16)
+        IntegratedGradients(steps=16, baseline='blur', blur_sigma=10.0, integration='gausslegendre')
+    """
+    if not isinstance(name, str) or name not in _BY_NAME:
+        raise ValueError(f"Unknown method {name!r}; choose one of {', '.join(METHODS)} or pass a Captum object.")
+    cls = _BY_NAME[name]
+    if cls is SmoothGrad:
+        own = {k: options.pop(k) for k in ("n_samples", "noise_level", "seed") if k in options}
+        base = options.pop("base", "gradient")
+        if base == "smoothgrad" or not isinstance(base, (str, Method)):
+            raise ValueError(f"SmoothGrad base must be one of {', '.join(m for m in METHODS if m != 'smoothgrad')}, "
+                             f"not {base!r}.")
+        return SmoothGrad(make_method(base, **options) if isinstance(base, str) else base, **own)
+    accepted = sorted(f.name for f in dataclasses.fields(cls))
+    unknown = sorted(set(options) - set(accepted))
+    if unknown:
+        raise TypeError(f"attribute: unknown option(s) {unknown} for method {name!r}; it takes "
+                        f"{accepted or 'no options'}.")
+    return cls(**options)
+
+
+def smoothgrad_noise(x: torch.Tensor, n_samples: int, noise_level: float, seed: int) -> torch.Tensor:
+    """The (n_samples, C, H, W) Gaussian noise SmoothGrad adds; std = noise_level x input range."""
+    gen = torch.Generator().manual_seed(seed)
+    std = noise_level * float(x.max() - x.min())
+    noise = torch.randn((n_samples,) + tuple(x.shape[1:]), generator=gen, dtype=x.dtype)
+    return (noise * std).to(x.device)
+
+
+def make_baseline(x: torch.Tensor, baseline="blur", blur_sigma: float = 10.0) -> torch.Tensor:
+    """Integrated-Gradients baseline for a (1, C, H, W) input."""
+    _check_baseline(baseline)
+    if isinstance(baseline, torch.Tensor):
+        if baseline.shape not in (x.shape, x.shape[1:]):
+            raise ValueError(f"baseline shape {tuple(baseline.shape)} does not match input {tuple(x.shape)}.")
+        return baseline.reshape(x.shape).to(x)
+    if isinstance(baseline, (int, float)):
+        return torch.full_like(x, float(baseline))
+    if baseline == "zero":
+        return torch.zeros_like(x)
+    sigma = check_float("blur_sigma", blur_sigma, low=0, low_open=True)
+    radius = min(int(math.ceil(3 * sigma)), min(x.shape[-2:]) - 1)
+    from torchvision.transforms.functional import gaussian_blur
+
+    return gaussian_blur(x, [2 * radius + 1] * 2, [sigma] * 2)
+
+
+def _check_baseline(baseline) -> None:
+    if isinstance(baseline, torch.Tensor):
+        if not torch.isfinite(baseline).all():
+            raise ValueError("baseline contains NaN or Inf.")
+    elif isinstance(baseline, (int, float)) and not isinstance(baseline, bool):
+        check_float("baseline", baseline)
+    elif baseline not in ("blur", "zero"):
+        raise ValueError(f"Unknown baseline {baseline!r}; use 'blur', 'zero', a number or a tensor.")
+
+
+def integration_rule(rule: str, steps: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """(alphas, weights) of Captum's integral approximations on [0, 1]."""
+    if rule == "gausslegendre":
+        nodes, w = np.polynomial.legendre.leggauss(steps)
+        return torch.tensor((nodes + 1) / 2), torch.tensor(w / 2)
+    if rule == "riemann_trapezoid":
+        alphas = torch.linspace(0, 1, steps, dtype=torch.float64)
+        w = torch.full((steps,), 1.0 / (steps - 1), dtype=torch.float64)
+        w[[0, -1]] /= 2
+        return alphas, w
+    offset = {"riemann_left": 0.0, "riemann_right": 1.0, "riemann_middle": 0.5}[rule]
+    alphas = (torch.arange(steps, dtype=torch.float64) + offset) / steps
+    return alphas, torch.full((steps,), 1.0 / steps, dtype=torch.float64)
