@@ -38,8 +38,8 @@ FIRST_BENCHMARK = "05_grid_pointing"
 
 def chapters(small: bool) -> list[tuple[str, str, dict]]:
     """(source script, destination notebook, papermill parameters) for every page."""
-    def out(name: str) -> dict:  # small runs cache apart from the book's (whose default is ../results/book/NAME)
-        return {"out": str(RESULTS / f"small-{name}")} if small else {}
+    def out(name: str) -> dict:  # small runs cache apart from the book's (whose default is ../results/book)
+        return {"out": str(RESULTS / "small")} if small else {}
 
     pages = [("01_quickstart", "01_quickstart", {})]
     for m in METHODS[:1] if small else METHODS:
@@ -52,12 +52,19 @@ def chapters(small: bool) -> list[tuple[str, str, dict]]:
         ("03_var_steps", "03_var_steps", {"temperatures": [0.01, 0.1], "taus": [0.0, 0.1]} if small else {}),
         ("04_class_sets", "04_class_sets", {"n_coco_images": 1} if small else {}),
         ("05_grid_pointing", "05_grid_pointing",
-         {**out("grid"), **({"n_grids": 1, "ig_steps": 2, "scan": 40} if small else {})}),
+         {**out("grid"), **({"n_grids": 1, "ig_steps": 2, "scan": 40} if small else {"n_grids": 6})}),
         ("06_coco_masks", "06_coco_masks", {**out("coco"), **({"n_images": 2, "ig_steps": 2} if small else {})}),
         ("07_insertion", "07_insertion",
          {**out("insertion"), **({"n_images": 2, "methods": ["gradcam"]} if small else {"n_images": 4})}),
         ("08_sanity", "08_sanity",
          {**out("sanity"), **({"n_images": 1, "ig_steps": 2, "fractions": [0.0, 1.0]} if small else {})}),
+        ("10_intervention", "10_intervention",
+         {**out("intervention"), **({"images": ["skimage:coffee"], "n_images": 1, "ig_steps": 2,
+                                     "methods": ["gradcam", "guided_backprop"]} if small else {})}),
+        ("11_architectures", "11_architectures",
+         {**out("architectures"), **({"models": ["efficientnet_lite0", "efficientnet_lite1"], "n_grids": 1,
+                                      "n_coco": 2, "n_insertion": 1, "ig_steps": 2, "methods": ["gradcam"],
+                                      "insertion_methods": ["gradcam"]} if small else {})}),
         ("09_speed", "09_speed", {"class_counts": [2], "repeats": 1, "methods": ["gradient", "gradcam"]} if small
          else {"repeats": 2, "methods": ["gradient", "guided_backprop", "gradcam"]}),
     ]

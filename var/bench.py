@@ -66,7 +66,8 @@ def parser() -> argparse.ArgumentParser:
 def checked_config(args) -> BenchConfig:
     """The run's config from parsed arguments, with every option, the data folder and --out checked."""
     config = BenchConfig(args.benchmark, args.model, tuple(args.methods), args.n, args.data, args.seed,
-                         args.ig_steps, args.temperature, args.tau, dict(args.option), args.threads).validate()
+                         args.ig_steps, args.temperature, args.tau, dict(args.option), args.threads
+                         ).validate().resolved()
     if args.data is not None and not Path(args.data).is_dir():
         raise FileNotFoundError(f"--data {args.data} is not a folder.")
     BENCHMARKS[config.benchmark](config).data_folder()  # the data set exists

@@ -6,7 +6,7 @@ import numpy as np
 import torch
 
 __all__ = ["to_heatmap", "display_max", "show_image", "show_explanation", "show_vanilla_var", "show_maps",
-           "metric_bars"]
+           "metric_bars", "dumbbell", "sanity_curves", "show_intervention"]
 
 
 def to_heatmap(attribution: torch.Tensor, signed: bool = False) -> np.ndarray:
@@ -106,3 +106,93 @@ def metric_bars(table, metrics=None, col_wrap: int = 3):
                     height=3, aspect=1.6, errorbar=("ci", 95))
     g.set_xticklabels(rotation=30, ha="right")
     return g
+
+
+def dumbbell(summary, metrics, paper=None, paper_column: str = "paper_resnet50"):
+    """Vanilla → VAR per method, one panel per metric: ours as filled dots joined by a line, the paper's hollow.
+
+    Args:
+        summary: our summary (``var.benchmarks.summarize``), one model and one binarisation rule.
+        metrics: the metrics (panels) to draw.
+        paper: optionally a table from :mod:`var.paper` drawn beside ours.
+        paper_column: the paper's column to draw.
+
+    Returns:
+        The matplotlib figure.
+    """
+    import matplotlib.pyplot as plt
+
+    methods = sorted(summary["method"].unique())
+    fig, axes = plt.subplots(1, len(metrics), figsize=(3.2 * len(metrics), 0.5 * len(methods) + 1.2),
+                             sharey=True, squeeze=False)
+    for ax, metric in zip(axes[0], metrics):
+        for y, method in enumerate(methods):
+            for frame, column, style, offset in ((summary, "mean", dict(), 0.12),
+                                                 (paper, paper_column, dict(mfc="none"), -0.12)):
+                if frame is None:
+                    continue
+                rows = frame[(frame["method"] == method) & (frame["metric"] == metric)].set_index("var")
+                if len(rows) < 2:
+                    continue
+                a, b = rows.loc[False, column], rows.loc[True, column]
+                ax.plot([a, b], [y + offset] * 2, color="0.6", lw=1)
+                ax.plot([a], [y + offset], "o", color="tab:blue", **style)
+                ax.plot([b], [y + offset], "o", color="tab:red", **style)
+        ax.set_title(metric)
+        ax.set_yticks(range(len(methods)), methods)
+        ax.grid(axis="x", alpha=0.3)
+    axes[0, 0].plot([], [], "o", color="tab:blue", label="vanilla")
+    axes[0, 0].plot([], [], "o", color="tab:red", label="VAR")
+    if paper is not None:
+        axes[0, 0].plot([], [], "o", color="0.3", mfc="none", label="paper (hollow, below)")
+    fig.legend(loc="upper center", ncol=3, bbox_to_anchor=(0.5, 1.08), frameon=False)
+    fig.tight_layout()
+    return fig
+
+
+def sanity_curves(table, metric: str = "spearman_abs"):
+    """Similarity vs fraction of layers randomised: one line per method, dashed vanilla, solid VAR.
+
+    One panel per value of a ``reinit`` column when the table has one.
+
+    Returns:
+        The seaborn ``FacetGrid``.
+    """
+    import seaborn as sns
+
+    data = table[table.metric == metric].assign(VAR=table["var"].map({False: "vanilla", True: "VAR"}))
+    g = sns.relplot(data, x="fraction", y="value", hue="method", style="VAR", style_order=["VAR", "vanilla"],
+                    col="reinit" if "reinit" in data.columns else None, kind="line", marker="o", height=3.6,
+                    aspect=1.3, errorbar=None, dashes={"VAR": "", "vanilla": (4, 2)})
+    g.set_axis_labels("fraction of layers randomised (output first)", f"{metric} (lower is better)")
+    return g
+
+
+def show_intervention(x: torch.Tensor, results: dict, maps: dict, names, unnormalize):
+    """Paper Figure 4: per row (vanilla, VAR) the image, each class's map, and each class's deletion.
+
+    Args:
+        x: the input (1, 3, H, W).
+        results: ``{"vanilla": intervene(...), "VAR": intervene(...)}``
+            (:func:`var.benchmarks.intervention.intervene`).
+        maps: the same keys, the two classes' maps (2, C, H, W).
+        names: the two class names.
+        unnormalize: the model's inverse normalisation.
+
+    Returns:
+        The matplotlib figure.
+    """
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(len(results), 5, figsize=(12.5, 2.8 * len(results)), squeeze=False)
+    for row, (label, res) in zip(axes, results.items()):
+        p = res["probabilities"]
+        show_image(row[0], x, unnormalize)
+        row[0].set_title(f"{label}\n{names[0][:14]} {p[0, 0]:.2f} · {names[1][:14]} {p[0, 1]:.2f}", fontsize=8)
+        show_maps(row[1:3], maps[label], [f"map: {n[:18]}" for n in names])
+        for i in range(2):
+            show_image(row[3 + i], res["deleted"][i], unnormalize)
+            row[3 + i].set_title(f"without {names[i][:14]}'s pixels\n{names[0][:10]} {p[1 + i, 0]:.2f} · "
+                                 f"{names[1][:10]} {p[1 + i, 1]:.2f}", fontsize=8)
+    fig.tight_layout()
+    return fig

@@ -18,23 +18,25 @@ import numpy as np
 import torch
 from PIL import Image
 
-from ..checks import check_choice, check_float
+from ..checks import check_float
 from ..datasets import COCO_NAMES, CocoImage, coco_items
-from .base import Benchmark, rows_from
+from .base import Benchmark
 from .coco_imagenet import COCO_TO_IMAGENET
-from .metrics import BINARIZATIONS, blur_positive, localisation
+from .metrics import BINARIZATIONS, blur_positive, check_rules, localisation_rows
 
 
 class CocoBenchmark(Benchmark):
     """COCO mask localisation. Options: ``min_area``, ``min_confidence``, ``binarize``, ``dataset``."""
 
     name = "coco"
-    defaults = {"min_area": 0.01, "min_confidence": 1e-4, "binarize": "mean", "dataset": "coco128-seg"}
+    defaults = {"min_area": 0.01, "min_confidence": 1e-4, "binarize": list(BINARIZATIONS), "dataset": "coco128-seg"}
+    #: The rule that reproduces the paper's vanilla rows (see var.benchmarks.metrics).
+    paper_rule = "positive"
 
     def check_option_values(self, options):
         check_float("min_area", options["min_area"], low=0.0, high=1.0)
         check_float("min_confidence", options["min_confidence"], low=0.0, high=1.0)
-        check_choice("binarize", options["binarize"], BINARIZATIONS)
+        check_rules(options["binarize"])
 
     def prepare(self):
         super().prepare()
@@ -54,9 +56,9 @@ class CocoBenchmark(Benchmark):
         for method, is_var, maps in self.maps(x, classes):
             blurred = blur_positive(maps)
             for i, (cat, target, mask) in enumerate(kept):
-                rows += rows_from(localisation(blurred[i], mask, self.options["binarize"]), unit=unit, item=cat,
-                                  model=self.config.model, method=method, var=is_var, target=target,
-                                  image=item.path.name, k=len(classes))
+                rows += localisation_rows(blurred[i], mask, check_rules(self.options["binarize"]), unit=unit,
+                                          item=cat, model=self.config.model, method=method, var=is_var,
+                                          target=target, image=item.path.name, k=len(classes))
         return rows
 
 

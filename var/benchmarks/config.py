@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import json
 from dataclasses import dataclass, field
 
@@ -22,7 +23,7 @@ class BenchConfig:
     """What to run; identical configs give identical tables.
 
     Attributes:
-        benchmark: ``grid``, ``coco``, ``insertion`` or ``sanity``.
+        benchmark: ``grid``, ``coco``, ``insertion``, ``sanity`` or ``intervention``.
         model: a :data:`var.MODEL_NAMES` entry.
         methods: attribution methods (the paper's five plus the contrastive baseline by default).
         n: number of units (grids / images); the paper's full sizes are 12,500 grids,
@@ -30,7 +31,7 @@ class BenchConfig:
             finished run can be extended to a larger n in the same folder.
         data: data folder (see ``data_scripts``); default: found automatically.
         seed: seeds grid composition, random masks and re-initialisations.
-        ig_steps: Integrated-Gradients steps (paper: 50).
+        ig_steps: Integrated-Gradients steps (the paper's 50 by default; quick runs pass fewer).
         temperature, tau: VAR parameters.
         options: benchmark-specific options (see each benchmark's ``defaults``).
         threads: torch threads per process. Fixed, because the thread count changes
@@ -44,7 +45,7 @@ class BenchConfig:
     n: int = 8
     data: str | None = None
     seed: int = 0
-    ig_steps: int = 16
+    ig_steps: int = 50
     temperature: float = 0.1
     tau: float = 0.01
     options: dict = field(default_factory=dict)
@@ -70,6 +71,20 @@ class BenchConfig:
             raise TypeError(f"options must be a dict, not {type(self.options).__name__}.")
         BENCHMARKS[self.benchmark](self)  # the benchmark checks its own options
         return self
+
+    def resolved(self) -> BenchConfig:
+        """The same config with every benchmark option spelled out (defaults included).
+
+        Runs record this, so a change of a default can never pass for the old run.
+        """
+        from . import BENCHMARKS
+
+        return dataclasses.replace(self, options=BENCHMARKS[self.benchmark](self).options)
+
+    def key(self) -> str:
+        """A short hash of the resolved config without ``n``: a folder name per run that can grow."""
+        text = dataclasses.replace(self.resolved(), n=0).to_json()
+        return f"{self.benchmark}-{hashlib.sha1(text.encode()).hexdigest()[:10]}"
 
     def same_run(self, other: BenchConfig) -> bool:
         """Whether two configs describe the same run, up to its size n (a run can grow)."""

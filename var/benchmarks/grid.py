@@ -1,9 +1,17 @@
 """Grid pointing game (Rao et al. 2022; paper Section 5.1, Appendix 7.1).
 
-A quad grid is a 2 x 2 mosaic of four images of four distinct classes, each
-classified correctly by the model with confidence >= ``confidence``. The class
-set K is the four grid classes; the map of the class in quadrant q is scored
-against quadrant q with :func:`var.benchmarks.metrics.localisation`.
+A quad grid is a 2 x 2 mosaic of four images of four distinct classes. The
+class set K is the four grid classes; the map of the class in quadrant q is
+scored against quadrant q with :func:`var.benchmarks.metrics.localisation`.
+
+How grids are composed (option ``grids``):
+
+* ``"random"`` (default, the paper's Quad-ImageNet): the images in a seeded
+  random order, cut into disjoint grids of four distinct classes; no image is
+  used twice and none is filtered (the paper: "a 2 x 2 grid of random images").
+* ``"confident"`` (Rao et al. 2022): each grid draws four images of distinct
+  classes from those the model classifies correctly with probability >=
+  ``confidence``; grids may share images.
 
 Cells are the model's input resolution (a 448 x 448 grid for a 224 model), or
 with ``cell="half"`` half of it (the 224 x 224 grid the paper's authors used,
@@ -19,43 +27,56 @@ import torch.nn.functional as F
 from ..checks import check_choice, check_float, check_int
 from ..datasets import imagenet_items
 from ..images import load_image
-from .base import Benchmark, rows_from
-from .metrics import BINARIZATIONS, blur_positive, localisation
+from .base import Benchmark
+from .metrics import BINARIZATIONS, blur_positive, check_rules, localisation_rows
 
 
 class GridBenchmark(Benchmark):
     """Grid pointing game: the map of each quadrant's class scored against its quadrant.
 
-    Options: ``confidence`` (Rao et al. use 0.99; with the 1,000-image sample set
-    0.8 keeps 529 images for Lite0), ``cell`` (``full`` or ``half``),
-    ``binarize``, ``dataset`` and ``scan`` (limit the candidates to the first N
-    files, for quick runs; None: all).
+    Options: ``grids`` (``random`` or ``confident``), ``confidence`` (for
+    ``confident`` grids; Rao et al. use 0.99; with the 1,000-image sample set 0.8
+    keeps 529 images for Lite0), ``cell`` (``full`` or ``half``), ``binarize``
+    (rules, see :mod:`var.benchmarks.metrics`), ``dataset`` and ``scan`` (limit
+    the candidates to the first N files, for quick runs; None: all).
     """
 
     name = "grid"
-    defaults = {"confidence": 0.8, "cell": "full", "binarize": "mean", "dataset": "imagenet-sample", "scan": None}
+    defaults = {"grids": "random", "confidence": 0.8, "cell": "full", "binarize": list(BINARIZATIONS),
+                "dataset": "imagenet-sample", "scan": None}
+    #: The rule that reproduces the paper's vanilla rows (see var.benchmarks.metrics).
+    paper_rule = "median"
 
     def check_option_values(self, options):
+        check_choice("grids", options["grids"], ("random", "confident"))
         check_float("confidence", options["confidence"], low=0.0, high=1.0)
         check_choice("cell", options["cell"], ("full", "half"))
-        check_choice("binarize", options["binarize"], BINARIZATIONS)
+        check_rules(options["binarize"])
         if options["scan"] is not None:
             check_int("scan", options["scan"], 4)
 
     def prepare(self):
         super().prepare()
-        self.pool = eligible(self.model, imagenet_items(self.data_folder())[:self.options["scan"]],
-                             self.options["confidence"])
+        items = [(str(p), y) for p, y in imagenet_items(self.data_folder())[:self.options["scan"]]]
+        if self.options["grids"] == "random":
+            order = np.random.default_rng(self.config.seed).permutation(len(items))
+            self.grids = disjoint_grids([items[i] for i in order])
+            return
+        self.pool = eligible(self.model, items, self.options["confidence"])
         if len(pool_classes := {label for _, label in self.pool}) < 4:
             raise ValueError(f"Only {len(pool_classes)} classes have images that pass confidence "
                              f"{self.options['confidence']}; lower it.")
 
     def units(self):
+        if self.options["grids"] == "random":
+            return list(range(min(self.config.n, len(self.grids))))
         return list(range(self.config.n))
 
     def grid_spec(self, unit: int) -> list[tuple[str, int]]:
-        """The four (path, label) of grid ``unit``: seeded by (seed, unit), distinct classes."""
-        rng = np.random.default_rng([self.config.seed, unit])
+        """The four (path, label) of grid ``unit``, four distinct classes."""
+        if self.options["grids"] == "random":
+            return self.grids[unit]
+        rng = np.random.default_rng([self.config.seed, unit])  # confident grids: seeded by (seed, unit)
         chosen = []
         for i in rng.permutation(len(self.pool)):
             if self.pool[i][1] not in {c for _, c in chosen}:
@@ -72,9 +93,25 @@ class GridBenchmark(Benchmark):
         for method, is_var, maps in self.maps(x, classes):
             blurred = blur_positive(maps)
             for q in range(4):
-                rows += rows_from(localisation(blurred[q], quadrants[q], self.options["binarize"]), unit=unit,
-                                  item=q, model=self.config.model, method=method, var=is_var, target=classes[q])
+                rows += localisation_rows(blurred[q], quadrants[q], check_rules(self.options["binarize"]), unit=unit,
+                                          item=q, model=self.config.model, method=method, var=is_var,
+                                          target=classes[q])
         return rows
+
+
+def disjoint_grids(items: list) -> list[list]:
+    """Consecutive groups of four items with distinct labels; an item whose class the open group has waits."""
+    grids, group, waiting = [], [], []
+    for item in items:
+        waiting.append(item)
+        for candidate in list(waiting):
+            if candidate[1] not in {label for _, label in group}:
+                group.append(candidate)
+                waiting.remove(candidate)
+            if len(group) == 4:
+                grids.append(group)
+                group = []
+    return grids
 
 
 def eligible(model, items, confidence: float) -> list[tuple[str, int]]:

@@ -8,11 +8,18 @@ seeded random permutation (:func:`var.benchmarks.pic.strict_ranking`), and
 scored with :func:`var.benchmarks.pic.pic_curves`. Images PIC filters out
 (low confidence, blurred image still classified) give no rows; the run's
 ``skipped`` rows count them.
+
+Two aggregates (:func:`aggregate`): the mean of the per-image AUCs (with a 95%
+CI) and PAIR's, the area under the pointwise median of the images' curves,
+which is what the paper's SIC/AIC tables report (XRAI's evaluation code).
 """
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
+import pandas as pd
 
 from .. import class_sets
 from ..checks import check_float, check_int
@@ -52,11 +59,24 @@ class InsertionBenchmark(ImageNetBenchmark):
             saliency = maps[classes.index(label)].abs().sum(0).numpy()
             ranked = strict_ranking(saliency, seed=unit)
             curves, skipped = pic_curves(img, ranked, mask, predict, self.options["thresholds"], min_pred)
-            for metric, res in curves.items():
-                rows.append(dict(keys, method=method, var=is_var, metric=metric, value=res.auc))
+            for metric, res in curves.items():  # the points let PAIR's median-curve aggregate be computed later
+                rows.append(dict(keys, method=method, var=is_var, metric=metric, value=res.auc,
+                                 curve=json.dumps(res.points)))
             for metric in skipped:
                 rows.append(dict(keys, method=method, var=is_var, metric=f"{metric}_skipped", value=1.0))
         return rows
+
+
+def aggregate(table) -> pd.DataFrame:
+    """Per model x method x var x curve: mean per-image AUC (95% CI, n) and PAIR's median-curve AUC."""
+    from .pic import median_curve_auc
+    from .runner import summarize
+
+    scores = table[table.metric.isin(["sic", "aic"])]
+    summary = summarize(scores)
+    median = (scores.groupby(["model", "method", "var", "metric"])["curve"]
+              .apply(lambda c: median_curve_auc([json.loads(v) for v in c])).rename("median_curve_auc"))
+    return summary.merge(median.reset_index(), on=["model", "method", "var", "metric"])
 
 
 def uint8_crop(model, image) -> np.ndarray:

@@ -31,8 +31,8 @@ import numpy as np
 from PIL import Image
 from scipy.interpolate import LinearNDInterpolator, interp1d
 
-__all__ = ["THRESHOLDS", "random_mask", "blurred_image", "webp_entropy", "strict_ranking", "pic_curves",
-           "PicResult"]
+__all__ = ["THRESHOLDS", "random_mask", "blurred_image", "webp_entropy", "strict_ranking", "pic_curves", "curve",
+           "median_curve_auc", "PicResult"]
 
 THRESHOLDS = (0.005, 0.01, 0.02, 0.03, 0.04, 0.05, 0.07, 0.10, 0.13, 0.21, 0.34, 0.5, 0.75)
 
@@ -44,6 +44,7 @@ class PicResult:
     curve_x: np.ndarray
     curve_y: np.ndarray
     auc: float
+    points: list[tuple[float, float]]  # the measured (information, performance) points the curve interpolates
 
 
 def random_mask(height: int, width: int, fraction: float = 0.01, seed: int = 0) -> np.ndarray:
@@ -88,13 +89,26 @@ def strict_ranking(saliency: np.ndarray, seed: int = 0) -> np.ndarray:
     return ranks.reshape(saliency.shape)
 
 
-def _curve(points: list[tuple[float, float]], num_points: int) -> PicResult:
+def curve(points: list[tuple[float, float]], num_points: int = 1000) -> PicResult:
+    """PAIR's curve through the measured points (plus (0, 0) and (1, 1)), sampled at ``num_points`` + 1 x values."""
+    points = [tuple(p) for p in points]
     x, y = zip(*(points + [(0.0, 0.0), (1.0, 1.0)]))
     f = interp1d(x=x, y=y)
     curve_x = np.linspace(0.0, 1.0, num=num_points, endpoint=False)
     curve_y = np.asarray([f(v) for v in curve_x])
     curve_x, curve_y = np.append(curve_x, 1.0), np.append(curve_y, 1.0)
-    return PicResult(curve_x, curve_y, float(np.trapezoid(curve_y, curve_x)))
+    return PicResult(curve_x, curve_y, float(np.trapezoid(curve_y, curve_x)), points)
+
+
+def median_curve_auc(curves: Sequence[list[tuple[float, float]]], num_points: int = 1000) -> float:
+    """PAIR's aggregate (``aggregate_individual_pic_results(method="median")``): the area under the
+    pointwise median of the images' curves, the number the paper's SIC/AIC tables report.
+    """
+    if not curves:
+        return float("nan")
+    sampled = [curve(points, num_points) for points in curves]
+    median = np.median(np.stack([c.curve_y for c in sampled]), axis=0)
+    return float(np.trapezoid(median, sampled[0].curve_x))
 
 
 def pic_curves(
@@ -157,4 +171,4 @@ def pic_curves(
             norm = float(np.clip((value - blur) / (orig - blur), 0.0, 1.0))
             best[name] = max(best[name], norm)
             points[name].append((entropy, best[name]))  # PAIR keeps the curve monotone
-    return {name: _curve(points[name], num_points) for name in live}, skipped
+    return {name: curve(points[name], num_points) for name in live}, skipped

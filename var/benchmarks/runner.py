@@ -105,7 +105,7 @@ def run(config: BenchConfig, out, shard=(0, 1), progress: bool = False, collect_
 
     from . import BENCHMARKS
 
-    config.validate()
+    config = config.validate().resolved()
     check_out(config, Path(out))
     bench = BENCHMARKS[config.benchmark](config)
     torch.set_num_threads(config.threads)
@@ -130,7 +130,7 @@ def run_on_dask(config: BenchConfig, out: Path, address: str, shards: int | None
     """Run every shard on a dask cluster (``address``, or ``local:N`` for a local one), then collect."""
     from dask.distributed import Client, LocalCluster
 
-    config.validate()
+    config = config.validate().resolved()
     check_out(config, Path(out))
     cluster = None
     if address.startswith("local:"):
@@ -167,7 +167,7 @@ def summarize(table: pd.DataFrame, by: list[str] | None = None) -> pd.DataFrame:
     ``higher_is_better`` says which direction is good for each metric
     (:data:`var.benchmarks.metrics.HIGHER_IS_BETTER`).
     """
-    by = by or [c for c in ["model", "method", "var", "metric", "fraction"] if c in table.columns]
+    by = by or [c for c in ["model", "method", "var", "binarize", "metric", "fraction"] if c in table.columns]
     columns = by + ["mean", "ci95_low", "ci95_high", "n", "n_nan", "higher_is_better"]
 
     def agg(values: pd.Series) -> pd.Series:

@@ -1,13 +1,35 @@
 """Cascading randomisation sanity check (Adebayo et al. 2018; paper Section 5.3, Figure 5).
 
-The model's parametrised layers (convolutions, linear layers and norms, in
-forward order) are re-initialised cumulatively from the output towards the
-input. After each step the maps for the same image and class set K are
-recomputed and compared with the original maps of the target class
-(:func:`var.benchmarks.metrics.similarity`). A method whose maps depend on what
-the model learned should lose similarity fast: lower is better.
-Re-initialisation draws from each layer's own ``reset_parameters`` under a
-seed, so runs repeat exactly.
+The model's *layers* — every module that owns parameters, in registration
+(forward) order, so ViT's attention projections, class token and position
+embedding and ConvNeXt's layer scale count too — are re-initialised
+cumulatively from the output towards the input. After each step the maps for
+the same image and class set K are recomputed and compared with the original
+maps of the target class (:func:`var.benchmarks.metrics.similarity`). A method
+whose maps depend on what the model learned should lose similarity fast:
+lower is better.
+
+Re-initialisation (option ``reinit``):
+
+* ``"gaussian"`` (default): every parameter tensor is redrawn from a Gaussian
+  with that tensor's own mean and standard deviation. What the layer learned
+  (the arrangement of its weights) is destroyed, its scale is kept, so the
+  forward activations and the logits keep their trained magnitude. This is the
+  premise of the test: Adebayo et al. re-initialise "randomly", and Binder et
+  al. (CVPR 2023), whom the paper cites, note that such randomisation "preserves
+  scales of forward pass activations". BatchNorm running statistics (buffers,
+  not learned weights) are kept. A constant tensor (only in untrained models)
+  is drawn with standard deviation |mean|, or 0.02 if it is all zero.
+* ``"reset_parameters"``: PyTorch's own initialisation of each module (and
+  BatchNorm reset to identity). Its weights are far smaller than trained ones:
+  after full randomisation the logits shrink to 1-2% of their trained spread,
+  maps shrink ~100x and, with the unnormalised softmax at t = 0.1, VAR's class
+  softmax becomes uniform, so VAR maps come out *empty*. Kept to show why the
+  choice matters.
+
+Rows: the similarity metrics, plus ``empty`` (1 when the map is all zero). An
+empty map has no rank correlation with anything, so its similarities are NaN
+(counted in ``n_nan`` of the summary), not 0.
 """
 
 from __future__ import annotations
@@ -18,19 +40,21 @@ import torch
 from torch import nn
 
 from .. import class_sets
-from ..checks import check_float, check_int
+from ..checks import check_choice, check_float, check_int
 from .base import ImageNetBenchmark, rows_from
 from .metrics import similarity
 
 
 class SanityBenchmark(ImageNetBenchmark):
-    """Cascading randomisation. Options: ``fractions`` (of layers re-initialised), ``k``, ``dataset``."""
+    """Cascading randomisation. Options: ``fractions`` (of layers re-initialised), ``k``, ``dataset``, ``reinit``."""
 
     name = "sanity"
-    defaults = {"fractions": [0.0, 0.1, 0.25, 0.5, 0.75, 1.0], "k": 3, "dataset": "imagenet-sample"}
+    defaults = {"fractions": [0.0, 0.1, 0.25, 0.5, 0.75, 1.0], "k": 3, "dataset": "imagenet-sample",
+                "reinit": "gaussian"}
 
     def check_option_values(self, options):
         check_int("k", options["k"], 1)
+        check_choice("reinit", options["reinit"], REINITS)
         if not isinstance(options["fractions"], list) or not options["fractions"]:
             raise TypeError("fractions must be a non-empty list of shares in [0, 1].")
         for f in options["fractions"]:
@@ -44,22 +68,25 @@ class SanityBenchmark(ImageNetBenchmark):
         original = {(m, v): maps[t] for m, v, maps in self.maps(x, classes)}
         rows = []
         for fraction in self.options["fractions"]:
-            model = randomised(self.model, fraction, self.config.seed)
+            model = randomised(self.model, fraction, self.config.seed, self.options["reinit"])
             for method, is_var, maps in self.maps(x, classes, model):
-                rows += rows_from(similarity(original[method, is_var], maps[t]), unit=unit, item=0,
-                                  model=self.config.model, method=method, var=is_var, fraction=float(fraction),
-                                  target=label)
+                scores = {**similarity(original[method, is_var], maps[t]), "empty": float(not maps[t].any())}
+                rows += rows_from(scores, unit=unit, item=0, model=self.config.model, method=method, var=is_var,
+                                  fraction=float(fraction), target=label)
         return rows
 
 
+REINITS = ("gaussian", "reset_parameters")
+
+
 def parametrised_layers(net: nn.Module) -> list[str]:
-    """Names of leaf modules with their own parameters and ``reset_parameters``, in registration order."""
-    return [name for name, m in net.named_modules()
-            if not list(m.children()) and hasattr(m, "reset_parameters") and any(True for _ in m.parameters(False))]
+    """Names of the modules that own parameters themselves, in registration order (the randomisation's layers)."""
+    return [name for name, m in net.named_modules() if any(True for _ in m.parameters(recurse=False))]
 
 
-def randomised(model, fraction: float, seed: int):
+def randomised(model, fraction: float, seed: int, reinit: str = "gaussian"):
     """A copy of ``model`` with the last ``fraction`` of its layers re-initialised (output side first)."""
+    check_choice("reinit", reinit, REINITS)
     layers = parametrised_layers(model.module)
     n = int(round(fraction * len(layers)))
     if n == 0:
@@ -67,16 +94,33 @@ def randomised(model, fraction: float, seed: int):
     clone = copy.copy(model)
     clone.module = copy.deepcopy(model.module)
     modules = dict(clone.module.named_modules())
-    gen_state = torch.random.get_rng_state()
-    try:
-        for i, name in enumerate(reversed(layers[-n:])):
-            torch.manual_seed(seed * 10_007 + i)
-            modules[name].reset_parameters()
-            if isinstance(modules[name], nn.modules.batchnorm._BatchNorm):
-                modules[name].reset_running_stats()
-    finally:
-        torch.random.set_rng_state(gen_state)
+    for i, name in enumerate(reversed(layers[-n:])):
+        gen = torch.Generator().manual_seed(seed * 10_007 + i)
+        (_gaussian_like if reinit == "gaussian" else _reset)(modules[name], gen)
     if model.gradcam_layer is not None:  # point GradCAM at the copy's layer
         names = {id(m): k for k, m in model.module.named_modules()}
         clone.gradcam_layer = modules[names[id(model.gradcam_layer)]]
     return clone
+
+
+@torch.no_grad()
+def _gaussian_like(module: nn.Module, gen: torch.Generator) -> None:
+    for p in module.parameters(recurse=False):
+        mean, std = p.mean(), p.std() if p.numel() > 1 else p.new_zeros(())
+        if std == 0:
+            std = mean.abs() if mean != 0 else p.new_tensor(0.02)
+        p.copy_(mean + std * torch.randn(p.shape, generator=gen, dtype=p.dtype).to(p.device))
+
+
+def _reset(module: nn.Module, gen: torch.Generator) -> None:
+    reset = getattr(module, "reset_parameters", None) or getattr(module, "_reset_parameters", None)
+    if reset is None:
+        return  # e.g. a ViT's class token: PyTorch has no initialiser for it
+    state = torch.random.get_rng_state()
+    torch.manual_seed(int(torch.randint(2**31, (1,), generator=gen)))
+    try:
+        reset()
+    finally:
+        torch.random.set_rng_state(state)
+    if isinstance(module, nn.modules.batchnorm._BatchNorm):
+        module.reset_running_stats()
