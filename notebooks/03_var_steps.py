@@ -8,6 +8,10 @@
 # **Step 3** keeps the attribution where the class beats chance by $\tau$:
 # $\mathcal{C}_c = \mathcal{H}_c \odot M_c \odot \mathbb{1}[M_c - 1/|K| > \tau]$.
 # The paper uses $t = 0.1$ and $\tau = 0.01$.
+#
+# **You will learn** to compute each step yourself, how $t$ sharpens or
+# flattens the class softmax, how $\tau$ trims the mask, and why the meaning of
+# $t$ depends on the scale of the attribution method.
 
 # %% tags=["parameters"]
 model_name = "efficientnet_lite0"
@@ -107,3 +111,39 @@ scale.pivot_table(index=["method", "normalize"], columns="t", values="kept").rou
 
 # %%
 var.widgets.var_explorer(H, e.class_names, image=e.inputs, unnormalize=model.unnormalize)
+
+# %% [markdown]
+# ## Exercises
+#
+# 1. With the explorer, set $\tau = 0$. At which $t$ do the VAR maps of all
+#    classes together cover (nearly) every location?
+#
+# ```{admonition} Solution
+# :class: dropdown
+# At small $t$. With $\tau = 0$ a location is kept for every class whose
+# $M_c$ is above $1/|K|$; at small $t$ the softmax is one-hot, so exactly one
+# class (the winner) is above chance at every location where the maps differ:
+# the classes tile the image. At large $t$ all $M_c \approx 1/|K|$ and ties at
+# chance are dropped.
+# ```
+#
+# 2. Why does $t = 0.1$ keep much more of a GradCAM map than of a plain
+#    gradient map (the scale plot above)?
+#
+# ```{admonition} Solution
+# :class: dropdown
+# The softmax sees raw magnitudes $|\mathcal{H}|/t$. Gradients of a logit are
+# around $10^{-3}$, so $|\mathcal{H}|/t$ differs little between classes and $M$
+# stays near $1/|K|$; GradCAM values are orders of magnitude larger, so $M$ is
+# nearly one-hot. `normalize="joint_max"` rescales all maps by their joint
+# maximum first, which makes $t$ mean the same for every method.
+# ```
+#
+# 3. Show that larger $\tau$ never adds locations.
+#
+# ```{admonition} Solution
+# :class: dropdown
+# $\mathbb{1}[M_c - 1/|K| > \tau_2] \le \mathbb{1}[M_c - 1/|K| > \tau_1]$ for
+# $\tau_2 > \tau_1$, and $M$ does not depend on $\tau$: the step-3 bar chart
+# above shows the kept share falling monotonically.
+# ```

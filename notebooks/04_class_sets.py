@@ -11,6 +11,9 @@
 # We compare them on COCO images with several objects and on a closely
 # related pair of classes, espresso vs cup (the paper's Figure 6 uses coffee
 # mug vs beer glass).
+#
+# **You will learn** the three strategies for choosing $K$, how each changes
+# what VAR shows on the same image, and when to use which.
 
 # %% tags=["parameters"]
 model_name = "efficientnet_lite0"
@@ -61,3 +64,27 @@ for item in coco.multi_object_images(find_data("coco128-seg"), n=n_coco_images):
 # that is absent, so VAR keeps almost everything the best class uses; a
 # predefined set of the objects that are really there splits the image between
 # them.
+
+# %% [markdown]
+# ## Exercises
+#
+# 1. On the static explorer page ("Explore"), switch the class set from
+#    top-$k$ to best-vs-worst for the cat photo and move $t$. Which strategy
+#    leaves the top class more of its vanilla map?
+#
+# ```{admonition} Solution
+# :class: dropdown
+# Best-vs-worst: the only competitor is an absent class with a weak map, so the
+# top class wins almost every location and keeps most of its vanilla map.
+# Top-$k$ adds related classes (other cats), which take the locations they
+# explain better; the top class keeps what separates it from them.
+# ```
+#
+# 2. You want to know what distinguishes a husky from a wolf in your photos.
+#    Which strategy?
+#
+# ```{admonition} Solution
+# :class: dropdown
+# Predefined, $K$ = {husky, wolf} (plus an absent class if you want a
+# baseline): the question fixes the classes, not the model's ranking.
+# ```

@@ -8,10 +8,11 @@ per location, keep H_c * M_c where M_c beats chance by tau).
 Modules: :mod:`~var.models`, :mod:`~var.methods` and :mod:`~var.engine` (step 1,
 front door :mod:`~var.attribution`), :mod:`~var.class_relevance` (steps 2-3),
 :mod:`~var.class_sets`, :mod:`~var.explanation`, :mod:`~var.plotting`,
-:mod:`~var.widgets`, :mod:`~var.benchmarks`.
+:mod:`~var.widgets`, :mod:`~var.live_explorer`, :mod:`~var.benchmarks`.
 """
 
 from . import class_sets, methods
+from .adapters import from_hf, from_timm, from_torchvision
 from .attribution import attribute
 from .class_relevance import relevance, spatial_softmax
 from .explanation import Explanation, explain
@@ -22,12 +23,13 @@ from .models import MODEL_NAMES, VarModel, WeightsUnavailableError, imagenet_cla
 __version__ = "0.1.0"
 __all__ = ["attribute", "relevance", "spatial_softmax", "explain", "Explanation", "class_sets", "methods",
            "load_model", "wrap_model", "load_image", "imagenet_classes", "make_baseline", "VarModel", "METHODS",
-           "METHOD_TITLES", "METHOD_DESCRIPTIONS", "MODEL_NAMES", "WeightsUnavailableError"]
+           "METHOD_TITLES", "METHOD_DESCRIPTIONS", "MODEL_NAMES", "WeightsUnavailableError", "from_timm", "from_hf",
+           "from_torchvision"]
 
 
 def __getattr__(name: str):
     # plotting, widgets and paper import matplotlib/ipywidgets/pandas: loaded on first use, not by `import var`
-    if name in ("plotting", "widgets", "paper", "benchmarks"):
+    if name in ("plotting", "widgets", "live_explorer", "paper", "benchmarks"):
         import importlib
 
         return importlib.import_module(f"{__name__}.{name}")

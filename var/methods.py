@@ -28,7 +28,7 @@ from .engine import CamLayer, Engine
 
 __all__ = ["Method", "Gradient", "InputXGradient", "IntegratedGradients", "GuidedBackprop", "GradCAM",
            "GuidedGradCAM", "SmoothGrad", "ContrastiveGradient", "METHODS", "METHOD_TITLES",
-           "METHOD_DESCRIPTIONS", "make_method", "make_baseline", "smoothgrad_noise", "INTEGRATIONS"]
+           "METHOD_DESCRIPTIONS", "SIGNED", "make_method", "make_baseline", "smoothgrad_noise", "INTEGRATIONS"]
 
 INTEGRATIONS = ("gausslegendre", "riemann_left", "riemann_right", "riemann_middle", "riemann_trapezoid")
 #: Above this many IG steps a warning says the run will be slow (Gauss-Legendre nodes cost O(steps^2) to build).
@@ -260,6 +260,8 @@ METHODS = tuple(_BY_NAME)
 #: Display names and one-paragraph descriptions (paper Section 3) for tables and the book.
 METHOD_TITLES = {name: cls.title for name, cls in _BY_NAME.items()}
 METHOD_DESCRIPTIONS = {name: cls.description for name, cls in _BY_NAME.items()}
+#: Methods whose maps are read with their sign (a diverging colormap): the input-times-gradient family.
+SIGNED = frozenset({"input_x_gradient", "integrated_gradients"})
 #: Every option name of every method (a Captum object refuses them: they would be silently dropped).
 VAR_OPTIONS = frozenset({"base", "n_samples", "noise_level", "seed"} |
                         {f.name for cls in _CLASSES for f in dataclasses.fields(cls)})

@@ -185,10 +185,10 @@ def wrap_model(
     return model
 
 
-def _imagenet_transforms(size: int, resize: int | None = None):
+def _imagenet_transforms(size: int, resize: int | None = None, mean=None, std=None):
     resize = resize or round(size / 0.875)
-    mean = torch.tensor(_IMAGENET_MEAN).view(3, 1, 1)
-    std = torch.tensor(_IMAGENET_STD).view(3, 1, 1)
+    mean = torch.tensor(mean or _IMAGENET_MEAN, dtype=torch.float32).view(3, 1, 1)
+    std = torch.tensor(std or _IMAGENET_STD, dtype=torch.float32).view(3, 1, 1)
     normalize = lambda x: (x - mean) / std
     pre = T.Compose([T.PILToTensor(), T.Resize(resize, antialias=True), T.CenterCrop(size),
                      T.ToDtype(torch.float32, scale=True), T.Lambda(normalize)])

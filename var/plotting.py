@@ -1,11 +1,17 @@
-"""Figures: vanilla vs VAR maps per class, and the helpers that turn maps into images."""
+"""Figures: vanilla vs VAR maps per class, benchmark plots, and the helpers that turn maps into images.
+
+Maps are drawn over a grey copy of the image by default (``overlay``), signed
+methods (Input x Gradient, Integrated Gradients) with a diverging colormap
+centred at 0, and every figure that compares magnitudes (classes, vanilla vs
+VAR) uses one colour scale.
+"""
 
 from __future__ import annotations
 
 import numpy as np
 import torch
 
-__all__ = ["to_heatmap", "display_max", "show_image", "show_explanation", "show_vanilla_var", "show_maps",
+__all__ = ["to_heatmap", "display_max", "show_image", "show_explanation", "show_vanilla_var", "show_maps", "grey",
            "metric_bars", "dumbbell", "sanity_curves", "show_intervention"]
 
 
@@ -37,26 +43,43 @@ def display_max(heats, percentile: float = 99.5) -> float:
     return float(np.percentile(nonzero, percentile)) if nonzero.size else 1.0
 
 
-def show_maps(axes, maps: torch.Tensor, titles=None, signed: bool = False, shared_scale: bool = True):
+def show_maps(axes, maps: torch.Tensor, titles=None, signed: bool = False, shared_scale: bool = True,
+              vmax: float | None = None, background: np.ndarray | None = None):
     """Draw one heatmap per class on ``axes``; one colour scale across classes by default.
 
     A shared scale keeps class maps comparable: VAR moves attribution between classes.
-    The scale tops out at the 99.5th percentile of the non-zero magnitudes.
+    The scale tops out at the 99.5th percentile of the non-zero magnitudes, or
+    at ``vmax`` (to share it with another row). With a ``background`` (a grey
+    (H, W) image) the map is drawn over it, transparent where it is zero.
     """
     heat = [to_heatmap(m, signed) for m in maps]
-    peak = display_max(heat)
+    peak = vmax or display_max(heat)
     for i, (ax, h) in enumerate(zip(axes, heat)):
-        vmax = peak if shared_scale else display_max([h])
-        cmap, vmin = ("bwr", -vmax) if signed else ("inferno", 0)
-        ax.imshow(h, cmap=cmap, vmin=vmin, vmax=vmax)
+        top = peak if shared_scale else display_max([h])
+        cmap, vmin = ("RdBu_r", -top) if signed else ("inferno", 0)
+        if background is not None:
+            ax.imshow(background, cmap="gray", vmin=0, vmax=1)
+            alpha = np.clip(np.abs(h) / top, 0, 1) ** 0.5 * 0.9  # faint where the map is weak
+            ax.imshow(h, cmap=cmap, vmin=vmin, vmax=top, alpha=alpha)
+        else:
+            ax.imshow(h, cmap=cmap, vmin=vmin, vmax=top)
         ax.axis("off")
         if titles is not None:
             ax.set_title(titles[i], fontsize=9)
 
 
+def grey(inputs: torch.Tensor, unnormalize) -> np.ndarray:
+    """The input as a light grey (H, W) image, the background of overlaid maps."""
+    img = unnormalize(inputs.detach().cpu().reshape(-1, *inputs.shape[-3:])[0]).mean(0).numpy()
+    return 0.35 + 0.5 * img
+
+
 def show_vanilla_var(inputs: torch.Tensor, attributions: torch.Tensor, var_maps: torch.Tensor, titles, unnormalize,
-                     note: str = "", signed: bool = False, figsize_per_cell: float = 2.2):
-    """Image on the left; for each class a column with the vanilla map (top) and the VAR map (bottom).
+                     note: str = "", signed: bool = False, figsize_per_cell: float = 2.4, overlay: bool = True):
+    """The paper's Figure 1/2 layout: classes in columns, vanilla (top) and VAR (bottom) in rows.
+
+    Both rows share one colour scale (the vanilla maps'), so what VAR removes is
+    visible as lost colour; maps are drawn over the grey image unless ``overlay=False``.
 
     Args:
         inputs: the preprocessed image, (1, 3, H, W).
@@ -75,20 +98,30 @@ def show_vanilla_var(inputs: torch.Tensor, attributions: torch.Tensor, var_maps:
     show_image(axes[0, 0], inputs, unnormalize)
     axes[1, 0].axis("off")
     axes[1, 0].text(0.5, 0.5, note, ha="center", va="center")
-    show_maps(axes[0, 1:], attributions, titles, signed)
-    show_maps(axes[1, 1:], var_maps, None, signed)
+    background = grey(inputs, unnormalize) if overlay else None
+    vmax = display_max([to_heatmap(a, signed) for a in attributions])
+    show_maps(axes[0, 1:], attributions, titles, signed, vmax=vmax, background=background)
+    show_maps(axes[1, 1:], var_maps, None, signed, vmax=vmax, background=background)
     axes[0, 1].text(-0.08, 0.5, "vanilla", transform=axes[0, 1].transAxes, rotation=90, va="center", ha="right")
     axes[1, 1].text(-0.08, 0.5, "VAR", transform=axes[1, 1].transAxes, rotation=90, va="center", ha="right")
     fig.tight_layout()
     return fig
 
 
-def show_explanation(explanation, unnormalize, signed: bool = False, figsize_per_cell: float = 2.2):
-    """:func:`show_vanilla_var` of an :class:`~var.explanation.Explanation`, with class names and probabilities."""
+def show_explanation(explanation, unnormalize, signed: bool | None = None, figsize_per_cell: float = 2.4,
+                     overlay: bool = True):
+    """:func:`show_vanilla_var` of an :class:`~var.explanation.Explanation`, with class names and probabilities.
+
+    ``signed`` defaults to the method's own convention (:data:`var.methods.SIGNED`).
+    """
+    from .methods import SIGNED
+
     e = explanation
+    signed = e.method in SIGNED if signed is None else signed
     titles = [f"{name[:18]}\np = {p:.2f}" for name, p in zip(e.class_names, e.probabilities.tolist())]
     note = f"{e.method}\nt = {e.temperature:g}\nτ = {e.tau:g}"
-    return show_vanilla_var(e.inputs, e.attributions, e.maps, titles, unnormalize, note, signed, figsize_per_cell)
+    return show_vanilla_var(e.inputs, e.attributions, e.maps, titles, unnormalize, note, signed, figsize_per_cell,
+                            overlay)
 
 
 def metric_bars(table, metrics=None, col_wrap: int = 3):

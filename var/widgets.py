@@ -130,3 +130,131 @@ def _side_panels(image, attributions, class_names, unnormalize, pick):
                       selected_index=0)
     W.jslink((pick, "index"), (vanilla, "selected_index"))
     return W.HBox([W.Image(value=buf.getvalue(), format="png", layout=W.Layout(width="200px")), vanilla])
+
+
+#: The static method explorer's grid of (t, tau): small on purpose, every combination is a PNG in the page.
+EXPLORER_TEMPERATURES = (0.03, 0.1, 0.3)
+EXPLORER_TAUS = (0.0, 0.01, 0.1)
+
+
+def method_explorer(
+    model,
+    images: Sequence[str] = ("skimage:coffee", "skimage:chelsea"),
+    methods: Sequence[str] | None = None,
+    strategies: Sequence[str] = ("top_k", "best_vs_worst"),
+    temperatures: Sequence[float] = EXPLORER_TEMPERATURES,
+    taus: Sequence[float] = EXPLORER_TAUS,
+    *,
+    k: int = 3,
+    method_options: dict | None = None,
+    map_size: int = 88,
+):
+    """A kernel-free widget: pick the image, the method, the class-set strategy, then t and tau.
+
+    Every combination is precomputed: per (image, method, strategy) one row of
+    vanilla maps, and per (t, tau) one row of VAR maps, each a small palette PNG
+    (``map_size`` pixels per class) linked to the controls with ``jslink``, so
+    the page works in a static book. Page weight grows with
+    images x methods x strategies x temperatures x taus; the defaults keep it
+    to a few MB.
+
+    Args:
+        model: a :class:`~var.models.VarModel`.
+        images: example names or paths.
+        methods: default all of :data:`var.METHODS` but the contrastive gradient.
+        strategies: class-set strategies (``top_k`` uses ``k``).
+        temperatures, taus: the values offered.
+        k: for ``top_k``.
+        method_options: per method, options for :func:`var.attribute`.
+        map_size: side of each map in the PNGs.
+
+    Returns:
+        An ``ipywidgets.VBox``.
+    """
+    import ipywidgets as W
+
+    from . import class_sets
+    from .attribution import attribute
+    from .methods import METHOD_TITLES, METHODS
+
+    methods = list(methods or [m for m in METHODS if m != "contrastive_gradient"])
+    method_options = method_options or {}
+    temperatures, taus = list(temperatures), list(taus)
+    vanilla, var_maps = [], []
+    for image in images:
+        x = model.prepare(image)
+        logits = model.logits(x)[0]
+        v_i, r_i = [], []
+        for method in methods:
+            v_m, r_m = [], []
+            for strategy in strategies:
+                chosen = class_sets.choose(strategy, logits, k=k)
+                names = [model.class_names[c] for c in chosen]
+                h = attribute(model, x, chosen, method, **method_options.get(method, {}))
+                heats = [to_heatmap(a) for a in h]
+                v_m.append(_row_png(heats, names, "vanilla", map_size, model.unnormalize(x[0])))
+                r_m.append([[_row_png([to_heatmap(a) for a in relevance(h, t, tau)], names,
+                                      f"VAR t={t:g} τ={tau:g}", map_size, None, vmax=display_max(heats))
+                             for tau in taus] for t in temperatures])
+            v_i.append(v_m)
+            r_i.append(r_m)
+        vanilla.append(v_i)
+        var_maps.append(r_i)
+
+    controls = {
+        "image": W.Dropdown(options=[(str(im), i) for i, im in enumerate(images)], value=0, description="image"),
+        "method": W.Dropdown(options=[(METHOD_TITLES[m], i) for i, m in enumerate(methods)], value=0,
+                             description="method"),
+        "class set": W.Dropdown(options=[(s, i) for i, s in enumerate(strategies)], value=0,
+                                description="class set"),
+        "t": W.SelectionSlider(options=[f"{t:g}" for t in temperatures], value=f"{0.1:g}" if 0.1 in temperatures
+                               else f"{temperatures[0]:g}", description="t"),
+        "τ": W.SelectionSlider(options=[f"{v:g}" for v in taus], value=f"{0.01:g}" if 0.01 in taus
+                               else f"{taus[0]:g}", description="τ"),
+    }
+    for name, control in controls.items():
+        control.add_class(f"var-explorer-{['image', 'method', 'classset', 't', 'tau'][list(controls).index(name)]}")
+    order = list(controls.values())
+    top = _linked_stacks(vanilla, order[:3], W)
+    bottom = _linked_stacks(var_maps, order, W)
+    top.add_class("var-explorer-vanilla")
+    bottom.add_class("var-explorer-var")
+    return W.VBox([W.HBox(order[:3]), W.HBox(order[3:]), top, bottom])
+
+
+def _linked_stacks(tree, controls, W):
+    """Nested lists of PNG bytes -> nested Stacks, level i linked to ``controls[i]`` (index) in the browser."""
+    if isinstance(tree, bytes):
+        return W.Image(value=tree, format="png")
+    control = controls[0]
+    stack = W.Stack([_linked_stacks(t, controls[1:], W) for t in tree], selected_index=control.index)
+    W.jslink((control, "index"), (stack, "selected_index"))
+    return stack
+
+
+def _row_png(heats, names, label: str, size: int, image=None, vmax: float | None = None) -> bytes:
+    """One row of maps (and optionally the input first) as a small palette PNG, titles drawn in."""
+    from matplotlib import colormaps
+    from PIL import Image, ImageDraw
+
+    vmax = vmax or display_max(heats)
+    if image is not None:  # the first column: the input, or the row's label (columns align across rows)
+        rgb = (image.permute(1, 2, 0).numpy() * 255).round().astype(np.uint8)
+        first = Image.fromarray(rgb).resize((size, size))
+    else:
+        first = Image.new("RGB", (size, size), "white")
+        for i, line in enumerate(label.split(" ")):
+            ImageDraw.Draw(first).text((2, 4 + 14 * i), line, fill="black")
+    cmap = colormaps["inferno"]
+    tiles = [first] + [Image.fromarray(cmap(np.clip(h / vmax, 0, 1), bytes=True)[..., :3]).resize(
+        (size, size), Image.BILINEAR) for h in heats]
+    title = 14
+    row = Image.new("RGB", (len(tiles) * (size + 4), size + title), "white")
+    draw = ImageDraw.Draw(row)
+    for i, tile in enumerate(tiles):
+        row.paste(tile, (i * (size + 4), title))
+        draw.text((i * (size + 4) + 1, 1), names[i - 1][:14] if i else ("vanilla" if image is not None else ""),
+                  fill="black")
+    buf = io.BytesIO()
+    row.quantize(colors=48).save(buf, format="png", optimize=True)
+    return buf.getvalue()

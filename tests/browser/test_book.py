@@ -108,3 +108,46 @@ def test_sliders_change_the_map_without_a_kernel(page, server, name):
     after_tau = _visible_map(page)
     assert after_tau != after_t, "moving tau did not change the map"
     assert page.outside == []
+
+
+def _visible_src(page, cls: str) -> str:
+    imgs = page.locator(f".{cls} img")
+    visible = [imgs.nth(i) for i in range(imgs.count()) if imgs.nth(i).is_visible()]
+    assert len(visible) == 1, f"{len(visible)} {cls} images visible"
+    return visible[0].get_attribute("src")
+
+
+def test_static_explorer_controls_change_the_maps_without_a_kernel(page, server):
+    page.goto(f"{server}/chapters/04b_explorers.html", wait_until="networkidle")
+    page.locator(".var-explorer-method select").first.wait_for(timeout=20000)
+    seen = {(_visible_src(page, "var-explorer-vanilla"), _visible_src(page, "var-explorer-var"))}
+    for control, option in (("method", 2), ("classset", 1), ("image", 1)):
+        page.locator(f".var-explorer-{control} select").first.select_option(index=option)
+        page.wait_for_timeout(300)
+        now = (_visible_src(page, "var-explorer-vanilla"), _visible_src(page, "var-explorer-var"))
+        assert now not in seen, f"changing {control} did not change the maps"
+        seen.add(now)
+    _move(page, "var-explorer-t")
+    assert _visible_src(page, "var-explorer-var") != now[1], "moving t did not change the VAR maps"
+    assert page.outside == []
+
+
+TUTORIAL = ["chapters/01_quickstart", "chapters/methods/gradient", "chapters/03_var_steps", "chapters/04_class_sets",
+            "chapters/04c_your_model"]
+
+
+@pytest.mark.parametrize("name", TUTORIAL)
+def test_tutorial_pages_have_exercises_with_hidden_solutions_and_a_notebook_download(page, server, name):
+    page.goto(f"{server}/{name}.html", wait_until="networkidle")
+    assert page.get_by_role("heading", name="Exercises").count() == 1
+    solutions = page.locator(".admonition.dropdown")
+    assert solutions.count() >= 1
+    body = solutions.first.locator("p").last
+    assert not body.is_visible(), "the solution shows before it is clicked"
+    solutions.first.locator(".admonition-title").click()
+    page.wait_for_timeout(300)
+    assert body.is_visible(), "clicking does not reveal the solution"
+    downloads = page.locator("a[href$='.ipynb']")
+    assert downloads.count() >= 1, "no .ipynb download"
+    href = downloads.first.get_attribute("href")
+    assert page.request.get(page.url.rsplit("/", 1)[0] + "/" + href).ok

@@ -1,0 +1,88 @@
+"""Bring your own model: timm, Hugging Face and torchvision classifiers with random weights.
+
+For each: the GradCAM layer and token grid are found automatically, the maps equal Captum's per-class
+loop, and GradCAM maps have the input's size and are not empty.
+"""
+
+import pytest
+import torch
+from captum.attr import Saliency
+
+import var
+
+
+def check(model, classes=(0, 3), forward=None):
+    x = torch.randn(1, 3, model.input_size, model.input_size, generator=torch.Generator().manual_seed(0))
+    forward = forward or model.module
+    ref = torch.cat([Saliency(forward).attribute(x, target=c, abs=False) for c in classes])
+    got = var.attribute(model, x, list(classes), "gradient")
+    assert ((got - ref).abs().max() / ref.abs().max()) <= 1e-5
+    cam = var.attribute(model, x, list(classes), "gradcam")
+    assert cam.shape == (len(classes), 1, model.input_size, model.input_size)
+    assert torch.isfinite(cam).all() and cam.abs().sum() > 0
+    return cam
+
+
+@pytest.mark.parametrize("name, layer, prefix", [
+    ("resnet18", "layer4", None),
+    ("convnext_atto", "stages.3", None),
+    ("swin_tiny_patch4_window7_224", "layers.3", None),
+    ("vit_tiny_patch16_224", "blocks.11.norm1", 1),
+    ("deit_tiny_distilled_patch16_224", "blocks.11.norm1", 2),  # class + distillation token
+])
+def test_timm_models(name, layer, prefix):
+    timm = pytest.importorskip("timm")
+    torch.manual_seed(0)
+    net = timm.create_model(name, pretrained=False, num_classes=10).eval()
+    model = var.from_timm(net)
+    assert model.gradcam_layer is net.get_submodule(layer)
+    if prefix is not None:
+        assert model.reshape.keywords["prefix"] == prefix
+    if name.startswith("swin"):
+        assert model.reshape is var.adapters.channels_last_grid
+    assert model.class_names == [f"class {i}" for i in range(10)]
+    check(model)
+
+
+def test_timm_register_tokens():
+    timm = pytest.importorskip("timm")
+    net = timm.create_model("vit_small_patch14_reg4_dinov2", pretrained=False, num_classes=5, img_size=56).eval()
+    model = var.from_timm(net)
+    assert model.reshape.keywords["prefix"] == 5 and model.input_size == 56  # class + 4 registers
+    check(model, (1, 2))
+
+
+def test_hugging_face_vit():
+    transformers = pytest.importorskip("transformers")
+    config = transformers.ViTConfig(image_size=64, patch_size=16, hidden_size=32, num_hidden_layers=2,
+                                    num_attention_heads=2, intermediate_size=64, num_labels=5,
+                                    id2label={i: f"thing {i}" for i in range(5)},
+                                    label2id={f"thing {i}": i for i in range(5)})
+    torch.manual_seed(0)
+    net = transformers.ViTForImageClassification(config).eval()
+    model = var.from_hf(net)
+    assert model.class_names == [f"thing {i}" for i in range(5)]
+    layers = net.vit.encoder.layer if hasattr(net.vit, "encoder") else net.vit.layers  # transformers 4 / 5
+    assert model.gradcam_layer is layers[-1].layernorm_before
+    check(model, (1, 4), forward=lambda x: net(x).logits)
+    e = var.explain(model, "skimage:coffee", "gradcam", "top_k", k=2)
+    assert e.maps.shape == (3, 1, 64, 64)
+
+
+@pytest.mark.parametrize("builder", ["mobilenet_v3_small", "vit_b_16"])
+def test_torchvision_models(builder):
+    import torchvision
+
+    torch.manual_seed(0)
+    net = getattr(torchvision.models, builder)(weights=None, num_classes=10).eval()
+    if builder == "vit_b_16":
+        torch.nn.init.normal_(net.heads.head.weight, std=0.01)  # torchvision zero-initialises the head
+    model = var.from_torchvision(net)
+    check(model)
+
+
+def test_overrides_win():
+    timm = pytest.importorskip("timm")
+    net = timm.create_model("resnet18", pretrained=False, num_classes=10).eval()
+    model = var.from_timm(net, gradcam_layer=net.layer3, class_names=list("abcdefghij"))
+    assert model.gradcam_layer is net.layer3 and model.reshape is None and model.class_names[0] == "a"

@@ -1,0 +1,95 @@
+"""The live explorer reacts to every control, uses its cache for t/tau, reports errors in the widget;
+the static explorer precomputes every combination and links it in the browser."""
+
+import datetime
+import io
+
+import numpy as np
+import pytest
+from PIL import Image
+
+import var
+from var.live_explorer import LiveExplorer
+from var.widgets import method_explorer
+
+
+@pytest.fixture
+def explorer(small_resnet):
+    pytest.importorskip("ipywidgets")
+    return LiveExplorer(small_resnet, images=["skimage:coffee", "skimage:chelsea"], method="gradient")
+
+
+def test_first_draw(explorer):
+    assert explorer.attributions_computed == 1
+    assert explorer.figure.value[:4] == b"\x89PNG" and "locations kept" in explorer.table.value
+    assert "⚠" not in explorer.status.value
+
+
+def test_t_and_tau_redraw_from_the_cache(explorer):
+    before, table = explorer.figure.value, explorer.table.value
+    explorer.temperature.value = 0.001
+    assert explorer.figure.value != before
+    explorer.tau.value = 0.2
+    assert explorer.table.value != table
+    assert explorer.attributions_computed == 1  # steps 2-3 only
+
+
+def test_method_image_and_class_set_changes_attribute_once_each(explorer):
+    first = explorer.figure.value
+    explorer.method.value = "gradcam"
+    assert explorer.attributions_computed == 2 and explorer.figure.value != first
+    explorer.method.value = "gradient"  # back to a cached combination
+    assert explorer.attributions_computed == 2 and explorer.figure.value == first
+    explorer.image.value = "skimage:chelsea"
+    assert explorer.attributions_computed == 3
+    explorer.k.value = 2
+    assert explorer.attributions_computed == 4
+    explorer.strategy.value = "best_vs_worst"
+    assert explorer.attributions_computed == 5 and explorer.k.disabled
+
+
+def test_predefined_classes_by_name_and_errors_in_the_widget(explorer):
+    explorer.strategy.value = "predefined"
+    assert "⚠" in explorer.status.value and "at least 2" in explorer.status.value
+    explorer.classes.value = ["class 3"]
+    assert "at least 2" in explorer.status.value
+    explorer.classes.value = ["class 3", "class 7"]
+    assert "⚠" not in explorer.status.value and "class 7" in explorer.table.value
+
+
+def upload(name, data):
+    return {"name": name, "type": "image/png", "size": len(data), "content": memoryview(data),
+            "last_modified": datetime.datetime(2026, 1, 1, tzinfo=datetime.timezone.utc)}
+
+
+def test_upload(explorer):
+    explorer.upload.value = (upload("notes.txt", b"not an image"),)
+    assert "Could not read notes.txt" in explorer.status.value
+    buf = io.BytesIO()
+    Image.fromarray(np.random.default_rng(0).integers(0, 255, (40, 50, 3), dtype=np.uint8)).save(buf, "png")
+    explorer.upload.value = (upload("mine.png", buf.getvalue()),)
+    assert explorer.image.value == "(uploaded image)" and "⚠" not in explorer.status.value
+    assert explorer.attributions_computed == 2
+
+
+def test_live_explorer_refuses_a_bare_module(small_resnet):
+    with pytest.raises(TypeError, match="VarModel"):
+        var.live_explorer.live_explorer(small_resnet.module)
+
+
+def test_static_method_explorer_links_every_combination(small_resnet):
+    pytest.importorskip("ipywidgets")
+    box = method_explorer(small_resnet, ["skimage:coffee"], ["gradient", "gradcam"], ["top_k", "best_vs_worst"],
+                          temperatures=[0.03, 0.1], taus=[0.0, 0.1], k=2)
+    controls = [c for row in box.children[:2] for c in row.children]
+    vanilla, var_maps = box.children[2:]
+    # image -> method -> strategy stacks for the vanilla row; + t -> tau for VAR
+    leaves = var_maps.children[0].children[1].children[0].children
+    assert len(leaves) == 2 and all(len(s.children) == 2 for s in leaves)
+    pngs = {leaf.value for t in leaves for leaf in t.children}
+    assert len(pngs) == 4  # every (t, tau) its own picture
+    methods = {vanilla.children[0].children[m].children[0].value for m in range(2)}
+    assert len(methods) == 2
+    assert [c.index for c in controls] == [0, 0, 0, 1, 0]  # the paper's t = 0.1 first; tau 0.01 not offered: the first
+    assert var_maps.children[0].children[0].children[0].selected_index == controls[3].index
+    # the controls drive the stacks in the browser (jslink); the browser test moves them

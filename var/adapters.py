@@ -1,0 +1,215 @@
+"""Bring your own model: timm, Hugging Face ``transformers`` and torchvision classifiers as VarModels.
+
+Each adapter finds what VAR needs and other libraries make users write by hand:
+
+* the **GradCAM layer**: the last spatial stage of a CNN (timm ``feature_info``,
+  torchvision's final feature block), the input norm of the last transformer
+  block of a ViT (its patch tokens still carry gradient there; after the final
+  norm only the class token does);
+* the **token→grid reshape** for transformers: drop the prefix tokens (class,
+  distillation and register tokens; timm's ``num_prefix_tokens``) and fold the
+  patch tokens into their square grid; channels-last stages (timm's Swin) are
+  permuted to channels-first;
+* **preprocessing** from the model's own config (input size, mean/std) and the
+  **class names** (``id2label`` for Hugging Face, ImageNet's for 1,000-class
+  models, ``class i`` otherwise).
+
+Every automatic choice can be overridden (``gradcam_layer=``, ``reshape=``,
+``class_names=``). Hugging Face outputs (an object with ``.logits``) are
+unwrapped by :func:`var.models.logits_of`.
+
+Example:
+    >>> import timm
+    >>> model = var.from_timm(timm.create_model("vit_small_patch16_224", pretrained=True))
+    >>> maps = var.attribute(model, model.prepare("skimage:chelsea"), [281, 285], "gradcam")
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from functools import partial
+
+import torch
+from torch import nn
+
+from .models import VarModel, _imagenet_transforms, eval_mode, imagenet_classes, wrap_model
+
+__all__ = ["from_timm", "from_hf", "from_torchvision", "token_grid", "channels_last_grid", "find_gradcam_layer"]
+
+
+def token_grid(tokens: torch.Tensor, prefix: int = 1) -> torch.Tensor:
+    """(B, prefix + h*w, D) transformer tokens -> (B, D, h, w), dropping the ``prefix`` tokens (class, registers)."""
+    patches = tokens[:, prefix:, :]
+    side = math.isqrt(patches.shape[1])
+    if side * side != patches.shape[1]:
+        raise ValueError(f"token_grid: {patches.shape[1]} tokens after {prefix} prefix token(s) do not form a "
+                         "square grid; pass reshape= for this model.")
+    return patches.transpose(1, 2).reshape(tokens.shape[0], tokens.shape[2], side, side)
+
+
+def channels_last_grid(features: torch.Tensor) -> torch.Tensor:
+    """(B, h, w, C) channels-last features (timm's Swin stages) -> (B, C, h, w)."""
+    return features.permute(0, 3, 1, 2)
+
+
+def from_timm(model: nn.Module, *, class_names=None, gradcam_layer: nn.Module | None = None,
+              reshape: Callable | None = None, name: str | None = None) -> VarModel:
+    """A timm classifier as a :class:`~var.models.VarModel` (CNNs, ViT/DeiT/DINOv2 with registers, Swin, ConvNeXt).
+
+    Args:
+        model: a model from ``timm.create_model``.
+        class_names: one per output; default ImageNet's for 1,000 outputs, else ``class i``.
+        gradcam_layer, reshape: override the automatic choice.
+        name: for tables and plots; default the timm architecture name.
+
+    Returns:
+        The wrapped model.
+    """
+    cfg = getattr(model, "pretrained_cfg", None) or getattr(model, "default_cfg", {}) or {}
+    size = int(cfg.get("input_size", (3, 224, 224))[-1])
+    img_size = getattr(getattr(model, "patch_embed", None), "img_size", None)  # set by create_model(img_size=)
+    size = int(img_size[-1]) if img_size else size
+    layer, auto_reshape = _timm_layer(model, size)
+    pre, norm, unnorm = _imagenet_transforms(size, resize=round(size / cfg.get("crop_pct", 0.875)),
+                                             mean=cfg.get("mean"), std=cfg.get("std"))
+    return wrap_model(model, name=name or cfg.get("architecture", type(model).__name__), preprocess=pre,
+                      normalize=norm, unnormalize=unnorm, class_names=class_names or _default_names(model, size),
+                      gradcam_layer=gradcam_layer or layer, reshape=reshape or (None if gradcam_layer else
+                                                                                 auto_reshape),
+                      input_size=size)
+
+
+def _timm_layer(model: nn.Module, size: int):
+    prefix = getattr(model, "num_prefix_tokens", None)
+    if prefix is not None and hasattr(model, "blocks"):  # ViT family: tokens before the last attention
+        return model.blocks[-1].norm1, partial(token_grid, prefix=prefix)
+    info = getattr(model, "feature_info", None)
+    if info:
+        layer = model.get_submodule(info[-1]["module"])
+        return layer, _layout(_output_shape(model, layer, size))
+    return find_gradcam_layer(model, size)
+
+
+def from_hf(model: nn.Module, *, class_names=None, gradcam_layer: nn.Module | None = None,
+            reshape: Callable | None = None, image_mean=(0.5, 0.5, 0.5), image_std=(0.5, 0.5, 0.5),
+            name: str | None = None) -> VarModel:
+    """A Hugging Face ``transformers`` image classifier (``*ForImageClassification``) as a VarModel.
+
+    ViT-style models (``.vit``/``.deit``/... with ``encoder.layer`` or ``layers``) get the input
+    norm of the last layer and a token grid; others the last spatial stage found
+    by a forward pass. Pass the image processor's ``image_mean``/``image_std``
+    (ViT's defaults are 0.5).
+
+    Args:
+        model: e.g. ``ViTForImageClassification``.
+        class_names: default ``config.id2label``.
+        gradcam_layer, reshape: override the automatic choice.
+        image_mean, image_std: the processor's normalisation.
+        name: for tables and plots; default the config's model type.
+
+    Returns:
+        The wrapped model.
+    """
+    config = model.config
+    size = int(getattr(config, "image_size", 224))
+    if class_names is None and getattr(config, "id2label", None):
+        class_names = [config.id2label[i] for i in range(len(config.id2label))]
+    layer, auto_reshape = _hf_layer(model, size)
+    pre, norm, unnorm = _imagenet_transforms(size, resize=size, mean=image_mean, std=image_std)
+    return wrap_model(model, name=name or getattr(config, "model_type", "hf-model"), preprocess=pre, normalize=norm,
+                      unnormalize=unnorm, class_names=class_names, gradcam_layer=gradcam_layer or layer,
+                      reshape=reshape or (None if gradcam_layer else auto_reshape), input_size=size)
+
+
+def _hf_layer(model: nn.Module, size: int):
+    base = getattr(model, model.base_model_prefix, None) if hasattr(model, "base_model_prefix") else None
+    # transformers 4: base.encoder.layer; 5: base.layers
+    layers = getattr(getattr(base, "encoder", None), "layer", None) or getattr(base, "layers", None)
+    if layers is not None and hasattr(layers[-1], "layernorm_before"):
+        grid = size // model.config.patch_size
+        tokens = _output_shape(model, layers[-1].layernorm_before, size)[1]
+        return layers[-1].layernorm_before, partial(token_grid, prefix=tokens - grid * grid)
+    return find_gradcam_layer(model, size)
+
+
+def from_torchvision(model: nn.Module, *, class_names=None, gradcam_layer: nn.Module | None = None,
+                     reshape: Callable | None = None, input_size: int = 224, name: str | None = None) -> VarModel:
+    """Any torchvision classifier (or a CNN like one) as a VarModel with ImageNet preprocessing.
+
+    The GradCAM layer is the last module with a spatial output (ViT: the input
+    norm of the last encoder block, with the class token dropped).
+
+    Args:
+        model: e.g. ``torchvision.models.mobilenet_v3_small(weights=...)``.
+        class_names: default ImageNet's for 1,000 outputs, else ``class i``.
+        gradcam_layer, reshape: override the automatic choice.
+        input_size: side of the square input.
+        name: for tables and plots.
+
+    Returns:
+        The wrapped model.
+    """
+    if hasattr(model, "encoder") and hasattr(model, "class_token"):  # torchvision ViT
+        layer, auto_reshape = model.encoder.layers[-1].ln_1, partial(token_grid, prefix=1)
+    else:
+        layer, auto_reshape = find_gradcam_layer(model, input_size)
+    pre, norm, unnorm = _imagenet_transforms(input_size, resize=round(input_size / 0.875))
+    return wrap_model(model, name=name or type(model).__name__.lower(), preprocess=pre, normalize=norm,
+                      unnormalize=unnorm, class_names=class_names or _default_names(model, input_size),
+                      gradcam_layer=gradcam_layer or layer, reshape=reshape or (None if gradcam_layer else
+                                                                                 auto_reshape),
+                      input_size=input_size)
+
+
+def find_gradcam_layer(model: nn.Module, input_size: int = 224):
+    """(layer, reshape): the last module whose output is a spatial map, found with one forward pass on zeros.
+
+    A (B, C, h, w) output with h, w > 1 qualifies as it is; a (B, h, w, C)
+    output (channels last) with the reshape :func:`channels_last_grid`.
+    """
+    for module, shape in reversed(_output_shapes(model, input_size)):
+        if len(shape) == 4 and module is not model:
+            reshape = _layout(shape)
+            spatial = shape[1:3] if reshape is not None else shape[2:]
+            if min(spatial) > 1:
+                return module, reshape
+    raise ValueError("No module with a spatial output found; pass gradcam_layer= (and reshape=) yourself.")
+
+
+def _layout(shape) -> Callable | None:
+    """None for (B, C, h, w); the channels-last permute for (B, h, w, C) (square h = w, C different)."""
+    _, a, b, c = shape
+    return channels_last_grid if a == b and c != a else None
+
+
+def _output_shape(model: nn.Module, layer: nn.Module, size: int):
+    return dict((id(m), s) for m, s in _output_shapes(model, size, only=layer))[id(layer)]
+
+
+def _output_shapes(model: nn.Module, size: int, only: nn.Module | None = None) -> list:
+    """(module, output shape) of every module (or ``only``) in the order the forward pass calls them."""
+    seen = []
+
+    def hook(module, _inputs, output):
+        if isinstance(output, torch.Tensor):
+            seen.append((module, tuple(output.shape)))
+
+    modules = [only] if only is not None else list(model.modules())
+    handles = [m.register_forward_hook(hook) for m in modules]
+    try:
+        with torch.no_grad(), eval_mode(model):
+            model(torch.zeros(1, 3, size, size))
+    finally:
+        for h in handles:
+            h.remove()
+    return seen
+
+
+def _default_names(model: nn.Module, size: int) -> list[str] | None:
+    """ImageNet's class names for a 1,000-class model; None (``class i``) otherwise."""
+    from .models import eval_mode, logits_of
+
+    with torch.no_grad(), eval_mode(model):
+        n = logits_of(model(torch.zeros(1, 3, size, size))).shape[-1]
+    return list(imagenet_classes()) if n == 1000 else None

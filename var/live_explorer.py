@@ -1,0 +1,196 @@
+"""A live VAR explorer for a running Jupyter kernel (JupyterLab, Notebook, VS Code, Voilà).
+
+Pick an example photo or upload one, the method, the class-set strategy and
+its parameters, then t and tau; the explorer shows the image, the vanilla maps
+H, the class softmax M and the VAR maps of every class, the probabilities and
+the share of locations kept. Attributions are cached per (image, method, class
+set): moving t or tau only reruns VAR steps 2-3 and redraws. Errors (a file
+that is not an image, a class set VAR cannot use) appear in the widget.
+
+    >>> import var
+    >>> var.live_explorer.live_explorer(var.load_model())   # last expression of a cell
+"""
+
+from __future__ import annotations
+
+import io
+import time
+
+from . import class_sets
+from .attribution import attribute
+from .class_relevance import relevance, spatial_softmax
+from .images import EXAMPLE_IMAGES, load_image
+from .methods import METHOD_TITLES, METHODS
+from .models import VarModel
+from .plotting import display_max, to_heatmap
+
+__all__ = ["LiveExplorer", "live_explorer"]
+
+_UPLOAD = "(uploaded image)"
+
+
+class LiveExplorer:
+    """The widgets and the cache of the live explorer; ``widget`` is what a notebook displays.
+
+    Attributes:
+        model: the :class:`~var.models.VarModel` explained.
+        attributions_computed: how many attribution calls ran (a t/tau change runs none).
+        last_update_s: wall time of the last redraw, attribution included when one ran.
+    """
+
+    def __init__(self, model: VarModel, images=None, method: str = "guided_backprop", strategy: str = "top_k"):
+        import ipywidgets as W
+
+        if not isinstance(model, VarModel):
+            raise TypeError("live_explorer needs a VarModel; wrap your network with var.wrap_model(...).")
+        self.model = model
+        self.attributions_computed = 0
+        self.last_update_s = 0.0
+        self._cache: dict = {}
+        self._uploaded = None
+        names = list(images or EXAMPLE_IMAGES)
+        self.image = W.Dropdown(options=names + [_UPLOAD], value=names[0], description="image")
+        self.upload = W.FileUpload(accept="image/*", multiple=False, description="upload")
+        self.method = W.Dropdown(options=[(METHOD_TITLES[m], m) for m in METHODS], value=method,
+                                 description="method")
+        self.strategy = W.Dropdown(options=list(class_sets.STRATEGIES), value=strategy, description="class set")
+        self.k = W.IntSlider(value=3, min=1, max=8, description="k")
+        self.classes = W.TagsInput(value=[], allowed_tags=list(model.class_names), allow_duplicates=False,
+                                   description="classes")
+        self.temperature = W.FloatLogSlider(value=0.1, base=10, min=-3, max=1, step=0.25, description="t")
+        self.tau = W.FloatSlider(value=0.01, min=0.0, max=0.3, step=0.01, description="τ")
+        self.status = W.HTML()
+        self.figure = W.Image(format="png", layout=W.Layout(max_width="100%"))
+        self.table = W.HTML()
+        for control in (self.image, self.method, self.strategy, self.k, self.classes, self.temperature, self.tau):
+            control.observe(self._on_change, names="value")
+        self.upload.observe(self._on_upload, names="value")
+        controls = W.VBox([W.HBox([self.image, self.upload]), W.HBox([self.method, self.strategy, self.k]),
+                           self.classes, W.HBox([self.temperature, self.tau])])
+        self.widget = W.VBox([controls, self.status, self.figure, self.table])
+        self.refresh()
+
+    # ------------------------------------------------------------------ events
+    def _on_change(self, _change=None):
+        self.refresh()
+
+    def _on_upload(self, change):
+        files = change["new"]
+        if not files:
+            return
+        item = files[0] if isinstance(files, (list, tuple)) else next(iter(files.values()))
+        try:
+            from PIL import Image
+
+            self._uploaded = load_image(Image.open(io.BytesIO(bytes(item["content"]))))
+        except Exception as err:  # any unreadable upload: say so in the widget
+            self._error(f"Could not read {item.get('name', 'the upload')} as an image ({err.__class__.__name__}).")
+            return
+        self._cache = {k: v for k, v in self._cache.items() if k[0] != _UPLOAD}
+        if self.image.value == _UPLOAD:
+            self.refresh()
+        else:
+            self.image.value = _UPLOAD  # triggers refresh
+
+    # ------------------------------------------------------------------ work
+    def refresh(self) -> None:
+        """Recompute what changed (attributions only when not cached) and redraw; errors go to ``status``."""
+        start = time.perf_counter()
+        try:
+            x, logits = self._input()
+            chosen = self._class_set(logits)
+            key = (self.image.value, self.method.value, tuple(chosen))
+            if key not in self._cache:  # a t/tau change finds its key here: no attribution
+                self.status.value = f"computing {METHOD_TITLES[self.method.value]} for {len(chosen)} classes…"
+                self._cache[key] = attribute(self.model, x, chosen, self.method.value)
+                self.attributions_computed += 1
+            self._draw(x, logits, chosen, self._cache[key])
+        except (ValueError, TypeError, FileNotFoundError) as err:
+            self._error(str(err))
+            return
+        self.last_update_s = time.perf_counter() - start
+        self.status.value = f"<span style='color:#555'>updated in {self.last_update_s:.2f} s</span>"
+
+    def _input(self):
+        name = self.image.value
+        if name == _UPLOAD:
+            if self._uploaded is None:
+                raise ValueError("Upload an image first (the upload button), or pick an example.")
+            image = self._uploaded
+        else:
+            image = name
+        cached = self._cache.get((name, "input"))
+        if cached is None:
+            x = self.model.prepare(image)
+            cached = self._cache[(name, "input")] = (x, self.model.logits(x)[0])
+        return cached
+
+    def _class_set(self, logits) -> list[int]:
+        strategy = self.strategy.value
+        self.k.disabled = strategy != "top_k"
+        self.classes.disabled = strategy != "predefined"
+        names = self.model.class_names
+        picked = [names.index(n) for n in self.classes.value] if strategy == "predefined" else None
+        if picked is not None and len(picked) < 2:
+            raise ValueError("A predefined class set needs at least 2 classes: type their names in 'classes'.")
+        return class_sets.choose(strategy, logits, classes=picked, k=self.k.value)
+
+    def _draw(self, x, logits, chosen, h) -> None:
+        t, tau = self.temperature.value, self.tau.value
+        maps = relevance(h, t, tau)
+        m = spatial_softmax(h, t)
+        self.figure.value = _panel_png(self.model, x, h, m, maps, [self.model.class_names[c] for c in chosen])
+        prob = logits.softmax(-1)[chosen]
+        kept = (maps != 0).flatten(1).float().mean(1)
+        rows = "".join(f"<tr><td>{self.model.class_names[c]}</td><td>{p:.3f}</td><td>{s:.1%}</td></tr>"
+                       for c, p, s in zip(chosen, prob.tolist(), kept.tolist()))
+        self.table.value = ("<table><tr><th>class</th><th>probability</th><th>locations kept</th></tr>"
+                            f"{rows}</table>")
+
+    def _error(self, message: str) -> None:
+        self.status.value = f"<span style='color:#b00'>⚠ {message}</span>"
+
+
+def live_explorer(model: VarModel, images=None, method: str = "guided_backprop", strategy: str = "top_k"):
+    """The live explorer's widget for ``model`` (display it as the last expression of a cell).
+
+    Args:
+        model: a :class:`~var.models.VarModel`.
+        images: example image names to offer (default: :data:`var.images.EXAMPLE_IMAGES`).
+        method: the method shown first.
+        strategy: the class-set strategy shown first.
+
+    Returns:
+        An ``ipywidgets.VBox``; its ``explorer`` attribute is the :class:`LiveExplorer`.
+    """
+    explorer = LiveExplorer(model, images, method, strategy)
+    explorer.widget.explorer = explorer
+    return explorer.widget
+
+
+def _panel_png(model, x, h, m, maps, names) -> bytes:
+    """Image and, per class, the vanilla map, M and the VAR map (shared colour scale per row), as PNG bytes."""
+    from matplotlib.figure import Figure
+
+    k = h.shape[0]
+    fig = Figure(figsize=(1.9 * (k + 1), 5.6), dpi=80)
+    axes = fig.subplots(3, k + 1, squeeze=False)
+    rgb = model.unnormalize(x[0]).permute(1, 2, 0).numpy()
+    axes[0, 0].imshow(rgb)
+    for ax in axes.ravel():
+        ax.axis("off")
+    rows = (("vanilla H", [to_heatmap(a) for a in h], "inferno"),
+            ("M (softmax)", [m_c.mean(0).numpy() if m_c.dim() == 3 else m_c.numpy() for m_c in m], "viridis"),
+            ("VAR", [to_heatmap(a) for a in maps], "inferno"))
+    for r, (label, heats, cmap) in enumerate(rows):
+        vmax = 1.0 if label.startswith("M") else display_max(heats)
+        if r:
+            axes[r, 0].text(0.5, 0.5, label, ha="center", va="center", fontsize=10)
+        for c, heat in enumerate(heats):
+            axes[r, c + 1].imshow(heat, cmap=cmap, vmin=0, vmax=vmax)
+            if r == 0:
+                axes[r, c + 1].set_title(names[c][:18], fontsize=8)
+    fig.tight_layout()
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png")
+    return buf.getvalue()
