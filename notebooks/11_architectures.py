@@ -26,6 +26,7 @@ insertion_methods = ["gradcam", "guided_backprop"]
 out = "../results/book"
 
 # %%
+import matplotlib.pyplot as plt
 import pandas as pd
 from IPython.display import display
 
@@ -51,6 +52,11 @@ insertion = run_all("insertion", n_insertion, insertion_methods, {})
 
 # %% [markdown]
 # ## Grid pointing game: RA and precision (paper: ResNet50, Table 1)
+# Region attribution per model, vanilla vs VAR (95% intervals over the grids' maps):
+
+# %%
+var.plotting.metric_bars(grid, ["ra"], col="model")
+plt.show()
 
 # %%
 for metric in ["ra", "precision"]:

@@ -124,8 +124,10 @@ def show_explanation(explanation, unnormalize, signed: bool | None = None, figsi
                             overlay)
 
 
-def metric_bars(table, metrics=None, col_wrap: int = 3):
+def metric_bars(table, metrics=None, col_wrap: int = 3, col: str = "metric"):
     """Bar plot of a benchmark's tidy table: mean per method, vanilla vs VAR, one panel per metric, 95% CIs.
+
+    ``col`` picks what the panels separate (e.g. ``"model"`` for one metric across models).
 
     Returns:
         The seaborn ``FacetGrid``.
@@ -135,7 +137,7 @@ def metric_bars(table, metrics=None, col_wrap: int = 3):
     if metrics is not None:
         table = table[table.metric.isin(metrics)]
     table = table.assign(VAR=table["var"].map({False: "vanilla", True: "VAR"}))
-    g = sns.catplot(table, x="method", y="value", hue="VAR", col="metric", kind="bar", col_wrap=col_wrap,
+    g = sns.catplot(table, x="method", y="value", hue="VAR", col=col, kind="bar", col_wrap=col_wrap,
                     height=3, aspect=1.6, errorbar=("ci", 95))
     g.set_xticklabels(rotation=30, ha="right")
     return g
