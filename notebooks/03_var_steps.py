@@ -67,9 +67,8 @@ plt.show()
 # %%
 rows = []
 for tau in taus:
-    maps = var.relevance(H, 0.1, tau)
-    for c, name in enumerate(e.class_names):
-        rows.append({"tau": tau, "class": name, "kept": float((maps[c] != 0).float().mean())})
+    for name, share in zip(e.class_names, var.kept_share(var.relevance(H, 0.1, tau)).tolist()):
+        rows.append({"tau": tau, "class": name, "kept": share})
 kept = pd.DataFrame(rows)
 sns.barplot(kept, x="tau", y="kept", hue="class")
 plt.ylabel("share of locations kept (t = 0.1)")
@@ -96,8 +95,8 @@ for m in ["gradient", "integrated_gradients", "gradcam"]:
     h = var.attribute(model, e.inputs, e.classes, m, **({"steps": 16} if m == "integrated_gradients" else {}))
     for norm in [None, "joint_max"]:
         for t in [1e-4, 1e-3, 1e-2, 0.1, 1.0]:
-            kept_share = float((var.relevance(h, t, 0.01, normalize=norm) != 0).float().mean())
-            rows.append({"method": m, "normalize": str(norm), "t": t, "kept": kept_share,
+            kept = float(var.kept_share(var.relevance(h, t, 0.01, normalize=norm)).mean())
+            rows.append({"method": m, "normalize": str(norm), "t": t, "kept": kept,
                          "max |H|": float(h.abs().max())})
 scale = pd.DataFrame(rows)
 g = sns.relplot(scale, x="t", y="kept", hue="method", col="normalize", kind="line", marker="o", height=3)

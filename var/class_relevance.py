@@ -20,7 +20,7 @@ import torch
 
 from .checks import check_float
 
-__all__ = ["relevance", "spatial_softmax", "keep_mask", "REDUCTIONS", "NORMALIZATIONS"]
+__all__ = ["relevance", "spatial_softmax", "keep_mask", "kept_share", "REDUCTIONS", "NORMALIZATIONS"]
 
 #: How channels are reduced to one score per pixel before the softmax (None: per element).
 REDUCTIONS = (None, "sum", "max")
@@ -110,6 +110,11 @@ def relevance(
                       "it, so every VAR map is all zero. Use a smaller tau (paper: 0.01).", stacklevel=2)
     maps = attributions * m * keep_mask(m, tau)
     return (maps, m) if return_softmax else maps
+
+
+def kept_share(var_maps: torch.Tensor) -> torch.Tensor:
+    """Share of locations (elements) each class's VAR map keeps, i.e. is non-zero: shape (|K|,)."""
+    return (var_maps != 0).flatten(1).float().mean(1)
 
 
 def keep_mask(softmax: torch.Tensor, tau: float) -> torch.Tensor:

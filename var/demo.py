@@ -26,7 +26,7 @@ def main(argv=None) -> None:
         fig = var.plotting.show_explanation(e, model.unnormalize)
         path = args.out / f"{image.replace(':', '_').replace('/', '_')}_{args.method}.png"
         fig.savefig(path, dpi=100)
-        kept = e.masks.float().mean().item()
+        kept = e.kept_share.mean().item()
         print(f"{image}: K = {list(zip(e.class_names, [round(p, 3) for p in e.probabilities.tolist()]))}; "
               f"VAR keeps {kept:.1%} of locations -> {path}")
 

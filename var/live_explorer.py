@@ -18,7 +18,7 @@ import time
 
 from . import class_sets
 from .attribution import attribute
-from .class_relevance import relevance, spatial_softmax
+from .class_relevance import kept_share, relevance, spatial_softmax
 from .images import EXAMPLE_IMAGES, load_image
 from .methods import METHOD_TITLES, METHODS
 from .models import VarModel
@@ -141,7 +141,7 @@ class LiveExplorer:
         m = spatial_softmax(h, t)
         self.figure.value = _panel_png(self.model, x, h, m, maps, [self.model.class_names[c] for c in chosen])
         prob = logits.softmax(-1)[chosen]
-        kept = (maps != 0).flatten(1).float().mean(1)
+        kept = kept_share(maps)
         rows = "".join(f"<tr><td>{self.model.class_names[c]}</td><td>{p:.3f}</td><td>{s:.1%}</td></tr>"
                        for c, p, s in zip(chosen, prob.tolist(), kept.tolist()))
         self.table.value = ("<table><tr><th>class</th><th>probability</th><th>locations kept</th></tr>"

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 import numpy as np
 import torch
 
-from .class_relevance import relevance
+from .class_relevance import kept_share, relevance
 from .plotting import display_max, to_heatmap
 
 __all__ = ["var_explorer", "DEFAULT_TEMPERATURES", "DEFAULT_TAUS"]
@@ -79,8 +79,8 @@ def var_explorer(
     for t in temperatures:
         for tau in taus:
             maps = relevance(attributions, t, tau, normalize=normalize)
-            for c in range(len(class_names)):
-                heats[c, t, tau] = (to_heatmap(maps[c]), float((maps[c] != 0).float().mean()))
+            for c, share in enumerate(kept_share(maps).tolist()):
+                heats[c, t, tau] = (to_heatmap(maps[c]), share)
     vmax = display_max([h for h, _ in heats.values()])
     stacks = []
     for c in range(len(class_names)):
