@@ -7,6 +7,7 @@ Examples::
     python -m var.bench sanity --dask local:2 --out results/sanity        # on a local dask cluster
     python -m var.bench coco --option dataset=coco-val2017 --n 5000 --out results/coco
     python -m var.bench speed --model resnet50 --classes 4 16 --memory    # engine vs Captum
+    python -m var.bench insertion-speed                                   # insertion vs PAIR's code
 
 Results: ``OUT/results.parquet`` and ``.csv`` (one row per unit x item x model x
 method x var x metric) and ``OUT/summary.csv`` (mean, 95% CI, count).
@@ -43,7 +44,7 @@ def parser() -> argparse.ArgumentParser:
     """The CLI's arguments (``speed`` has its own, see :mod:`var.benchmarks.speed`)."""
     p = argparse.ArgumentParser(prog="var-bench", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("benchmark", choices=list(BENCHMARKS) + ["speed"])
+    p.add_argument("benchmark", choices=list(BENCHMARKS) + ["speed", "insertion-speed"])
     p.add_argument("--model", default=BenchConfig.model)
     p.add_argument("--methods", nargs="+", default=list(BenchConfig.methods))
     p.add_argument("--n", type=int, default=BenchConfig.n, help="number of grids / images")
@@ -82,6 +83,10 @@ def main(argv=None) -> int:
         from .benchmarks import speed
 
         return speed.main(argv[1:])
+    if argv[:1] == ["insertion-speed"]:
+        from .benchmarks import insertion_speed
+
+        return insertion_speed.main(argv[1:])
     args = parser().parse_args(argv)
     try:
         shard = parse_shard(args.shard)

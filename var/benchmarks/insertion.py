@@ -5,7 +5,8 @@ K = the top-k classes plus the least probable one, with the target always in
 (``k`` option, default 3). Each method's vanilla and VAR map for the target is
 reduced to pixel importance (sum of |H| over channels), ties broken by a
 seeded random permutation (:func:`var.benchmarks.pic.strict_ranking`), and
-scored with :func:`var.benchmarks.pic.pic_curves`. Images PIC filters out
+scored with :func:`var.benchmarks.pic.pic_curves_many` (all maps of an
+image at once: per-image work done once, model calls batched). Images PIC filters out
 (low confidence, blurred image still classified) give no rows; the run's
 ``skipped`` rows count them.
 
@@ -25,7 +26,7 @@ from .. import class_sets
 from ..checks import check_float, check_int
 from ..images import load_image
 from .base import ImageNetBenchmark
-from .pic import THRESHOLDS, pic_curves, random_mask, strict_ranking
+from .pic import THRESHOLDS, pic_curves_many, random_mask, strict_ranking
 
 
 class InsertionBenchmark(ImageNetBenchmark):
@@ -54,11 +55,13 @@ class InsertionBenchmark(ImageNetBenchmark):
         predict = predictor(self.model, label)
         min_pred = {"sic": self.options["min_pred_sic"], "aic": self.options["min_pred_aic"]}
         keys = dict(unit=unit, item=0, model=self.config.model, target=label, image=path.name)
-        rows = []
+        names, ranked = [], []
         for method, is_var, maps in self.maps(x, classes):
-            saliency = maps[classes.index(label)].abs().sum(0).numpy()
-            ranked = strict_ranking(saliency, seed=unit)
-            curves, skipped = pic_curves(img, ranked, mask, predict, self.options["thresholds"], min_pred)
+            names.append((method, is_var))
+            ranked.append(strict_ranking(maps[classes.index(label)].abs().sum(0).numpy(), seed=unit))
+        rows = []
+        results = pic_curves_many(img, ranked, mask, predict, self.options["thresholds"], min_pred)
+        for (method, is_var), (curves, skipped) in zip(names, results):
             for metric, res in curves.items():  # the points let PAIR's median-curve aggregate be computed later
                 rows.append(dict(keys, method=method, var=is_var, metric=metric, value=res.auc,
                                  curve=json.dumps(res.points)))
