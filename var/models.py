@@ -164,7 +164,7 @@ def wrap_model(
     that ``class_names`` matches the number of outputs.
 
     Example:
-        >>> net = torchvision.models.resnet18(weights=None)
+        >>> net = torchvision.models.resnet18(weights="DEFAULT").eval()
         >>> model = var.wrap_model(net, gradcam_layer=net.layer4, class_names=names)
     """
     if not isinstance(module, nn.Module):
