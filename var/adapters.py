@@ -70,14 +70,12 @@ def from_timm(model: nn.Module, *, class_names=None, gradcam_layer: nn.Module | 
     size = int(cfg.get("input_size", (3, 224, 224))[-1])
     img_size = getattr(getattr(model, "patch_embed", None), "img_size", None)  # set by create_model(img_size=)
     size = int(img_size[-1]) if img_size else size
-    layer, auto_reshape = _timm_layer(model, size)
+    layer, reshape = _choice(_timm_layer(model, size), gradcam_layer, reshape)
     pre, norm, unnorm = _imagenet_transforms(size, resize=round(size / cfg.get("crop_pct", 0.875)),
                                              mean=cfg.get("mean"), std=cfg.get("std"))
     return wrap_model(model, name=name or cfg.get("architecture", type(model).__name__), preprocess=pre,
                       normalize=norm, unnormalize=unnorm, class_names=class_names or _default_names(model, size),
-                      gradcam_layer=gradcam_layer or layer, reshape=reshape or (None if gradcam_layer else
-                                                                                 auto_reshape),
-                      input_size=size)
+                      gradcam_layer=layer, reshape=reshape, input_size=size)
 
 
 def _timm_layer(model: nn.Module, size: int):
@@ -115,11 +113,11 @@ def from_hf(model: nn.Module, *, class_names=None, gradcam_layer: nn.Module | No
     size = int(getattr(config, "image_size", 224))
     if class_names is None and getattr(config, "id2label", None):
         class_names = [config.id2label[i] for i in range(len(config.id2label))]
-    layer, auto_reshape = _hf_layer(model, size)
+    layer, reshape = _choice(_hf_layer(model, size), gradcam_layer, reshape)
     pre, norm, unnorm = _imagenet_transforms(size, resize=size, mean=image_mean, std=image_std)
     return wrap_model(model, name=name or getattr(config, "model_type", "hf-model"), preprocess=pre, normalize=norm,
-                      unnormalize=unnorm, class_names=class_names, gradcam_layer=gradcam_layer or layer,
-                      reshape=reshape or (None if gradcam_layer else auto_reshape), input_size=size)
+                      unnormalize=unnorm, class_names=class_names, gradcam_layer=layer, reshape=reshape,
+                      input_size=size)
 
 
 def _hf_layer(model: nn.Module, size: int):
@@ -151,15 +149,22 @@ def from_torchvision(model: nn.Module, *, class_names=None, gradcam_layer: nn.Mo
         The wrapped model.
     """
     if hasattr(model, "encoder") and hasattr(model, "class_token"):  # torchvision ViT
-        layer, auto_reshape = model.encoder.layers[-1].ln_1, partial(token_grid, prefix=1)
+        found = model.encoder.layers[-1].ln_1, partial(token_grid, prefix=1)
     else:
-        layer, auto_reshape = find_gradcam_layer(model, input_size)
+        found = find_gradcam_layer(model, input_size)
+    layer, reshape = _choice(found, gradcam_layer, reshape)
     pre, norm, unnorm = _imagenet_transforms(input_size, resize=round(input_size / 0.875))
     return wrap_model(model, name=name or type(model).__name__.lower(), preprocess=pre, normalize=norm,
                       unnormalize=unnorm, class_names=class_names or _default_names(model, input_size),
-                      gradcam_layer=gradcam_layer or layer, reshape=reshape or (None if gradcam_layer else
-                                                                                 auto_reshape),
-                      input_size=input_size)
+                      gradcam_layer=layer, reshape=reshape, input_size=input_size)
+
+
+def _choice(found: tuple, gradcam_layer: nn.Module | None, reshape: Callable | None) -> tuple:
+    """The user's layer and reshape win; the automatic reshape only goes with the automatic layer."""
+    layer, auto_reshape = found
+    if gradcam_layer is not None:
+        return gradcam_layer, reshape
+    return layer, reshape or auto_reshape
 
 
 def find_gradcam_layer(model: nn.Module, input_size: int = 224):
@@ -184,7 +189,7 @@ def _layout(shape) -> Callable | None:
 
 
 def _output_shape(model: nn.Module, layer: nn.Module, size: int):
-    return dict((id(m), s) for m, s in _output_shapes(model, size, only=layer))[id(layer)]
+    return _output_shapes(model, size, only=layer)[-1][1]
 
 
 def _output_shapes(model: nn.Module, size: int, only: nn.Module | None = None) -> list:

@@ -67,10 +67,8 @@ def check_classes(classes, num_classes: int | None = None, min_size: int = 1) ->
     if values.dim() != 1 or values.is_floating_point() or values.is_complex() or values.dtype == torch.bool:
         raise ValueError(f"classes must be a 1-d sequence of integer class indices, got {classes!r:.80}.")
     k = [int(c) for c in values.tolist()]
-    if len(k) < min_size:
-        raise ValueError(f"A class set needs at least {min_size} class(es) for this, got {k}; "
-                         "VAR compares classes, so use two or more." if min_size > 1 else
-                         "classes must be a non-empty sequence of class indices.")
+    if len(k) < min_size:  # only min_size > 1 gets here: an empty K was refused above
+        raise ValueError(f"A class set needs at least {min_size} classes for VAR to compare, got {k}.")
     if len(set(k)) != len(k):
         raise ValueError(f"classes contain duplicates: {k}; each class may appear once in K.")
     if min(k) < 0 or (num_classes is not None and max(k) >= num_classes):
