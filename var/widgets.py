@@ -180,6 +180,20 @@ def method_explorer(
     methods = list(methods or [m for m in METHODS if m != "contrastive_gradient"])
     method_options = method_options or {}
     temperatures, taus = list(temperatures), list(taus)
+    controls = {  # CSS suffix -> control; the order is the order of the stacks' levels
+        "image": W.Dropdown(options=[(str(im), i) for i, im in enumerate(images)], value=0, description="image"),
+        "method": W.Dropdown(options=[(METHOD_TITLES[m], i) for i, m in enumerate(methods)], value=0,
+                             description="method"),
+        "classset": W.Dropdown(options=[(s, i) for i, s in enumerate(strategies)], value=0,
+                               description="class set"),
+        "t": W.SelectionSlider(options=[f"{t:g}" for t in temperatures], value=f"{0.1:g}" if 0.1 in temperatures
+                               else f"{temperatures[0]:g}", description="t"),
+        "tau": W.SelectionSlider(options=[f"{v:g}" for v in taus], value=f"{0.01:g}" if 0.01 in taus
+                                 else f"{taus[0]:g}", description="τ"),
+    }
+    for name, control in controls.items():
+        control.add_class(f"var-explorer-{name}")
+    order = list(controls.values())
     vanilla, var_maps = [], []
     for image in images:
         x = model.prepare(image)
@@ -196,36 +210,28 @@ def method_explorer(
                 r_m.append([[_row_png([to_heatmap(a) for a in relevance(h, t, tau)], names,
                                       f"VAR t={t:g} τ={tau:g}", map_size, None, vmax=display_max(heats))
                              for tau in taus] for t in temperatures])
-            v_i.append(v_m)
-            r_i.append(r_m)
+            # Each method's widgets are made right after its maps, so the kernel sends their messages in
+            # small bursts between computations: one burst of hundreds can overflow the kernel's output
+            # queue (ZeroMQ drops messages past 1,000) and lose widgets from the saved page state.
+            v_i.append(_linked_stacks(v_m, order[2:3], W))
+            r_i.append(_linked_stacks(r_m, order[2:], W))
         vanilla.append(v_i)
         var_maps.append(r_i)
-
-    controls = {
-        "image": W.Dropdown(options=[(str(im), i) for i, im in enumerate(images)], value=0, description="image"),
-        "method": W.Dropdown(options=[(METHOD_TITLES[m], i) for i, m in enumerate(methods)], value=0,
-                             description="method"),
-        "class set": W.Dropdown(options=[(s, i) for i, s in enumerate(strategies)], value=0,
-                                description="class set"),
-        "t": W.SelectionSlider(options=[f"{t:g}" for t in temperatures], value=f"{0.1:g}" if 0.1 in temperatures
-                               else f"{temperatures[0]:g}", description="t"),
-        "τ": W.SelectionSlider(options=[f"{v:g}" for v in taus], value=f"{0.01:g}" if 0.01 in taus
-                               else f"{taus[0]:g}", description="τ"),
-    }
-    for name, control in controls.items():
-        control.add_class(f"var-explorer-{['image', 'method', 'classset', 't', 'tau'][list(controls).index(name)]}")
-    order = list(controls.values())
-    top = _linked_stacks(vanilla, order[:3], W)
-    bottom = _linked_stacks(var_maps, order, W)
+    top = _linked_stacks(vanilla, order[:2], W)
+    bottom = _linked_stacks(var_maps, order[:2], W)
     top.add_class("var-explorer-vanilla")
     bottom.add_class("var-explorer-var")
     return W.VBox([W.HBox(order[:3]), W.HBox(order[3:]), top, bottom])
 
 
 def _linked_stacks(tree, controls, W):
-    """Nested lists of PNG bytes -> nested Stacks, level i linked to ``controls[i]`` (index) in the browser."""
+    """Nested lists of PNG bytes (or of widgets already made) -> nested Stacks, level i linked to
+    ``controls[i]`` (index) in the browser.
+    """
     if isinstance(tree, bytes):
         return W.Image(value=tree, format="png")
+    if isinstance(tree, W.Widget):
+        return tree
     control = controls[0]
     stack = W.Stack([_linked_stacks(t, controls[1:], W) for t in tree], selected_index=control.index)
     W.jslink((control, "index"), (stack, "selected_index"))
