@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 TORCH_SPEC ?= torch==2.14.1 torchvision==0.29.1
 PYTEST_ARGS ?=
 
-.PHONY: venv test demo bench book book-test clean
+.PHONY: venv test demo bench reference book book-test clean
 
 $(BIN)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -27,6 +27,10 @@ demo: venv
 bench: venv
 	$(BIN)/python -m var.bench speed --model resnet50 --classes 4 16 --memory
 	$(BIN)/python -m var.bench speed --model efficientnet_lite0 --classes 4 16
+
+# The committed reference runs (hours on 2 cores; resumable: run it again after an interruption).
+reference: venv
+	$(BIN)/python -m var.bench reference
 
 book: venv
 	$(BIN)/python book/build.py

@@ -8,6 +8,7 @@ Examples::
     python -m var.bench coco --option dataset=coco-val2017 --n 5000 --out results/coco
     python -m var.bench speed --model resnet50 --classes 4 16 --memory    # engine vs Captum
     python -m var.bench insertion-speed                                   # insertion vs PAIR's code
+    python -m var.bench reference                                         # the committed reference runs
 
 Results: ``OUT/results.parquet`` and ``.csv`` (one row per unit x item x model x
 method x var x metric) and ``OUT/summary.csv`` (mean, 95% CI, count).
@@ -44,7 +45,7 @@ def parser() -> argparse.ArgumentParser:
     """The CLI's arguments (``speed`` has its own, see :mod:`var.benchmarks.speed`)."""
     p = argparse.ArgumentParser(prog="var-bench", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("benchmark", choices=list(BENCHMARKS) + ["speed", "insertion-speed"])
+    p.add_argument("benchmark", choices=list(BENCHMARKS) + ["speed", "insertion-speed", "reference"])
     p.add_argument("--model", default=BenchConfig.model)
     p.add_argument("--methods", nargs="+", default=list(BenchConfig.methods))
     p.add_argument("--n", type=int, default=BenchConfig.n, help="number of grids / images")
@@ -57,6 +58,8 @@ def parser() -> argparse.ArgumentParser:
                    help="benchmark option, e.g. confidence=0.9, cell=half, binarize=median")
     p.add_argument("--threads", type=int, default=BenchConfig.threads,
                    help="torch threads per process (fixed for identical results across shards and workers)")
+    p.add_argument("--internal-batch-size", type=int, default=BenchConfig.internal_batch_size,
+                   help="gradient maps per backward chunk (small is fastest on CPU; raise it on a GPU)")
     p.add_argument("--out", type=Path, required=True)
     p.add_argument("--shard", default="0/1", help="run only shard i of n (i/n)")
     p.add_argument("--dask", default=None, metavar="ADDRESS", help="scheduler address, or local:N")
@@ -67,13 +70,30 @@ def parser() -> argparse.ArgumentParser:
 def checked_config(args) -> BenchConfig:
     """The run's config from parsed arguments, with every option, the data folder and --out checked."""
     config = BenchConfig(args.benchmark, args.model, tuple(args.methods), args.n, args.data, args.seed,
-                         args.ig_steps, args.temperature, args.tau, dict(args.option), args.threads
+                         args.ig_steps, args.temperature, args.tau, dict(args.option), args.threads,
+                         args.internal_batch_size
                          ).validate().resolved()
     if args.data is not None and not Path(args.data).is_dir():
         raise FileNotFoundError(f"--data {args.data} is not a folder.")
     BENCHMARKS[config.benchmark](config).data_folder()  # the data set exists
     check_out(config, args.out)
     return config
+
+
+def _reference(argv: list[str]) -> int:
+    from .benchmarks import reference
+
+    p = argparse.ArgumentParser(prog="var-bench reference", description=reference.__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("benchmarks", nargs="*", choices=list(reference.REFERENCE), help="default: all four")
+    p.add_argument("--data", default=None, help="data folder (default: found automatically)")
+    args = p.parse_args(argv)
+    try:
+        reference.run_reference(args.benchmarks or None, data=args.data)
+    except (ValueError, TypeError, OSError) as err:
+        print(f"var-bench: error: {err}", file=sys.stderr)
+        return 2
+    return 0
 
 
 def main(argv=None) -> int:
@@ -83,6 +103,8 @@ def main(argv=None) -> int:
         from .benchmarks import speed
 
         return speed.main(argv[1:])
+    if argv[:1] == ["reference"]:
+        return _reference(argv[1:])
     if argv[:1] == ["insertion-speed"]:
         from .benchmarks import insertion_speed
 

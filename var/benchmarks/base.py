@@ -82,7 +82,8 @@ class Benchmark(ABC):
         cfg = self.config
         for method in cfg.methods:
             options = {"steps": cfg.ig_steps} if method == "integrated_gradients" else {}
-            h = attribute(model or self.model, x, classes, method, **options)
+            h = attribute(model or self.model, x, classes, method, internal_batch_size=cfg.internal_batch_size,
+                          **options)
             yield method, False, h
             yield method, True, relevance(h, cfg.temperature, cfg.tau)
 

@@ -1,0 +1,112 @@
+"""The reference runs: the four benchmarks at a size that supports conclusions, with provenance.
+
+``python -m var.bench reference`` (or ``make reference``) runs grid, COCO,
+insertion and sanity on the embedded EfficientNet-Lite0 with the paper's
+protocol defaults (IG at 50 steps, t = 0.1, tau = 0.01) into
+``results/reference/<benchmark>/``: ``config.json``, ``results.parquet``,
+``summary.csv`` and ``provenance.json`` (git commit, date, machine, torch
+version, threads, wall time and command of every session that worked on the
+run). Runs resume where they stopped, so the command can be killed and started
+again. The book's benchmark pages and the claims page read these folders;
+``tests/test_reference.py`` re-runs the first unit of each and requires the
+committed rows.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import platform
+import subprocess
+import sys
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pandas as pd
+
+from .config import BenchConfig
+from .runner import run
+
+__all__ = ["REFERENCE", "ROOT", "run_reference", "load", "rerun_first_unit"]
+
+#: Where the committed reference runs live (relative to the repository root).
+ROOT = Path(__file__).resolve().parents[2] / "results" / "reference"
+
+#: The reference size of each benchmark: every disjoint grid of the 1,000 sample images (250), every
+#: COCO128 image with a usable object, 50 insertion and 50 sanity images.
+REFERENCE = {
+    "grid": BenchConfig("grid", n=250),
+    "coco": BenchConfig("coco", n=128),
+    "insertion": BenchConfig("insertion", n=50),
+    "sanity": BenchConfig("sanity", n=50),
+}
+
+
+def _git(*args: str) -> str:
+    try:
+        return subprocess.run(["git", *args], cwd=ROOT.parents[1], capture_output=True, text=True,
+                              check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+
+
+def _session(code: dict, config: BenchConfig, wall_s: float, units_run: int) -> dict:
+    import torch
+
+    return {**code, "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "machine": f"{platform.machine()}, {os.cpu_count()} cores, {platform.platform()}",
+            "python": platform.python_version(), "torch": torch.__version__, "threads": config.threads,
+            "wall_s": round(wall_s, 1), "units_run": units_run, "command": " ".join(["python"] + sys.argv)}
+
+
+def run_reference(names: list[str] | None = None, root: Path = ROOT, data: str | None = None) -> None:
+    """Run (or resume) the named reference runs, appending this session to each ``provenance.json``."""
+    # the code this process runs: the commit when it started (later commits do not change loaded code)
+    code = {"commit": _git("rev-parse", "HEAD"), "dirty": bool(_git("status", "--porcelain", "--", "var"))}
+    for name in names or list(REFERENCE):
+        config = dataclasses.replace(REFERENCE[name], data=data).validate().resolved()
+        out = Path(root) / name
+        done = len(list((out / "parts").glob("*.parquet"))) if out.exists() else 0
+        start = time.perf_counter()
+        run(config, out, progress=True)
+        ran = len(list((out / "parts").glob("*.parquet"))) - done
+        path = out / "provenance.json"
+        sessions = json.loads(path.read_text())["sessions"] if path.exists() else []
+        if ran or not sessions:
+            sessions.append(_session(code, config, time.perf_counter() - start, ran))
+        total = sum(s["wall_s"] for s in sessions)
+        path.write_text(json.dumps({"benchmark": name, "wall_s_total": round(total, 1), "sessions": sessions},
+                                   indent=1) + "\n")
+        print(f"{name}: {ran} unit(s) run, {total / 60:.1f} min in all -> {out}")
+
+
+def load(name: str, root: Path = ROOT) -> dict | None:
+    """The committed run ``name``: its config, table, summary and provenance; None if it is not there."""
+    out = Path(root) / name
+    if not (out / "results.parquet").exists():
+        return None
+    return {"config": BenchConfig.from_json((out / "config.json").read_text()),
+            "table": pd.read_parquet(out / "results.parquet"),
+            "summary": pd.read_csv(out / "summary.csv"),
+            "provenance": json.loads((out / "provenance.json").read_text())}
+
+
+def rerun_first_unit(name: str, root: Path = ROOT) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(committed rows, recomputed rows) of the run's first unit, from its committed config."""
+    import torch
+
+    from . import BENCHMARKS
+
+    ref = load(name, root)
+    if ref is None:
+        raise FileNotFoundError(f"No reference run {name!r} under {root}; run 'python -m var.bench reference'.")
+    config = ref["config"]
+    bench = BENCHMARKS[config.benchmark](config)
+    torch.set_num_threads(config.threads)
+    bench.prepare()
+    unit = bench.units()[0]
+    fresh = pd.DataFrame(bench.run_unit(unit))
+    committed = ref["table"][ref["table"]["unit"] == unit].reset_index(drop=True)
+    return committed, fresh
