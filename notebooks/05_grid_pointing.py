@@ -32,7 +32,7 @@ out = "../results/book"
 
 # %%
 import matplotlib.pyplot as plt
-from IPython.display import Markdown
+from IPython.display import Markdown, display
 
 import var
 from var.benchmarks import BenchConfig, run, summarize
@@ -94,6 +94,27 @@ var.paper.compact(ours, var.paper.localisation_table("grid"), metrics)
 # %%
 var.plotting.dumbbell(ours, metrics, var.paper.localisation_table("grid"))
 plt.show()
+
+# %% [markdown]
+# ## Reference run
+# The same comparison on the committed reference run (250 disjoint 224×224
+# grids, IG with 50 steps; `make reference` makes it, see
+# `results/reference/grid/provenance.json`). Its intervals are the ones to draw
+# conclusions from; the [claims page](12_claims) sums them up.
+
+# %%
+from var.benchmarks import reference
+
+ref = reference.load("grid")
+if ref is None:
+    display(Markdown("No reference run under `results/reference/grid`: run `make reference`."))
+else:
+    display(Markdown(reference.describe(ref)))
+    ref_ours = ref["summary"][ref["summary"]["binarize"].isin(["none", rule])]
+    display(var.paper.compact(ref_ours, var.paper.localisation_table("grid"), metrics))
+    var.plotting.dumbbell(ref_ours, metrics, var.paper.localisation_table("grid"))
+    plt.show()
+    display(var.paper.binarization_fit(ref["summary"], "grid").round(3))
 
 # %% [markdown]
 # ## All numbers

@@ -25,7 +25,7 @@ out = "../results/book"
 # %%
 import matplotlib.pyplot as plt
 import pandas as pd
-from IPython.display import Markdown
+from IPython.display import Markdown, display
 
 import var
 from var.benchmarks import BenchConfig, run, summarize
@@ -73,6 +73,27 @@ var.paper.compact(ours, var.paper.localisation_table("coco"), metrics)
 # %%
 var.plotting.dumbbell(ours, metrics, var.paper.localisation_table("coco"))
 plt.show()
+
+# %% [markdown]
+# ## Reference run
+# The same comparison on the committed reference run (every COCO128 image with a
+# usable object, IG with 50 steps; `make reference` makes it, see
+# `results/reference/coco/provenance.json`). Its intervals are the ones to draw
+# conclusions from; the [claims page](12_claims) sums them up.
+
+# %%
+from var.benchmarks import reference
+
+ref = reference.load("coco")
+if ref is None:
+    display(Markdown("No reference run under `results/reference/coco`: run `make reference`."))
+else:
+    display(Markdown(reference.describe(ref)))
+    ref_ours = ref["summary"][ref["summary"]["binarize"].isin(["none", rule])]
+    display(var.paper.compact(ref_ours, var.paper.localisation_table("coco"), metrics))
+    var.plotting.dumbbell(ref_ours, metrics, var.paper.localisation_table("coco"))
+    plt.show()
+    display(var.paper.binarization_fit(ref["summary"], "coco").round(3))
 
 # %% [markdown]
 # ## All numbers

@@ -64,6 +64,28 @@ if agg is not None:
     plt.show()
 
 # %% [markdown]
+# ## Reference run
+# The same comparison on the committed reference run (90 ImageNet sample images,
+# those passing PIC's filters scored, IG with 50 steps; `make reference` makes
+# it, see `results/reference/insertion/provenance.json`). Its intervals are the
+# ones to draw conclusions from; the [claims page](12_claims) sums them up.
+
+# %%
+from var.benchmarks import reference
+
+ref = reference.load("insertion")
+if ref is None:
+    display(Markdown("No reference run under `results/reference/insertion`: run `make reference`."))
+else:
+    display(Markdown(reference.describe(ref)))
+    ref_agg = aggregate(ref["table"])
+    display(ref_agg.round(3))
+    ref_ours = ref_agg.assign(mean=ref_agg["median_curve_auc"])
+    display(var.paper.compact(ref_ours, var.paper.insertion_table(), ["sic", "aic"]))
+    var.plotting.dumbbell(ref_ours, ["sic", "aic"], var.paper.insertion_table())
+    plt.show()
+
+# %% [markdown]
 # ## Per image
 
 # %%

@@ -30,7 +30,7 @@ out = "../results/book"
 # %%
 import matplotlib.pyplot as plt
 import pandas as pd
-from IPython.display import Markdown
+from IPython.display import Markdown, display
 
 import var
 from var.benchmarks import BenchConfig, run, summarize
@@ -71,3 +71,25 @@ empty.pivot_table(index=["reinit", "method", "var"], columns="fraction", values=
 # %%
 s = summarize(table[(table.fraction > 0) & (table.metric != "empty")], by=["reinit", "method", "var", "metric"])
 s.pivot_table(index=["reinit", "method", "var"], columns="metric", values=["mean", "n_nan"]).round(3)
+
+# %% [markdown]
+# ## Reference run
+# The same comparison on the committed reference run (50 ImageNet sample images,
+# `gaussian` re-initialisation, IG with 50 steps; `make reference` makes it, see
+# `results/reference/sanity/provenance.json`). Its intervals are the ones to
+# draw conclusions from; the [claims page](12_claims) sums them up.
+
+# %%
+from var.benchmarks import reference
+
+ref = reference.load("sanity")
+if ref is None:
+    display(Markdown("No reference run under `results/reference/sanity`: run `make reference`."))
+else:
+    display(Markdown(reference.describe(ref)))
+    ref_table = ref["table"].assign(reinit=ref["config"].options["reinit"])
+    var.plotting.sanity_curves(ref_table)
+    plt.show()
+    ref_s = summarize(ref_table[(ref_table.fraction > 0) & (ref_table.metric != "empty")],
+                      by=["method", "var", "metric"])
+    display(ref_s.pivot_table(index=["method", "var"], columns="metric", values=["mean", "n_nan"]).round(3))

@@ -29,7 +29,7 @@ import pandas as pd
 from .config import BenchConfig
 from .runner import run
 
-__all__ = ["REFERENCE", "ROOT", "run_reference", "load", "rerun_first_unit"]
+__all__ = ["REFERENCE", "ROOT", "run_reference", "load", "rerun_first_unit", "describe"]
 
 #: Where the committed reference runs live (relative to the repository root).
 ROOT = Path(__file__).resolve().parents[2] / "results" / "reference"
@@ -53,34 +53,55 @@ def _git(*args: str) -> str:
         return "unknown"
 
 
-def _session(code: dict, config: BenchConfig, wall_s: float, units_run: int) -> dict:
-    import torch
+class _Provenance:
+    """This session's entry in a run's ``provenance.json``, rewritten after every unit.
 
-    return {**code, "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-            "machine": f"{platform.machine()}, {os.cpu_count()} cores, {platform.platform()}",
-            "python": platform.python_version(), "torch": torch.__version__, "threads": config.threads,
-            "wall_s": round(wall_s, 1), "units_run": units_run, "command": " ".join(["python"] + sys.argv)}
+    Written before the first unit too, so a killed session still counts (``finished: false``).
+    """
+
+    def __init__(self, name: str, out: Path, config: BenchConfig, code: dict):
+        self.name, self.out, self.config, self.code = name, out, config, code
+        self.path = out / "provenance.json"
+        self.done_before = self._parts()
+        self.start = time.perf_counter()
+        self.started = datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+    def _parts(self) -> int:
+        return len(list((self.out / "parts").glob("*.parquet")))
+
+    def record(self, finished: bool = False) -> dict:
+        import torch
+
+        sessions = json.loads(self.path.read_text())["sessions"] if self.path.exists() else []
+        if sessions and sessions[-1].get("started") == self.started:
+            sessions.pop()
+        sessions.append({**self.code, "started": self.started, "finished": finished,
+                         "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+                         "machine": f"{platform.machine()}, {os.cpu_count()} cores, {platform.platform()}",
+                         "python": platform.python_version(), "torch": torch.__version__,
+                         "threads": self.config.threads, "wall_s": round(time.perf_counter() - self.start, 1),
+                         "units_run": self._parts() - self.done_before,
+                         "command": " ".join(["python", *sys.orig_argv[1:]])})
+        record = {"benchmark": self.name, "wall_s_total": round(sum(s["wall_s"] for s in sessions), 1),
+                  "sessions": sessions}
+        self.out.mkdir(parents=True, exist_ok=True)
+        self.path.write_text(json.dumps(record, indent=1) + "\n")
+        return record
 
 
 def run_reference(names: list[str] | None = None, root: Path = ROOT, data: str | None = None) -> None:
-    """Run (or resume) the named reference runs, appending this session to each ``provenance.json``."""
+    """Run (or resume) the named reference runs, recording each session in ``provenance.json``."""
     # the code this process runs: the commit when it started (later commits do not change loaded code)
     code = {"commit": _git("rev-parse", "HEAD"), "dirty": bool(_git("status", "--porcelain", "--", "var"))}
     for name in names or list(REFERENCE):
         config = dataclasses.replace(REFERENCE[name], data=data).validate().resolved()
         out = Path(root) / name
-        done = len(list((out / "parts").glob("*.parquet"))) if out.exists() else 0
-        start = time.perf_counter()
-        run(config, out, progress=True)
-        ran = len(list((out / "parts").glob("*.parquet"))) - done
-        path = out / "provenance.json"
-        sessions = json.loads(path.read_text())["sessions"] if path.exists() else []
-        if ran or not sessions:
-            sessions.append(_session(code, config, time.perf_counter() - start, ran))
-        total = sum(s["wall_s"] for s in sessions)
-        path.write_text(json.dumps({"benchmark": name, "wall_s_total": round(total, 1), "sessions": sessions},
-                                   indent=1) + "\n")
-        print(f"{name}: {ran} unit(s) run, {total / 60:.1f} min in all -> {out}")
+        provenance = _Provenance(name, out, config, code)
+        provenance.record()
+        run(config, out, progress=True, on_unit=provenance.record)
+        record = provenance.record(finished=True)
+        print(f"{name}: {record['sessions'][-1]['units_run']} unit(s) run, "
+              f"{record['wall_s_total'] / 60:.1f} min in all -> {out}")
 
 
 def load(name: str, root: Path = ROOT) -> dict | None:
@@ -111,3 +132,15 @@ def rerun_first_unit(name: str, root: Path = ROOT) -> tuple[pd.DataFrame, pd.Dat
     fresh = pd.DataFrame(bench.run_unit(unit))
     committed = ref["table"][ref["table"]["unit"] == unit].reset_index(drop=True)
     return committed, fresh
+
+
+def describe(ref: dict) -> str:
+    """One Markdown paragraph saying what a reference run is and where it came from."""
+    config, prov = ref["config"], ref["provenance"]
+    first, last = prov["sessions"][0], prov["sessions"][-1]
+    commits = sorted({s["commit"][:8] for s in prov["sessions"]})
+    return (f"**Reference run** (`results/reference/{prov['benchmark']}`): {ref['table']['unit'].nunique()} units "
+            f"of `{config.model}`, IG with {config.ig_steps} steps, t = {config.temperature}, tau = {config.tau}; "
+            f"made by `{last['command']}` at commit {', '.join(commits)} ({first['date'][:10]}), "
+            f"{prov['wall_s_total'] / 60:.0f} min on {last['machine']} with {last['threads']} torch threads, "
+            f"torch {last['torch']}.")

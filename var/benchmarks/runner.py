@@ -82,8 +82,9 @@ def _part(out: Path, unit: int) -> Path:
 
 
 def run_shard(config: BenchConfig, out: Path, units: list[int], run_unit: Callable[[int], list[dict]],
-              shard: tuple[int, int] = (0, 1), progress: bool = True) -> int:
-    """Run the shard's units that have no part yet; returns how many were run."""
+              shard: tuple[int, int] = (0, 1), progress: bool = True, on_unit: Callable[[], object] | None = None
+              ) -> int:
+    """Run the shard's units that have no part yet, calling ``on_unit()`` after each; returns how many were run."""
     out = Path(out)
     _start(config, out)
     i, n = shard
@@ -96,11 +97,17 @@ def run_shard(config: BenchConfig, out: Path, units: list[int], run_unit: Callab
         rows = run_unit(unit)
         frame = pd.DataFrame(rows) if rows else pd.DataFrame(columns=KEYS + ["value"])
         _atomic_write(_part(out, unit), partial(frame.to_parquet, index=False))
+        if on_unit is not None:
+            on_unit()
     return len(todo)
 
 
-def run(config: BenchConfig, out, shard=(0, 1), progress: bool = False, collect_results: bool = True):
-    """Run (or resume, or extend) a benchmark shard; returns the full table once every unit is done, else None."""
+def run(config: BenchConfig, out, shard=(0, 1), progress: bool = False, collect_results: bool = True,
+        on_unit: Callable[[], object] | None = None):
+    """Run (or resume, or extend) a benchmark shard; returns the full table once every unit is done, else None.
+
+    ``on_unit()`` is called after each finished unit (the reference runs record their progress with it).
+    """
     import torch
 
     from . import BENCHMARKS
@@ -111,7 +118,7 @@ def run(config: BenchConfig, out, shard=(0, 1), progress: bool = False, collect_
     torch.set_num_threads(config.threads)
     bench.prepare()
     units = bench.units()
-    run_shard(config, out, units, bench.run_unit, shard, progress)
+    run_shard(config, out, units, bench.run_unit, shard, progress, on_unit)
     if not collect_results:
         return None
     try:

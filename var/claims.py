@@ -1,0 +1,185 @@
+"""The paper's claims about VAR, checked against our reference runs.
+
+Each :class:`Claim` names what the paper says (abstract, Sections 5.1-5.3, 6),
+the paper's evidence, and the benchmark metric that tests it. :func:`check`
+computes the *paired* difference VAR - vanilla per unit (a grid, an image; the
+items of a unit are averaged first, since they share an image), its mean and
+95% t-interval per method, and a verdict:
+
+* ``holds``: the interval lies on the claimed side of 0 (for "every method"
+  claims: for every method);
+* ``does not hold``: the interval lies on the other side (for "every method":
+  for at least one method);
+* ``cannot tell``: otherwise, or the reference run is missing.
+
+Verdicts are about the *direction* of VAR's effect; the paper's magnitudes
+(ResNet50, full data sets) are shown beside ours (EfficientNet-Lite0) for scale.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+__all__ = ["Claim", "CLAIMS", "PAPER_FIVE", "paired_differences", "by_method", "check"]
+
+#: The five attribution methods the paper evaluates (its claims are about these).
+PAPER_FIVE = ("gradcam", "guided_backprop", "guided_gradcam", "input_x_gradient", "integrated_gradients")
+
+
+@dataclass(frozen=True)
+class Claim:
+    """One claim of the paper and the measurement that tests it.
+
+    Attributes:
+        claim: the claim, in the paper's words where possible.
+        where: where the paper makes it.
+        paper: the paper's evidence (ResNet50 unless said).
+        benchmark: the reference run that tests it.
+        metric: the metric compared between VAR and vanilla.
+        direction: +1 if the claim says VAR is higher, -1 if lower.
+        scope: ``"every method"`` or ``"on average"`` (over methods).
+        binarize: the binarisation rule (localisation benchmarks).
+        why_not: the likely reason, shown when the claim does not hold.
+    """
+
+    claim: str
+    where: str
+    paper: str
+    benchmark: str
+    metric: str
+    direction: int
+    scope: str = "every method"
+    binarize: str | None = None
+    why_not: str = ""
+
+
+_RECALL_WHY = ("the claim is about recall falling; where it rises, VAR's maps are not sparser than vanilla's "
+               "after the Gaussian blur")
+_INSERTION_WHY = ("insertion rewards maps that cover the whole object; VAR keeps the discriminative parts "
+                  "(the paper's own explanation for its ViT rows)")
+
+#: The paper's quantitative claims about VAR, each tied to a reference-run metric.
+CLAIMS = (
+    Claim("VAR greatly improves localisation (RA) of all attribution methods", "abstract, §5.1",
+          "Quad-ImageNet RA +0.16 to +0.54, avg +0.24 (Table 1)", "grid", "ra", +1, binarize="none"),
+    Claim("VAR raises precision on the grid", "§5.1", "avg +0.31 (Table 1)", "grid", "precision", +1,
+          binarize="median"),
+    Claim("Recall drops slightly on the grid", "§5.1, §6", "avg -0.09 (Table 1)", "grid", "recall", -1,
+          "on average", "median", _RECALL_WHY),
+    Claim("IoU improves on the grid", "§5.1", "avg +0.13 (Table 1)", "grid", "iou", +1, "on average", "median"),
+    Claim("F1 improves on the grid", "§5.1", "avg +0.11 (Table 1)", "grid", "f1", +1, "on average", "median",
+          "precision gains are smaller than the recall lost"),
+    Claim("RA improves on COCO for all methods", "§5.1", "avg +0.04, every method (Table 1)", "coco", "ra", +1,
+          binarize="none"),
+    Claim("Precision improves on COCO", "§5.1", "avg +0.04 (Table 1)", "coco", "precision", +1, "on average",
+          "positive"),
+    Claim("Recall decreases on COCO", "§5.1", "avg -0.12 (Table 1)", "coco", "recall", -1, "on average",
+          "positive", _RECALL_WHY),
+    Claim("F1 improves on COCO for most methods", "§5.1", "avg +0.02 (Table 1)", "coco", "f1", +1, "on average",
+          "positive", "precision gains are smaller than the recall lost"),
+    Claim("Insertion SIC improves slightly (CNN)", "§5.2, §6", "ResNet50: +0.01 to +0.02 for every method "
+          "(Table 2)", "insertion", "sic", +1, why_not=_INSERTION_WHY),
+    Claim("Insertion AIC improves slightly (CNN)", "§5.2, §6", "ResNet50: +0.01 to +0.02 for every method "
+          "(Table 2)", "insertion", "aic", +1, why_not=_INSERTION_WHY),
+    Claim("VAR passes the randomisation sanity check better than vanilla, for all methods", "abstract, §5.3",
+          "Figure 5: VAR's similarity below vanilla's for every method and fraction", "sanity", "spearman_abs",
+          -1, why_not="VAR's sparse maps keep their few strongest locations after randomisation"),
+    Claim("VAR separates closely related classes: removing one class's VAR pixels hurts that class more "
+          "than vanilla's do", "Fig. 1, Fig. 4, §5.2", "Figure 4 (three examples, no number)", "intervention",
+          "selectivity", +1, "on average"),
+)
+
+
+def paired_differences(table: pd.DataFrame, metric: str, binarize: str | None = None) -> pd.DataFrame:
+    """VAR minus vanilla per unit and method: columns method, unit, diff.
+
+    Items of a unit (quadrants, objects, fractions > 0) are averaged first; pairs
+    with a NaN side (an empty map has no rank correlation) are dropped.
+    """
+    rows = table[table["metric"] == metric]
+    if binarize is not None and "binarize" in rows.columns:
+        rows = rows[rows["binarize"] == binarize]
+    if "fraction" in rows.columns:
+        rows = rows[rows["fraction"] > 0]  # the unrandomised model compares a map with itself
+    keys = [c for c in ("unit", "item", "method", "fraction", "target") if c in rows.columns]
+    wide = rows.pivot_table(index=keys, columns="var", values="value", aggfunc="first", dropna=False)
+    diff = (wide[True] - wide[False]).dropna().rename("diff").reset_index()
+    return diff.groupby(["method", "unit"], as_index=False)["diff"].mean()
+
+
+def _interval(values: np.ndarray) -> tuple[float, float, float, int]:
+    n = len(values)
+    if n == 0:
+        return np.nan, np.nan, np.nan, 0
+    mean = float(values.mean())
+    half = float(stats.t.ppf(0.975, n - 1) * values.std(ddof=1) / np.sqrt(n)) if n > 1 else np.inf
+    return mean, mean - half, mean + half, n
+
+
+def _side(low: float, high: float, direction: int) -> int:
+    """+1: the interval is on the claimed side of 0, -1: on the other side, 0: it straddles 0."""
+    if np.isnan(low) or np.isnan(high):
+        return 0
+    low, high = sorted((direction * low, direction * high))
+    return 1 if low > 0 else -1 if high < 0 else 0
+
+
+def by_method(diffs: pd.DataFrame, direction: int) -> pd.DataFrame:
+    """Per method: mean VAR - vanilla, 95% interval, n, and the side of 0 its interval lies on."""
+    rows = []
+    for method, group in diffs.groupby("method"):
+        mean, low, high, n = _interval(group["diff"].to_numpy())
+        side = {1: "claimed side", -1: "other side", 0: "straddles 0"}[_side(low, high, direction)]
+        rows.append({"method": method, "mean": mean, "ci95_low": low, "ci95_high": high, "n": n, "interval": side})
+    return pd.DataFrame(rows)
+
+
+def _ours(claim: Claim, diffs: pd.DataFrame) -> dict:
+    mean, low, high, n = _interval(diffs.groupby("unit")["diff"].mean().to_numpy())
+    per = by_method(diffs, claim.direction)
+    sides = per["interval"].tolist()
+    if claim.scope == "on average":
+        verdict = {1: "holds", -1: "does not hold", 0: "cannot tell"}[_side(low, high, claim.direction)]
+    else:
+        verdict = ("does not hold" if "other side" in sides
+                   else "holds" if all(s == "claimed side" for s in sides) else "cannot tell")
+    others = per[per["interval"] != "claimed side"]
+    methods = f"{len(per) - len(others)} of {len(per)}"
+    if len(others):
+        methods += "; not: " + ", ".join(f"{m} ({s})" for m, s in zip(others["method"], others["interval"]))
+    return {"ours: VAR - vanilla, avg over methods [95% CI]": f"{mean:+.3f} [{low:+.3f}, {high:+.3f}]",
+            "methods with the claimed sign": methods, "n": n, "verdict": verdict}
+
+
+def check(tables: dict[str, pd.DataFrame | None], methods=PAPER_FIVE, claims=CLAIMS) -> pd.DataFrame:
+    """The claims table: claim · where · paper · ours (VAR - vanilla, 95% CI) · n · verdict · likely reason.
+
+    Args:
+        tables: benchmark name -> its results table (``results.parquet``), or None if not run.
+        methods: the methods the claims are about (default: the paper's five).
+        claims: the claims to check.
+
+    Returns:
+        One row per claim; ``n`` counts units (grids, images).
+
+    Example:
+        >>> from var.benchmarks import reference
+        >>> tables = {name: (r or {}).get("table") for name, r in
+        ...           ((name, reference.load(name)) for name in reference.REFERENCE)}
+        >>> check(tables)  # doctest: +SKIP
+    """
+    rows = []
+    for claim in claims:
+        table = tables.get(claim.benchmark)
+        diffs = pd.DataFrame()
+        if table is not None and len(table):
+            diffs = paired_differences(table[table["method"].isin(methods)], claim.metric, claim.binarize)
+        ours = _ours(claim, diffs) if len(diffs) else {"ours: VAR - vanilla, avg over methods [95% CI]":
+                                                       "no reference run", "verdict": "cannot tell"}
+        rows.append({"claim": claim.claim, "where": claim.where, "paper": claim.paper, **ours,
+                     "likely reason": claim.why_not if ours["verdict"] == "does not hold" else ""})
+    return pd.DataFrame(rows)
