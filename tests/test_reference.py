@@ -29,11 +29,12 @@ def test_reference_run_is_committed_at_its_size(name):
 
 
 def test_reference_sizes():
-    grid, coco, ins, sanity = (reference.load(n)["table"] for n in NAMES)
+    grid, coco, ins, sanity, intervention = (reference.load(n)["table"] for n in NAMES)
     assert grid["unit"].nunique() >= 250
     assert coco["unit"].nunique() >= 100
     assert ins[ins["metric"] == "sic"]["unit"].nunique() >= 50  # images that passed PIC's filters
     assert sanity["unit"].nunique() >= 50
+    assert intervention["unit"].nunique() >= 50
 
 
 @pytest.mark.parametrize("name", NAMES)

@@ -28,8 +28,8 @@ __all__ = ["attribute", "relevance", "spatial_softmax", "kept_share", "explain",
 
 
 def __getattr__(name: str):
-    # plotting, widgets and paper import matplotlib/ipywidgets/pandas: loaded on first use, not by `import var`
-    if name in ("plotting", "widgets", "live_explorer", "paper", "benchmarks"):
+    # plotting, widgets, paper and claims import matplotlib/ipywidgets/pandas: loaded on first use, not by `import var`
+    if name in ("plotting", "widgets", "live_explorer", "paper", "benchmarks", "claims"):
         import importlib
 
         return importlib.import_module(f"{__name__}.{name}")

@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-__all__ = ["Claim", "CLAIMS", "PAPER_FIVE", "paired_differences", "by_method", "check"]
+__all__ = ["Claim", "CLAIMS", "PAPER_FIVE", "paired_differences", "by_method", "check", "details"]
 
 #: The five attribution methods the paper evaluates (its claims are about these).
 PAPER_FIVE = ("gradcam", "guided_backprop", "guided_gradcam", "input_x_gradient", "integrated_gradients")
@@ -183,3 +183,17 @@ def check(tables: dict[str, pd.DataFrame | None], methods=PAPER_FIVE, claims=CLA
         rows.append({"claim": claim.claim, "where": claim.where, "paper": claim.paper, **ours,
                      "likely reason": claim.why_not if ours["verdict"] == "does not hold" else ""})
     return pd.DataFrame(rows)
+
+
+def details(tables: dict[str, pd.DataFrame | None], methods=PAPER_FIVE, claims=CLAIMS) -> pd.DataFrame:
+    """Per claim and method: mean VAR - vanilla, 95% interval, n, the side of 0, and the claimed direction."""
+    frames = []
+    for claim in claims:
+        table = tables.get(claim.benchmark)
+        if table is None or not len(table):
+            continue
+        diffs = paired_differences(table[table["method"].isin(methods)], claim.metric, claim.binarize)
+        if len(diffs):
+            frames.append(by_method(diffs, claim.direction).assign(claim=claim.claim, direction=claim.direction))
+    columns = ["claim", "direction", "method", "mean", "ci95_low", "ci95_high", "n", "interval"]
+    return pd.concat(frames, ignore_index=True)[columns] if frames else pd.DataFrame(columns=columns)

@@ -231,3 +231,43 @@ def show_intervention(x: torch.Tensor, results: dict, maps: dict, names, unnorma
                                  f"{names[1][:10]} {p[1 + i, 1]:.2f}", fontsize=8)
     fig.tight_layout()
     return fig
+
+
+def claims_forest(details, col_wrap: int = 4):
+    """One panel per claim: each method's VAR - vanilla with its 95% interval; green shade = the claimed side.
+
+    Args:
+        details: :func:`var.claims.details`.
+        col_wrap: panels per row.
+
+    Returns:
+        The matplotlib ``Figure``.
+    """
+    import textwrap
+
+    import matplotlib.pyplot as plt
+
+    from .methods import METHOD_TITLES
+
+    claims = list(dict.fromkeys(details["claim"]))
+    rows = -(-len(claims) // col_wrap)
+    fig, axes = plt.subplots(rows, col_wrap, figsize=(3.6 * col_wrap, 2.6 * rows), squeeze=False)
+    for ax, claim in zip(axes.flat, claims):
+        part = details[details["claim"] == claim].reset_index(drop=True)
+        y = range(len(part))
+        ax.errorbar(part["mean"], y, xerr=[part["mean"] - part["ci95_low"], part["ci95_high"] - part["mean"]],
+                    fmt="o", color="k", ms=4, capsize=2)
+        ax.axvline(0, color="grey", lw=0.8)
+        low, high = ax.get_xlim()
+        span = max(abs(low), abs(high))
+        side = (0, span) if part["direction"].iloc[0] > 0 else (-span, 0)
+        ax.axvspan(*side, color="tab:green", alpha=0.12, lw=0)
+        ax.set_xlim(-span, span)
+        ax.set_yticks(list(y), [METHOD_TITLES.get(m, m) for m in part["method"]], fontsize=8)
+        ax.set_title(textwrap.fill(claim, 38), fontsize=8)
+        ax.tick_params(axis="x", labelsize=8)
+    for ax in axes.flat[len(claims):]:
+        ax.axis("off")
+    fig.supxlabel("VAR − vanilla (paired, 95% interval)", fontsize=9)
+    fig.tight_layout()
+    return fig
