@@ -30,3 +30,48 @@ times = pd.DataFrame(rows).melt(id_vars=["method", "K"], value_vars=["captum_s",
 g = sns.catplot(times, x="method", y="seconds", hue="how", col="K", kind="bar", height=3.2, aspect=1.4)
 g.set_xticklabels(rotation=30, ha="right")
 plt.show()
+
+# %% [markdown]
+# ## What a benchmark unit costs
+# Seconds for one unit (a grid, an image) of each benchmark with the reference
+# configuration (IG at 50 steps, 2 torch threads, EfficientNet-Lite0), split
+# into each method's attribution and the rest (metrics, PIC curves,
+# re-initialising the model). Measured alone on the machine by
+# `python -m var.bench cost --out results/reference/cost`; below it, the
+# reference runs' own wall time per unit (from their `provenance.json`).
+
+# %%
+from IPython.display import Markdown, display
+
+from var.benchmarks import reference
+
+cost = reference.load_cost()
+if cost is None:
+    display(Markdown("No cost table under `results/reference/cost`: run `python -m var.bench cost`."))
+else:
+    display(Markdown(f"Measured {cost['provenance']['date'][:10]} on {cost['provenance']['machine']}, "
+                     f"torch {cost['provenance']['torch']}."))
+    display(cost["units"].pivot_table(index="part", columns="benchmark", values="seconds", sort=False).round(2))
+reference.unit_times()
+
+# %% [markdown]
+# ## How attribution scales
+# One 224×224 photo: seconds of `var.attribute` against Integrated Gradients'
+# steps (|K| = 4) and against the class-set size |K| (gradient; IG at 16
+# steps). Both grow linearly: IG costs one forward per step and one backward
+# per step and class.
+
+# %%
+if cost is not None:
+    scale = cost["scaling"]
+    fig, (a, b) = plt.subplots(1, 2, figsize=(9, 3.2))
+    ig = scale[scale["K"].eq(4) & scale["method"].eq("integrated_gradients")].sort_values("steps")
+    a.plot(ig["steps"], ig["seconds"], "o-")
+    a.set(xlabel="IG steps (|K| = 4)", ylabel="seconds")
+    for (method, steps), part in scale[scale["steps"].isna() | scale["steps"].eq(16)].groupby(
+            ["method", scale["steps"].fillna(0)]):
+        b.plot(part["K"], part["seconds"], "o-", label=f"{method}" + (f" ({steps:.0f} steps)" if steps else ""))
+    b.set(xlabel="|K|", ylabel="seconds")
+    b.legend(fontsize=8)
+    fig.tight_layout()
+    plt.show()

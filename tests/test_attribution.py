@@ -111,6 +111,23 @@ def test_internal_batch_size_does_not_change_maps(small_resnet):
     assert_same(a, b)
 
 
+@pytest.mark.parametrize("method, options", [
+    ("gradient", {}), ("contrastive_gradient", {}), ("input_x_gradient", {}), ("guided_backprop", {}),
+    ("gradcam", {}), ("guided_gradcam", {}), ("integrated_gradients", {"steps": 5}),
+    ("smoothgrad", {"n_samples": 3, "base": "input_x_gradient"})])
+def test_batch_equals_each_image(small_resnet, method, options):
+    """(B, C, H, W) with one class set per image -> (B, |K|, C, H, W), each image's own result."""
+    x = torch.randn(3, 3, 64, 64, generator=torch.Generator().manual_seed(8))
+    sets = [[1, 2], [7, 1], [0, 9]]
+    # a chunk of 4 maps = 2 points: chunks straddle images
+    batch = var.attribute(small_resnet, x, sets, method, internal_batch_size=4, **options)
+    assert batch.shape[:2] == (3, 2)
+    for b, classes in enumerate(sets):
+        assert_same(batch[b], var.attribute(small_resnet, x[b:b + 1], classes, method, **options))
+    shared = var.attribute(small_resnet, x, [1, 2], method, **options)  # one class set for all images
+    assert_same(shared[1], var.attribute(small_resnet, x[1:2], [1, 2], method, **options))
+
+
 def test_ig_completeness(small_resnet):
     """IG attributions sum to S_c(x) - S_c(baseline) (Sundararajan et al. 2017)."""
     x = torch.randn(1, 3, 64, 64, generator=torch.Generator().manual_seed(5))

@@ -8,8 +8,10 @@ import var
 
 @pytest.mark.parametrize("inputs, classes, method, error", [
     ("not a tensor", [1, 2], "gradient", "torch.Tensor"),
-    (torch.zeros(2, 3, 64, 64), [1, 2], "gradient", "one image"),
-    (torch.zeros(64, 64), [1, 2], "gradient", r"\(1, C, H, W\)"),
+    (torch.zeros(2, 3, 64, 64), [[1, 2], [1]], "gradient", "one size"),
+    (torch.zeros(2, 3, 64, 64), [[1, 2]], "gradient", "one per image"),
+    (torch.zeros(2, 3, 64, 64), [[1, 2], [3, 3]], "gradient", "duplicates"),
+    (torch.zeros(64, 64), [1, 2], "gradient", r"\(B, C, H, W\)"),
     (torch.zeros(1, 3, 64, 64, dtype=torch.uint8), [1, 2], "gradient", "float"),
     (torch.full((1, 3, 64, 64), float("nan")), [1, 2], "gradient", "NaN"),
     (torch.zeros(1, 3, 64, 64), [1, 1], "gradient", "duplicates"),

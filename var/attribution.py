@@ -43,8 +43,11 @@ def attribute(
         model: a :class:`~var.models.VarModel` (from ``load_model``/``wrap_model``)
             or any ``nn.Module`` mapping (B, C, H, W) to logits (or to an output
             :func:`~var.models.logits_of` understands).
-        inputs: one preprocessed image, shape (1, C, H, W) or (C, H, W), float.
-        classes: the class set K, a list of distinct class indices.
+        inputs: one preprocessed image, shape (1, C, H, W) or (C, H, W), float; or
+            a batch (B, C, H, W).
+        classes: the class set K, a list of distinct class indices. For a batch:
+            one class set per image (B lists of the same length |K|, or a
+            (B, |K|) tensor), or one list shared by all images.
         method: a name from :data:`var.METHODS`, a :class:`~var.methods.Method`
             object, or a Captum attribution object built on this model's network
             (then run per class with ``target=c``; ``options`` go to its ``attribute``).
@@ -60,7 +63,10 @@ def attribute(
             not take is an error.
 
     Returns:
-        Tensor of shape (|K|, C, H, W); C = 1 for GradCAM.
+        Tensor of shape (|K|, C, H, W); C = 1 for GradCAM. For a batch:
+        (B, |K|, C, H, W), equal to the images' separate results, computed in
+        shared forward passes (internal_batch_size (point, class) maps at a time),
+        so that a GPU is filled with several images.
 
     Notes:
         The model runs in eval mode with gradients enabled, also inside
@@ -81,7 +87,13 @@ def attribute(
     if not isinstance(net, nn.Module):
         raise TypeError(f"model must be a VarModel or a torch.nn.Module, not {type(model).__name__}.")
     x = check_inputs(inputs)
-    k = torch.tensor(check_classes(classes, len(model.class_names) if isinstance(model, VarModel) else None))
+    n_classes = len(model.class_names) if isinstance(model, VarModel) else None
+    if x.shape[0] > 1:
+        k = class_sets_of_batch(classes, x.shape[0], n_classes)
+        if not isinstance(method, (str, Method)):
+            raise TypeError("A Captum object explains one image at a time here; pass the method by name for a batch.")
+    else:
+        k = torch.tensor(check_classes(classes, n_classes))
     if not isinstance(method, (str, Method)):
         return _captum_loop(method, net, x, k, options)
     if isinstance(method, Method) and options:
@@ -93,19 +105,60 @@ def attribute(
     if backward == "auto":  # measured: loop faster on 2 CPU cores, vmap ~1.5x faster on an H100
         backward = "vmap" if x.is_cuda else "loop"
     engine = Engine(net, k, method.output, internal_batch_size, backward, method.cam_layer(model))
-    return method.maps(engine, x, x)
+    if x.shape[0] == 1:
+        return method.maps(engine, x, x)
+    return _batch(method, engine, x)
+
+
+def class_sets_of_batch(classes, batch: int, n_classes: int | None) -> torch.Tensor:
+    """(B, |K|) class sets of a batch: one shared list, or one list per image, all of one size."""
+    rows = classes.tolist() if isinstance(classes, torch.Tensor) else classes
+    if isinstance(rows, (list, tuple)) and rows and all(isinstance(r, (list, tuple)) for r in rows):
+        if len(rows) != batch:
+            raise ValueError(f"Got {len(rows)} class sets for {batch} images; give one per image.")
+        sets = [check_classes(r, n_classes) for r in rows]
+        if len({len(r) for r in sets}) > 1:
+            raise ValueError(f"The class sets of a batch must have one size |K|; got sizes {[len(r) for r in sets]}. "
+                             "Explain images with different |K| in separate calls.")
+        return torch.tensor(sets)
+    return torch.tensor(check_classes(classes, n_classes)).expand(batch, -1).clone()
+
+
+class _Request:
+    """Stands in for the engine while a method describes one image's work (its points, weights and flags)."""
+
+    def input_gradients(self, points, weights, **flags):
+        self.kind, self.points, self.weights, self.flags = "input_gradients", points, weights, flags
+
+    def cams(self, points, weights, size):
+        self.kind, self.points, self.weights, self.flags = "cams", points, weights, {"size": size}
+
+
+def _batch(method: Method, engine: Engine, x: torch.Tensor) -> torch.Tensor:
+    """Every image's points in one engine call, summed per image -> (B, |K|, ...)."""
+    requests = []
+    for b in range(x.shape[0]):
+        request = _Request()
+        method.maps(request, x[b:b + 1], x[b:b + 1])
+        requests.append(request)
+    flags = dict(requests[0].flags)
+    if flags.get("scale") is not None:
+        flags["scale"] = torch.cat([r.flags["scale"] for r in requests])
+    groups = torch.cat([torch.full((len(r.points),), b) for b, r in enumerate(requests)])
+    points = torch.cat([r.points for r in requests])
+    weights = torch.cat([r.weights for r in requests])
+    return getattr(engine, requests[0].kind)(points, weights, groups=groups, **flags).transpose(0, 1)
 
 
 def check_inputs(inputs) -> torch.Tensor:
-    """One preprocessed image as a detached (1, C, H, W) float tensor, or a clear error."""
+    """Preprocessed images as a detached (B, C, H, W) float tensor, or a clear error."""
     if not isinstance(inputs, torch.Tensor):
         raise TypeError(f"inputs must be a torch.Tensor of shape (1, C, H, W), not {type(inputs).__name__}; "
                         "use model.prepare(image) to load and preprocess an image.")
     if inputs.dim() == 3:
         inputs = inputs.unsqueeze(0)
-    if inputs.dim() != 4 or inputs.shape[0] != 1:
-        raise ValueError(f"inputs must have shape (1, C, H, W) or (C, H, W), got {tuple(inputs.shape)}; "
-                         "attribute explains one image at a time.")
+    if inputs.dim() != 4 or inputs.shape[0] == 0:
+        raise ValueError(f"inputs must have shape (B, C, H, W) or (C, H, W), got {tuple(inputs.shape)}.")
     if inputs.shape[-1] in (1, 3, 4) and inputs.shape[1] not in (1, 3, 4):
         raise ValueError(f"inputs of shape {tuple(inputs.shape)} look channels-last (1, H, W, C); "
                          "use inputs.permute(0, 3, 1, 2), or model.prepare(image).")

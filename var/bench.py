@@ -9,6 +9,7 @@ Examples::
     python -m var.bench speed --model resnet50 --classes 4 16 --memory    # engine vs Captum
     python -m var.bench insertion-speed                                   # insertion vs PAIR's code
     python -m var.bench reference                                         # the committed reference runs
+    python -m var.bench cost --out results/reference/cost                 # seconds per unit and method
 
 Results: ``OUT/results.parquet`` and ``.csv`` (one row per unit x item x model x
 method x var x metric) and ``OUT/summary.csv`` (mean, 95% CI, count).
@@ -45,7 +46,7 @@ def parser() -> argparse.ArgumentParser:
     """The CLI's arguments (``speed`` has its own, see :mod:`var.benchmarks.speed`)."""
     p = argparse.ArgumentParser(prog="var-bench", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("benchmark", choices=list(BENCHMARKS) + ["speed", "insertion-speed", "reference"])
+    p.add_argument("benchmark", choices=list(BENCHMARKS) + ["speed", "insertion-speed", "reference", "cost"])
     p.add_argument("--model", default=BenchConfig.model)
     p.add_argument("--methods", nargs="+", default=list(BenchConfig.methods))
     p.add_argument("--n", type=int, default=BenchConfig.n, help="number of grids / images")
@@ -103,6 +104,10 @@ def main(argv=None) -> int:
         from .benchmarks import speed
 
         return speed.main(argv[1:])
+    if argv[:1] == ["cost"]:
+        from .benchmarks import cost
+
+        return cost.main(argv[1:])
     if argv[:1] == ["reference"]:
         return _reference(argv[1:])
     if argv[:1] == ["insertion-speed"]:

@@ -63,7 +63,8 @@ class Engine:
 
     Attributes:
         net: the network, (B, C, H, W) -> logits (or an output ``logits_of`` understands).
-        classes: the class set K, a 1-d long tensor.
+        classes: the class set K, a 1-d long tensor; or (B, |K|), one class set per
+            image, with ``groups`` telling each point's image.
         output: ``"logits"`` or ``"log_softmax"`` (the contrastive gradient).
         internal_batch_size: at most this many (point, class) maps are held at once.
         backward: ``"loop"``, ``"vmap"`` or ``"auto"``.
@@ -80,36 +81,52 @@ class Engine:
     @property
     def chunk(self) -> int:
         """Points per forward pass."""
-        return max(1, self.internal_batch_size // len(self.classes))
+        return max(1, self.internal_batch_size // self.classes.shape[-1])
 
     def input_gradients(self, points, weights, *, scale=None, guided: bool = False,
-                        times_cam: bool = False) -> torch.Tensor:
+                        times_cam: bool = False, groups: torch.Tensor | None = None) -> torch.Tensor:
         """sum_p weights[p] * scale[p] * d out_c / d points[p] for every class c -> (K, C, H, W).
 
         ``guided``: Guided Backprop's rule at every ReLU; ``times_cam``: times the
-        upsampled GradCAM of the same forward pass (Guided GradCAM).
+        upsampled GradCAM of the same forward pass (Guided GradCAM). ``groups``:
+        each point's image (several images at once): the sums run per image,
+        with that image's class set, giving (K, B, C, H, W).
         """
         if guided and not any(isinstance(m, nn.ReLU) for m in self.net.modules()):
             warnings.warn(f"{type(self.net).__name__} has no nn.ReLU modules, so Guided Backprop equals the plain "
                           "gradient (functional F.relu and activations such as GELU are not guided).", stacklevel=4)
-        return self._accumulate(points, weights, scale,
-                                lambda pts: self._input_grads(pts, guided=guided, times_cam=times_cam))
+        return self._accumulate(points, weights, scale, groups,
+                                lambda pts, cls: self._input_grads(pts, cls, guided=guided, times_cam=times_cam))
 
-    def cams(self, points, weights, size) -> torch.Tensor:
-        """Weighted sum over points of each class's GradCAM, upsampled to ``size`` -> (K, 1, H, W)."""
-        return self.cam.upsample(self._accumulate(points, weights, None, self._cams), size)
+    def cams(self, points, weights, size, groups: torch.Tensor | None = None) -> torch.Tensor:
+        """Weighted sum over points of each class's GradCAM, upsampled to ``size`` -> (K, 1, H, W).
 
-    def _accumulate(self, points, weights, scale, maps_of) -> torch.Tensor:
+        With ``groups`` (each point's image): (K, B, 1, H, W).
+        """
+        cams = self._accumulate(points, weights, None, groups, self._cams)
+        if groups is None:
+            return self.cam.upsample(cams, size)
+        return self.cam.upsample(cams.flatten(0, 1), size).view(cams.shape[:2] + (1,) + tuple(size))
+
+    def _accumulate(self, points, weights, scale, groups, maps_of) -> torch.Tensor:
+        # each point's class set: K for one image, its image's row of K for several
+        point_classes = (self.classes.expand(points.shape[0], -1) if groups is None
+                         else self.classes[groups.to(self.classes.device)])
         total = None
         with ExitStack() as stack:
             stack.enter_context(torch.enable_grad())  # also inside the caller's torch.no_grad()
             stack.enter_context(eval_mode(self.net))
             for start in range(0, points.shape[0], self.chunk):
                 sl = slice(start, start + self.chunk)
-                maps = maps_of(points[sl].detach().requires_grad_(True))  # (K, p, ...)
+                maps = maps_of(points[sl].detach().requires_grad_(True), point_classes[sl])  # (K, p, ...)
                 if scale is not None:
                     maps = maps * scale[sl]
-                part = torch.einsum("kp...,p->k...", maps, weights[sl].to(maps))
+                if groups is None:
+                    part = torch.einsum("kp...,p->k...", maps, weights[sl].to(maps))
+                else:  # per image: (K, B, ...)
+                    weighted = maps * weights[sl].to(maps).view((1, -1) + (1,) * (maps.dim() - 2))
+                    part = weighted.new_zeros((maps.shape[0], len(self.classes)) + maps.shape[2:])
+                    part.index_add_(1, groups[sl].to(maps.device), weighted)
                 total = part if total is None else total + part
         return total.detach()
 
@@ -127,9 +144,11 @@ class Engine:
                              "pass layer=<a module the model calls>, e.g. its last convolutional block.")
         return out.log_softmax(-1) if self.output == "log_softmax" else out
 
-    def _seeds(self, out: torch.Tensor) -> torch.Tensor:
-        seeds = torch.zeros((len(self.classes),) + tuple(out.shape), dtype=out.dtype, device=out.device)
-        seeds[torch.arange(len(self.classes)), :, self.classes.to(out.device)] = 1.0
+    @staticmethod
+    def _seeds(out: torch.Tensor, point_classes: torch.Tensor) -> torch.Tensor:
+        """One-hot output gradients: seeds[k, p, point_classes[p, k]] = 1 -> (K, p, outputs)."""
+        seeds = torch.zeros((point_classes.shape[1],) + tuple(out.shape), dtype=out.dtype, device=out.device)
+        seeds.scatter_(2, point_classes.T.unsqueeze(-1).to(out.device), 1.0)
         return seeds
 
     def _cam_maps(self, out, state, seeds, retain: bool) -> torch.Tensor:
@@ -140,15 +159,15 @@ class Engine:
         weights = grads.mean(dim=(-2, -1), keepdim=True)
         return F.relu((weights * acts.unsqueeze(0)).sum(dim=2, keepdim=True))  # (K, p, 1, h, w)
 
-    def _cams(self, pts) -> torch.Tensor:
+    def _cams(self, pts, point_classes) -> torch.Tensor:
         state = _HookState()
         out = self._forward(pts, state, guided=False, capture=True)
-        return self._cam_maps(out, state, self._seeds(out), retain=False)
+        return self._cam_maps(out, state, self._seeds(out, point_classes), retain=False)
 
-    def _input_grads(self, pts, guided: bool, times_cam: bool) -> torch.Tensor:
+    def _input_grads(self, pts, point_classes, guided: bool, times_cam: bool) -> torch.Tensor:
         state = _HookState()
         out = self._forward(pts, state, guided=guided, capture=times_cam)
-        seeds = self._seeds(out)
+        seeds = self._seeds(out, point_classes)
         cams = self._cam_maps(out, state, seeds, retain=True) if times_cam else None
         state.guide = guided  # after the CAM part: Guided GradCAM's CAM uses plain gradients
         grads = _class_grads(out, pts, seeds, self.backward)

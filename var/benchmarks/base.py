@@ -15,6 +15,7 @@ ImageNet images.
 
 from __future__ import annotations
 
+import time
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from functools import cached_property, lru_cache
@@ -48,6 +49,7 @@ class Benchmark(ABC):
             raise ValueError(f"{self.name}: unknown option(s) {sorted(unknown)}; known: {sorted(self.defaults)}.")
         self.config = config
         self.options = {**self.defaults, **config.options}
+        self.timings: list[tuple[str, float]] | None = None  # set to a list to time each attribution (cost)
         self.check_option_values(self.options)
 
     def check_option_values(self, options: dict) -> None:  # noqa: B027  (optional hook)
@@ -82,8 +84,11 @@ class Benchmark(ABC):
         cfg = self.config
         for method in cfg.methods:
             options = {"steps": cfg.ig_steps} if method == "integrated_gradients" else {}
+            start = time.perf_counter()
             h = attribute(model or self.model, x, classes, method, internal_batch_size=cfg.internal_batch_size,
                           **options)
+            if self.timings is not None:
+                self.timings.append((method, time.perf_counter() - start))
             yield method, False, h
             yield method, True, relevance(h, cfg.temperature, cfg.tau)
 

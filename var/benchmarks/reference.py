@@ -29,7 +29,8 @@ import pandas as pd
 from .config import BenchConfig
 from .runner import run
 
-__all__ = ["REFERENCE", "ROOT", "run_reference", "load", "rerun_first_unit", "describe"]
+__all__ = ["REFERENCE", "ROOT", "run_reference", "load", "load_cost", "unit_times", "rerun_first_unit", "describe",
+           "environment"]
 
 #: Where the committed reference runs live (relative to the repository root).
 ROOT = Path(__file__).resolve().parents[2] / "results" / "reference"
@@ -46,12 +47,22 @@ REFERENCE = {
 }
 
 
-def _git(*args: str) -> str:
+def git(*args: str) -> str:
     try:
         return subprocess.run(["git", *args], cwd=ROOT.parents[1], capture_output=True, text=True,
                               check=True).stdout.strip()
     except (OSError, subprocess.CalledProcessError):
         return "unknown"
+
+
+def environment() -> dict:
+    """Where and when this runs: date, machine, python and torch versions, and the command."""
+    import torch
+
+    return {"date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "machine": f"{platform.machine()}, {os.cpu_count()} cores, {platform.platform()}",
+            "python": platform.python_version(), "torch": torch.__version__,
+            "command": " ".join(["python", *sys.orig_argv[1:]])}
 
 
 class _Provenance:
@@ -71,18 +82,12 @@ class _Provenance:
         return len(list((self.out / "parts").glob("*.parquet")))
 
     def record(self, finished: bool = False) -> dict:
-        import torch
-
         sessions = json.loads(self.path.read_text())["sessions"] if self.path.exists() else []
         if sessions and sessions[-1].get("started") == self.started:
             sessions.pop()
-        sessions.append({**self.code, "started": self.started, "finished": finished,
-                         "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-                         "machine": f"{platform.machine()}, {os.cpu_count()} cores, {platform.platform()}",
-                         "python": platform.python_version(), "torch": torch.__version__,
+        sessions.append({**self.code, "started": self.started, "finished": finished, **environment(),
                          "threads": self.config.threads, "wall_s": round(time.perf_counter() - self.start, 1),
-                         "units_run": self._parts() - self.done_before,
-                         "command": " ".join(["python", *sys.orig_argv[1:]])})
+                         "units_run": self._parts() - self.done_before})
         record = {"benchmark": self.name, "wall_s_total": round(sum(s["wall_s"] for s in sessions), 1),
                   "sessions": sessions}
         self.out.mkdir(parents=True, exist_ok=True)
@@ -93,7 +98,7 @@ class _Provenance:
 def run_reference(names: list[str] | None = None, root: Path = ROOT, data: str | None = None) -> None:
     """Run (or resume) the named reference runs, recording each session in ``provenance.json``."""
     # the code this process runs: the commit when it started (later commits do not change loaded code)
-    code = {"commit": _git("rev-parse", "HEAD"), "dirty": bool(_git("status", "--porcelain", "--", "var"))}
+    code = {"commit": git("rev-parse", "HEAD"), "dirty": bool(git("status", "--porcelain", "--", "var"))}
     for name in names or list(REFERENCE):
         config = dataclasses.replace(REFERENCE[name], data=data).validate().resolved()
         out = Path(root) / name
@@ -145,3 +150,25 @@ def describe(ref: dict) -> str:
             f"made by `{last['command']}` at commit {', '.join(commits)} ({first['date'][:10]}), "
             f"{prov['wall_s_total'] / 60:.0f} min on {last['machine']} with {last['threads']} torch threads, "
             f"torch {last['torch']}.")
+
+
+def load_cost(root: Path = ROOT) -> dict | None:
+    """The committed cost tables (``python -m var.bench cost``): units, scaling, provenance; None if absent."""
+    out = Path(root) / "cost"
+    if not (out / "units.csv").exists():
+        return None
+    return {"units": pd.read_csv(out / "units.csv"), "scaling": pd.read_csv(out / "scaling.csv"),
+            "provenance": json.loads((out / "provenance.json").read_text())}
+
+
+def unit_times(root: Path = ROOT) -> pd.DataFrame:
+    """Per reference run: units, total wall time and seconds per unit, from its provenance."""
+    rows = []
+    for name in REFERENCE:
+        ref = load(name, root)
+        if ref is not None:
+            units = sum(s["units_run"] for s in ref["provenance"]["sessions"])
+            total = ref["provenance"]["wall_s_total"]
+            rows.append({"benchmark": name, "units": units, "wall_min": round(total / 60, 1),
+                         "s_per_unit": round(total / max(units, 1), 1)})
+    return pd.DataFrame(rows)
