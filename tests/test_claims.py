@@ -1,0 +1,63 @@
+"""Claims verdicts from paired differences, on tables whose truth is known."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from var import claims
+
+METHODS = claims.PAPER_FIVE
+
+
+def table(effect, n_units=30, items=4, noise=0.05, seed=0):
+    """A grid-like table: VAR = vanilla + effect[method] + noise, per unit and item."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for unit in range(n_units):
+        for item in range(items):
+            for method in METHODS:
+                base = rng.uniform(0.2, 0.6)
+                for is_var, value in ((False, base), (True, base + effect[method] + rng.normal(0, noise))):
+                    rows.append({"unit": unit, "item": item, "method": method, "var": is_var, "binarize": "none",
+                                 "target": item, "metric": "ra", "value": value})
+    return pd.DataFrame(rows)
+
+
+RA_EVERY = claims.CLAIMS[0]  # "VAR improves RA for every method" (direction +1)
+
+
+@pytest.mark.parametrize("effect, verdict", [
+    ({m: 0.2 for m in METHODS}, "holds"),
+    ({**{m: 0.2 for m in METHODS}, "gradcam": -0.2}, "does not hold"),
+    ({**{m: 0.2 for m in METHODS}, "gradcam": 0.0}, "cannot tell"),
+])
+def test_every_method_verdicts(effect, verdict):
+    result = claims.check({"grid": table(effect)}, claims=(RA_EVERY,))
+    assert result["verdict"].item() == verdict
+    assert result["n"].item() == 30  # units, not quadrants
+    if verdict == "does not hold":
+        assert result["likely reason"].item() == RA_EVERY.why_not
+
+
+def test_on_average_uses_the_mean_over_methods():
+    claim = claims.Claim("avg", "-", "-", "grid", "ra", +1, "on average", "none")
+    effect = {**{m: 0.1 for m in METHODS}, "gradcam": -0.05}  # one method against, the average for
+    assert claims.check({"grid": table(effect)}, claims=(claim,))["verdict"].item() == "holds"
+
+
+def test_paired_differences_average_items_and_drop_nan():
+    t = table({m: 0.1 for m in METHODS}, n_units=2, noise=0.0)
+    t.loc[(t.unit == 0) & (t.item == 0) & t["var"], "value"] = np.nan  # an empty VAR map
+    diffs = claims.paired_differences(t, "ra", "none")
+    assert len(diffs) == 2 * len(METHODS)
+    np.testing.assert_allclose(diffs["diff"], 0.1)
+
+
+def test_missing_run_cannot_tell():
+    result = claims.check({}, claims=claims.CLAIMS)
+    assert (result["verdict"] == "cannot tell").all() and len(result) == len(claims.CLAIMS)
+
+
+def test_details_one_row_per_claim_and_method():
+    d = claims.details({"grid": table({m: 0.2 for m in METHODS})}, claims=(RA_EVERY,))
+    assert list(d["method"]) == sorted(METHODS) and (d["interval"] == "claimed side").all()
