@@ -61,3 +61,11 @@ def test_missing_run_cannot_tell():
 def test_details_one_row_per_claim_and_method():
     d = claims.details({"grid": table({m: 0.2 for m in METHODS})}, claims=(RA_EVERY,))
     assert list(d["method"]) == sorted(METHODS) and (d["interval"] == "claimed side").all()
+
+
+def test_across_rules_rechecks_binarised_claims_per_rule():
+    up, down = table({m: 0.1 for m in METHODS}), table({m: -0.1 for m in METHODS})
+    grid = pd.concat([up.assign(binarize="median", metric="recall"), down.assign(binarize="positive", metric="recall")])
+    result = claims.across_rules({"grid": grid}, ["median", "positive"])
+    recall = result.loc["Recall drops slightly on the grid"]
+    assert recall[("median", "verdict")] == "does not hold" and recall[("positive", "verdict")] == "holds"

@@ -48,6 +48,7 @@ REFERENCE = {
 
 
 def git(*args: str) -> str:
+    """Output of a git command in this repository ("unknown" outside a checkout)."""
     try:
         return subprocess.run(["git", *args], cwd=ROOT.parents[1], capture_output=True, text=True,
                               check=True).stdout.strip()
