@@ -87,13 +87,11 @@ def attribute(
     if not isinstance(net, nn.Module):
         raise TypeError(f"model must be a VarModel or a torch.nn.Module, not {type(model).__name__}.")
     x = check_inputs(inputs)
-    n_classes = len(model.class_names) if isinstance(model, VarModel) else None
-    if x.shape[0] > 1:
-        k = class_sets_of_batch(classes, x.shape[0], n_classes)
-        if not isinstance(method, (str, Method)):
-            raise TypeError("A Captum object explains one image at a time here; pass the method by name for a batch.")
-    else:
-        k = torch.tensor(check_classes(classes, n_classes))
+    k = class_sets_of_batch(classes, x.shape[0], len(model.class_names) if isinstance(model, VarModel) else None)
+    if x.shape[0] == 1:
+        k = k[0]
+    elif not isinstance(method, (str, Method)):
+        raise TypeError("A Captum object explains one image at a time here; pass the method by name for a batch.")
     if not isinstance(method, (str, Method)):
         return _captum_loop(method, net, x, k, options)
     if isinstance(method, Method) and options:
@@ -153,14 +151,14 @@ def _batch(method: Method, engine: Engine, x: torch.Tensor) -> torch.Tensor:
 def check_inputs(inputs) -> torch.Tensor:
     """Preprocessed images as a detached (B, C, H, W) float tensor, or a clear error."""
     if not isinstance(inputs, torch.Tensor):
-        raise TypeError(f"inputs must be a torch.Tensor of shape (1, C, H, W), not {type(inputs).__name__}; "
+        raise TypeError(f"inputs must be a torch.Tensor of shape (B, C, H, W), not {type(inputs).__name__}; "
                         "use model.prepare(image) to load and preprocess an image.")
     if inputs.dim() == 3:
         inputs = inputs.unsqueeze(0)
     if inputs.dim() != 4 or inputs.shape[0] == 0:
         raise ValueError(f"inputs must have shape (B, C, H, W) or (C, H, W), got {tuple(inputs.shape)}.")
     if inputs.shape[-1] in (1, 3, 4) and inputs.shape[1] not in (1, 3, 4):
-        raise ValueError(f"inputs of shape {tuple(inputs.shape)} look channels-last (1, H, W, C); "
+        raise ValueError(f"inputs of shape {tuple(inputs.shape)} look channels-last (B, H, W, C); "
                          "use inputs.permute(0, 3, 1, 2), or model.prepare(image).")
     if not inputs.is_floating_point():
         raise TypeError(f"inputs must be a float tensor, got {inputs.dtype}; use model.prepare(image).")
