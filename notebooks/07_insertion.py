@@ -65,7 +65,7 @@ if agg is not None:
 
 # %% [markdown]
 # ## Reference run
-# The same comparison on the committed reference run (90 ImageNet sample images,
+# The same comparison on the committed reference run (120 ImageNet sample images,
 # those passing PIC's filters scored, IG with 50 steps; `make reference` makes
 # it, see `results/reference/insertion/provenance.json`). Its intervals are the
 # ones to draw conclusions from; the [claims page](12_claims.ipynb) sums them up.
