@@ -35,17 +35,12 @@ def unit_costs(names=BENCHMARKS) -> pd.DataFrame:
     that PIC's filters skip, or a COCO image without a kept object, costs less and
     would not be representative).
     """
-    import torch
-
-    from . import BENCHMARKS as CLASSES
     from .reference import REFERENCE
+    from .runner import prepared
 
     rows = []
     for name in names:
-        config = REFERENCE[name].validate().resolved()
-        bench = CLASSES[name](config)
-        torch.set_num_threads(config.threads)
-        bench.prepare()
+        bench = prepared(REFERENCE[name].validate().resolved())
         for unit in bench.units():
             bench.timings = []  # filled by Benchmark.maps
             start = time.perf_counter()

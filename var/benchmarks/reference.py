@@ -27,7 +27,7 @@ from pathlib import Path
 import pandas as pd
 
 from .config import BenchConfig
-from .runner import run
+from .runner import prepared, run
 
 __all__ = ["REFERENCE", "ROOT", "run_reference", "load", "load_cost", "unit_times", "rerun_first_unit", "describe",
            "environment"]
@@ -124,17 +124,10 @@ def load(name: str, root: Path = ROOT) -> dict | None:
 
 def rerun_first_unit(name: str, root: Path = ROOT) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(committed rows, recomputed rows) of the run's first unit, from its committed config."""
-    import torch
-
-    from . import BENCHMARKS
-
     ref = load(name, root)
     if ref is None:
         raise FileNotFoundError(f"No reference run {name!r} under {root}; run 'python -m var.bench reference'.")
-    config = ref["config"]
-    bench = BENCHMARKS[config.benchmark](config)
-    torch.set_num_threads(config.threads)
-    bench.prepare()
+    bench = prepared(ref["config"])
     unit = bench.units()[0]
     fresh = pd.DataFrame(bench.run_unit(unit))
     committed = ref["table"][ref["table"]["unit"] == unit].reset_index(drop=True)

@@ -24,7 +24,7 @@ from scipy import stats
 from .config import BenchConfig
 from .metrics import HIGHER_IS_BETTER
 
-__all__ = ["run", "run_on_dask", "run_shard", "collect", "summarize", "parse_shard", "check_out"]
+__all__ = ["run", "run_on_dask", "run_shard", "prepared", "collect", "summarize", "parse_shard", "check_out"]
 
 KEYS = ["unit", "item", "model", "method", "var", "metric"]
 
@@ -108,15 +108,9 @@ def run(config: BenchConfig, out, shard=(0, 1), progress: bool = False, collect_
 
     ``on_unit()`` is called after each finished unit (the reference runs record their progress with it).
     """
-    import torch
-
-    from . import BENCHMARKS
-
     config = config.validate().resolved()
     check_out(config, Path(out))
-    bench = BENCHMARKS[config.benchmark](config)
-    torch.set_num_threads(config.threads)
-    bench.prepare()
+    bench = prepared(config)
     units = bench.units()
     run_shard(config, out, units, bench.run_unit, shard, progress, on_unit)
     if not collect_results:
@@ -125,6 +119,18 @@ def run(config: BenchConfig, out, shard=(0, 1), progress: bool = False, collect_
         return collect(out, units)
     except RuntimeError:
         return None
+
+
+def prepared(config: BenchConfig):
+    """The config's benchmark, with the run's torch threads set and ``prepare`` done: ready for ``run_unit``."""
+    import torch
+
+    from . import BENCHMARKS
+
+    bench = BENCHMARKS[config.benchmark](config)
+    torch.set_num_threads(config.threads)
+    bench.prepare()
+    return bench
 
 
 def _shard_task(config_json: str, out: str, i: int, n: int) -> int:
