@@ -38,5 +38,8 @@ book: venv
 book-test: venv
 	VAR_REQUIRE_BOOK=1 $(BIN)/python -m pytest -q tests/browser
 
+# Only what a command rebuilds: the book's outputs and scratch runs under results/, never the committed
+# reference runs (results/reference/, hours of compute; tests/test_reference.py reads them) nor their work files.
 clean:
-	rm -rf results book/_build book/chapters book/_vendor
+	rm -rf book/_build book/chapters book/_vendor book/_toc.yml
+	! test -d results || find results -mindepth 1 -maxdepth 1 ! -name reference -exec rm -rf {} +

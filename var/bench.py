@@ -10,6 +10,7 @@ Examples::
     python -m var.bench insertion-speed                                   # insertion vs PAIR's code
     python -m var.bench reference                                         # the committed reference runs
     python -m var.bench cost --out results/reference/cost                 # seconds per unit and method
+    python -m var.bench machine                                           # the CPU and torch's CPU kernels
 
 Results: ``OUT/results.parquet`` and ``.csv`` (one row per unit x item x model x
 method x var x metric) and ``OUT/summary.csv`` (mean, 95% CI, count).
@@ -46,7 +47,7 @@ def parser() -> argparse.ArgumentParser:
     """The CLI's arguments (``speed`` has its own, see :mod:`var.benchmarks.speed`)."""
     p = argparse.ArgumentParser(prog="var-bench", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("benchmark", choices=list(BENCHMARKS) + ["speed", "insertion-speed", "reference", "cost"])
+    p.add_argument("benchmark", choices=list(BENCHMARKS) + ["speed", "insertion-speed", "reference", "cost", "machine"])
     p.add_argument("--model", default=BenchConfig.model)
     p.add_argument("--methods", nargs="+", default=list(BenchConfig.methods))
     p.add_argument("--n", type=int, default=BenchConfig.n, help="number of grids / images")
@@ -110,6 +111,10 @@ def main(argv=None) -> int:
         return cost.main(argv[1:])
     if argv[:1] == ["reference"]:
         return _reference(argv[1:])
+    if argv[:1] == ["machine"]:
+        from .benchmarks import machine
+
+        return machine.main(argv[1:])
     if argv[:1] == ["insertion-speed"]:
         from .benchmarks import insertion_speed
 
