@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 TORCH_SPEC ?= torch==2.14.1 torchvision==0.29.1
 PYTEST_ARGS ?=
 
-.PHONY: venv test demo bench reference book book-test clean
+.PHONY: venv test test-fast demo bench reference book book-test clean
 
 $(BIN)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -20,6 +20,11 @@ venv: $(BIN)/.installed
 test: venv
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -q --ignore=tests/browser $(PYTEST_ARGS)
+
+# The loop while you work: everything but the tests marked slow (notebooks, reference re-runs, top-1).
+test-fast: venv
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest -q --ignore=tests/browser -m "not slow" $(PYTEST_ARGS)
 
 demo: venv
 	$(BIN)/python -m var.demo

@@ -1,3 +1,6 @@
+import copy
+import dataclasses
+
 import pytest
 import torch
 import torchvision
@@ -5,6 +8,21 @@ import torchvision
 import var
 
 torch.set_num_threads(min(2, torch.get_num_threads()))
+
+
+def in_double(model):
+    """A float64 copy of a wrapped model (its GradCAM layer the copy's own).
+
+    Equality tests run here: float64 rounding (~1e-16) cannot hide a real difference between two
+    computations, and no CPU's float32 kernel choice (AVX2, AVX-512, AMX; batch-size-dependent
+    oneDNN paths) can make them fail.
+    """
+    module = copy.deepcopy(model.module).double()
+    layer = None
+    if model.gradcam_layer is not None:
+        name = next(n for n, m in model.module.named_modules() if m is model.gradcam_layer)
+        layer = module.get_submodule(name)
+    return dataclasses.replace(model, module=module, gradcam_layer=layer)
 
 
 @pytest.fixture(scope="session")
@@ -42,3 +60,13 @@ def imagenet_sample():
         return find_data("imagenet-sample")
     except FileNotFoundError as err:
         pytest.skip(str(err))
+
+
+@pytest.fixture(scope="session")
+def small_resnet64(small_resnet):
+    return in_double(small_resnet)
+
+
+@pytest.fixture(scope="session")
+def small_vit64(small_vit):
+    return in_double(small_vit)

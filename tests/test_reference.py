@@ -1,12 +1,17 @@
 """The committed reference runs: complete, with provenance, and reproducible by the code as it is now."""
 
+import contextlib
+import functools
 import io
-import json
+import shutil
+import subprocess
+from pathlib import Path
 
 import pandas as pd
 import pytest
+import torch
 
-from var.benchmarks import reference
+from var.benchmarks import grid, metrics, reference
 from var.benchmarks.runner import summarize
 
 NAMES = list(reference.REFERENCE)
@@ -38,16 +43,90 @@ def test_reference_sizes():
     assert intervention["unit"].nunique() >= 50
 
 
+@pytest.fixture
+def keep_threads():
+    threads = torch.get_num_threads()
+    yield
+    torch.set_num_threads(threads)
+
+
+@contextlib.contextmanager
+def onednn(enabled: bool):
+    before = torch.backends.mkldnn.enabled
+    torch.backends.mkldnn.enabled = enabled
+    try:
+        yield
+    finally:
+        torch.backends.mkldnn.enabled = before
+
+
+@pytest.mark.slow
 @pytest.mark.parametrize("name", NAMES)
-def test_first_unit_reproduces(name):
-    committed, fresh = reference.rerun_first_unit(name)
-    assert len(committed) == len(fresh) > 0
-    extra = sorted(set(committed.columns) - set(fresh.columns))  # columns only other units fill (curves)
-    assert committed[extra].isna().all().all() and set(fresh.columns) <= set(committed.columns)
-    committed = committed.drop(columns=extra)
-    columns = list(committed.columns)
-    fresh = fresh[columns]
-    if "curve" in columns:  # insertion: curve points as JSON text, compared as numbers
-        for a, b in zip(committed.pop("curve"), fresh.pop("curve")):
-            pd.testing.assert_frame_equal(pd.DataFrame(json.loads(a)), pd.DataFrame(json.loads(b)), rtol=1e-5)
-    pd.testing.assert_frame_equal(committed, fresh, check_dtype=False, check_exact=False, rtol=1e-5, atol=1e-6)
+def test_scored_unit_reproduces(name, keep_threads):
+    """The committed rows of a fully scored unit, recomputed now: equal up to float rounding (any CPU)."""
+    result = reference.reproduce(name)
+    assert result.ok, result.report()
+
+
+def test_scored_unit_is_fully_scored():
+    table = reference.load("insertion")["table"]
+    unit = reference.scored_unit(table)
+    assert set(table[table["unit"] == unit]["metric"]) == {"sic", "aic"}  # unit 0 is skipped by PIC's filters
+    assert reference.scored_unit(reference.load("grid")["table"]) == 0
+
+
+def _blur(kernel):
+    sigma = 0.3 * ((kernel - 1) / 2 - 1) + 0.8  # OpenCV's default sigma, as for the 11 x 11 kernel
+    return functools.partial(metrics.blur_positive, kernel=kernel, sigma=sigma)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("change", ["tau 0.02", "temperature 0.11", "ig_steps 49", "blur 9", "seed 1"])
+def test_a_changed_protocol_does_not_reproduce(change, monkeypatch, keep_threads):
+    """Drift is caught: each small change of the grid protocol fails the comparison."""
+    field, value = change.split()
+    changes = {}
+    if field == "blur":
+        monkeypatch.setattr(grid, "blur_positive", _blur(int(value)))
+    else:
+        changes[field] = type(getattr(reference.REFERENCE["grid"], field))(value)
+    result = reference.reproduce("grid", **changes)
+    assert not result.ok, f"{change} passed for the committed protocol:\n{result.report()}"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("path", ["onednn off", "1 thread"])
+def test_another_kernel_path_reproduces(path, keep_threads):
+    """Rounding is tolerated: other float kernels on this machine still reproduce (COCO, IG at 50 steps)."""
+    if path == "onednn off":
+        with onednn(False):
+            result = reference.reproduce("coco")
+    else:
+        result = reference.reproduce("coco", threads=1)
+    assert result.ok, result.report()
+
+
+def test_provenance_names_the_cpu_and_its_kernels():
+    env = reference.environment()
+    cpu = env["cpu"]
+    assert cpu["cpu"] and cpu["torch"] == torch.__version__ and cpu["torch_threads"] == torch.get_num_threads()
+    assert cpu["torch_cpu_capability"] in {"DEFAULT", "NO AVX", "AVX2", "AVX512", "ZVECTOR", "VSX"}
+    assert isinstance(cpu["vector_extensions"], list) and isinstance(cpu["onednn_enabled"], bool)
+    with onednn(False):
+        assert reference.environment()["cpu"]["onednn_enabled"] is False
+
+
+def test_make_clean_keeps_the_committed_results(tmp_path):
+    """``make clean`` removes the book's outputs and scratch runs, never results/reference/."""
+    root = Path(__file__).resolve().parents[1]
+    shutil.copy(root / "Makefile", tmp_path / "Makefile")
+    kept = [tmp_path / "results/reference/grid/results.parquet", tmp_path / "results/reference/grid/parts/0.parquet"]
+    gone = [tmp_path / "results/grid/results.parquet", tmp_path / "book/_build/html/index.html",
+            tmp_path / "book/chapters/01.ipynb", tmp_path / "book/_vendor/x.js"]
+    for path in kept + gone:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("x")
+    subprocess.run(["make", "-s", "clean"], cwd=tmp_path, check=True)
+    assert all(p.exists() for p in kept) and not any(p.exists() for p in gone)
+    shutil.rmtree(tmp_path / "results")
+    subprocess.run(["make", "-s", "clean"], cwd=tmp_path, check=True)  # and works with nothing to clean

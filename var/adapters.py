@@ -33,7 +33,7 @@ from functools import partial
 import torch
 from torch import nn
 
-from .models import VarModel, _imagenet_transforms, eval_mode, imagenet_classes, wrap_model
+from .models import VarModel, _imagenet_transforms, eval_mode, imagenet_classes, probe_input, wrap_model
 
 __all__ = ["from_timm", "from_hf", "from_torchvision", "token_grid", "channels_last_grid", "find_gradcam_layer"]
 
@@ -204,7 +204,7 @@ def _output_shapes(model: nn.Module, size: int, only: nn.Module | None = None) -
     handles = [m.register_forward_hook(hook) for m in modules]
     try:
         with torch.no_grad(), eval_mode(model):
-            model(torch.zeros(1, 3, size, size))
+            model(probe_input(model, size))
     finally:
         for h in handles:
             h.remove()
@@ -216,5 +216,5 @@ def _default_names(model: nn.Module, size: int) -> list[str] | None:
     from .models import eval_mode, logits_of
 
     with torch.no_grad(), eval_mode(model):
-        n = logits_of(model(torch.zeros(1, 3, size, size))).shape[-1]
+        n = logits_of(model(probe_input(model, size))).shape[-1]
     return list(imagenet_classes()) if n == 1000 else None

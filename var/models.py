@@ -176,13 +176,19 @@ def wrap_model(
     if unnormalize is None:
         raise ValueError("wrap_model: pass unnormalize= together with preprocess= (used to plot inputs).")
     model = VarModel(module, name, preprocess, unnormalize, [], gradcam_layer, reshape, input_size, normalize)
-    n = model.logits(torch.zeros(1, 3, input_size, input_size)).shape[-1]
+    n = model.logits(probe_input(module, input_size)).shape[-1]
     if class_names is None:
         class_names = [f"class {i}" for i in range(n)]
     if len(class_names) != n:
         raise ValueError(f"class_names has {len(class_names)} names but the model has {n} outputs.")
     model.class_names = list(class_names)
     return model
+
+
+def probe_input(module: nn.Module, size: int) -> torch.Tensor:
+    """A (1, 3, size, size) zero image of the module's dtype and device (float64 and GPU models too)."""
+    like = next((t for t in module.parameters() if t.is_floating_point()), torch.zeros(()))
+    return torch.zeros(1, 3, size, size, dtype=like.dtype, device=like.device)
 
 
 def _imagenet_transforms(size: int, resize: int | None = None, mean=None, std=None):

@@ -29,6 +29,7 @@ from ..class_relevance import relevance
 from ..datasets import find_data, imagenet_items
 from ..models import VarModel, load_model
 from .config import BenchConfig
+from .reproduce import Tolerance
 
 __all__ = ["Benchmark", "ImageNetBenchmark", "get_model", "rows_from"]
 
@@ -42,6 +43,9 @@ class Benchmark(ABC):
 
     name: ClassVar[str]
     defaults: ClassVar[dict]
+    #: how far a re-run of one unit may differ from its committed rows by float rounding alone
+    #: (:mod:`var.benchmarks.reproduce` has the measurements behind the numbers)
+    reproduction: ClassVar[Tolerance] = Tolerance()
 
     def __init__(self, config: BenchConfig):
         unknown = set(config.options) - set(self.defaults)

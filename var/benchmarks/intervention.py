@@ -26,6 +26,7 @@ from ..checks import check_float
 from ..methods import make_baseline
 from .base import ImageNetBenchmark, rows_from
 from .pic import strict_ranking
+from .reproduce import Tolerance
 
 
 class InterventionBenchmark(ImageNetBenchmark):
@@ -33,6 +34,8 @@ class InterventionBenchmark(ImageNetBenchmark):
 
     name = "intervention"
     defaults = {"fraction": 0.1, "blur_sigma": 10.0, "dataset": "imagenet-sample"}
+    #: deleting the top 10% of a map's pixels is a threshold on IG: rounding moved a group median by 4.6e-4
+    reproduction = Tolerance(group_median=4e-3)
 
     def check_option_values(self, options):
         check_float("fraction", options["fraction"], low=0.0, high=1.0, low_open=True, high_open=True)

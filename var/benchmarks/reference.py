@@ -8,8 +8,8 @@ protocol defaults (IG at 50 steps, t = 0.1, tau = 0.01) into
 version, threads, wall time and command of every session that worked on the
 run). Runs resume where they stopped, so the command can be killed and started
 again. The book's benchmark pages and the claims page read these folders;
-``tests/test_reference.py`` re-runs the first unit of each and requires the
-committed rows.
+``tests/test_reference.py`` re-runs a fully scored unit of each (:func:`reproduce`) and requires
+the committed rows up to float rounding (:mod:`var.benchmarks.reproduce`).
 """
 
 from __future__ import annotations
@@ -26,11 +26,13 @@ from pathlib import Path
 
 import pandas as pd
 
+from . import machine
 from .config import BenchConfig
+from .reproduce import Reproduction, compare
 from .runner import prepared, run
 
-__all__ = ["REFERENCE", "ROOT", "run_reference", "load", "load_cost", "unit_times", "rerun_first_unit", "describe",
-           "environment"]
+__all__ = ["REFERENCE", "ROOT", "run_reference", "load", "load_cost", "unit_times", "scored_unit", "rerun_unit",
+           "reproduce", "describe", "environment"]
 
 #: Where the committed reference runs live (relative to the repository root).
 ROOT = Path(__file__).resolve().parents[2] / "results" / "reference"
@@ -57,13 +59,15 @@ def git(*args: str) -> str:
 
 
 def environment() -> dict:
-    """Where and when this runs: date, machine, python and torch versions, and the command."""
+    """Where and when this runs: date, machine, python and torch versions, the command, and ``cpu``:
+    the CPU model, its vector extensions and torch's CPU kernels (:func:`var.benchmarks.machine.describe`).
+    """
     import torch
 
     return {"date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
             "machine": f"{platform.machine()}, {os.cpu_count()} cores, {platform.platform()}",
             "python": platform.python_version(), "torch": torch.__version__,
-            "command": " ".join(["python", *sys.orig_argv[1:]])}
+            "command": " ".join(["python", *sys.orig_argv[1:]]), "cpu": machine.describe()}
 
 
 class _Provenance:
@@ -122,16 +126,48 @@ def load(name: str, root: Path = ROOT) -> dict | None:
             "provenance": json.loads((out / "provenance.json").read_text())}
 
 
-def rerun_first_unit(name: str, root: Path = ROOT) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(committed rows, recomputed rows) of the run's first unit, from its committed config."""
+def scored_unit(table: pd.DataFrame) -> int:
+    """The run's first unit scored in full: the most scored metrics (PIC's skip flags do not count).
+
+    An insertion image that PIC's filters skip, or skip for SIC only, would re-run no attribution.
+    """
+    scored = table[~table["metric"].str.endswith("_skipped")]
+    return int(scored.groupby("unit", sort=True)["metric"].nunique().idxmax())
+
+
+def rerun_unit(name: str, root: Path = ROOT, unit: int | None = None,
+               **changes) -> tuple[pd.DataFrame, pd.DataFrame, BenchConfig]:
+    """(committed rows, recomputed rows, config) of one unit of a reference run, from its committed config.
+
+    Args:
+        name: a :data:`REFERENCE` run.
+        root: where the reference runs live.
+        unit: the unit to re-run; default :func:`scored_unit`.
+        **changes: ``BenchConfig`` fields to change for the re-run (``tau=0.02``): how the tests show
+            that a changed protocol does not reproduce.
+    """
     ref = load(name, root)
     if ref is None:
         raise FileNotFoundError(f"No reference run {name!r} under {root}; run 'python -m var.bench reference'.")
-    bench = prepared(ref["config"])
-    unit = bench.units()[0]
-    fresh = pd.DataFrame(bench.run_unit(unit))
+    unit = scored_unit(ref["table"]) if unit is None else unit
+    config = dataclasses.replace(ref["config"], **changes).validate()
+    fresh = pd.DataFrame(prepared(config).run_unit(unit))
     committed = ref["table"][ref["table"]["unit"] == unit].reset_index(drop=True)
-    return committed, fresh
+    return committed, fresh, config
+
+
+def reproduce(name: str, root: Path = ROOT, unit: int | None = None, **changes) -> Reproduction:
+    """Re-run one unit of a reference run (:func:`rerun_unit`) and compare it with the committed rows
+    under its benchmark's tolerance (``Benchmark.reproduction``): ``.ok`` unless protocol or code drifted.
+
+    Example:
+        >>> result = reference.reproduce("grid")
+        >>> assert result.ok, result.report()
+    """
+    from . import BENCHMARKS
+
+    committed, fresh, config = rerun_unit(name, root, unit, **changes)
+    return compare(committed, fresh, BENCHMARKS[config.benchmark].reproduction)
 
 
 def describe(ref: dict) -> str:

@@ -43,6 +43,7 @@ from .. import class_sets
 from ..checks import check_choice, check_float, check_int
 from .base import ImageNetBenchmark, rows_from
 from .metrics import similarity
+from .reproduce import Tolerance
 
 
 class SanityBenchmark(ImageNetBenchmark):
@@ -51,6 +52,8 @@ class SanityBenchmark(ImageNetBenchmark):
     name = "sanity"
     defaults = {"fractions": [0.0, 0.1, 0.25, 0.5, 0.75, 1.0], "k": 3, "dataset": "imagenet-sample",
                 "reinit": "gaussian"}
+    #: randomised networks put many IG pixels near ReLU6 kinks: rounding moved a group median by 8.9e-4
+    reproduction = Tolerance(group_median=4e-3)
 
     def check_option_values(self, options):
         check_int("k", options["k"], 1)
