@@ -52,8 +52,10 @@ class SanityBenchmark(ImageNetBenchmark):
     name = "sanity"
     defaults = {"fractions": [0.0, 0.1, 0.25, 0.5, 0.75, 1.0], "k": 3, "dataset": "imagenet-sample",
                 "reinit": "gaussian"}
-    #: randomised networks put many IG pixels near ReLU6 kinks: rounding moved a group median by 8.9e-4
-    reproduction = Tolerance(group_median=4e-3)
+    #: a randomised network's VAR map keeps few pixels, so a rank correlation over it moves when one
+    #: kept pixel flips: rounding moved a row by up to 4.6e-2 and a group median by up to 1.1e-3
+    #: (ATen's default kernels); one IG step fewer moved the IG medians by 8.5e-3
+    reproduction = Tolerance(row=0.1, group_median=4e-3)
 
     def check_option_values(self, options):
         check_int("k", options["k"], 1)
