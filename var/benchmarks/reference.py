@@ -29,7 +29,7 @@ import pandas as pd
 from . import machine
 from .config import BenchConfig
 from .reproduce import Reproduction, compare
-from .runner import prepared, run
+from .runner import check_out, prepared, run
 
 __all__ = ["REFERENCE", "ROOT", "run_reference", "load", "load_cost", "unit_times", "scored_unit", "rerun_unit",
            "reproduce", "describe", "environment"]
@@ -103,10 +103,19 @@ class _Provenance:
 def run_reference(names: list[str] | None = None, root: Path = ROOT, data: str | None = None) -> None:
     """Run (or resume) the named reference runs, recording each session in ``provenance.json``."""
     # the code this process runs: the commit when it started (later commits do not change loaded code)
+    from . import BENCHMARKS
+
     code = {"commit": git("rev-parse", "HEAD"), "dirty": bool(git("status", "--porcelain", "--", "var"))}
     for name in names or list(REFERENCE):
         config = dataclasses.replace(REFERENCE[name], data=data).validate().resolved()
         out = Path(root) / name
+        done = load(name, root)
+        if (done is not None and done["config"].same_run(config) and done["config"].n >= config.n
+                and done["provenance"]["sessions"][-1]["finished"]):
+            print(f"{name}: complete ({done['table']['unit'].nunique()} units with rows) -> {out}; nothing to do")
+            continue
+        check_out(config, out)  # a run that cannot continue says so before its provenance records a session
+        BENCHMARKS[name](config).data_folder()
         provenance = _Provenance(name, out, config, code)
         provenance.record()
         run(config, out, progress=True, on_unit=provenance.record)

@@ -57,6 +57,9 @@ def check_out(config: BenchConfig, out: Path) -> None:
                     if f.name != "n" and getattr(old, f.name) != getattr(config, f.name)]
             raise ValueError(f"{out} holds a run with another configuration (differs in {', '.join(diff)}); "
                              "use a new --out folder or delete the old one.")
+        if config.n < old.n:  # its table would be rewritten with fewer units
+            raise ValueError(f"{out} holds a run of n={old.n}; n={config.n} would shrink its table. Pass "
+                             f"--n {old.n} (or more, to extend it) or use a new --out folder.")
     parent = out if out.exists() else next(p for p in out.parents if p.exists())
     if not os.access(parent, os.W_OK):
         raise PermissionError(f"Cannot write to {parent}; pass a writable --out folder.")
@@ -69,9 +72,16 @@ def _atomic_write(path: Path, write: Callable[[Path], None]) -> None:
 
 
 def _start(config: BenchConfig, out: Path) -> None:
-    """Create the run folder and record the config (its n grows with the run)."""
+    """Create the run folder and record the config (its n grows with the run).
+
+    A finished table without its parts (a committed reference run keeps none) gets them back from the
+    table first, so that extending or resuming it never recomputes, or loses, a finished unit.
+    """
     check_out(config, out)
     (out / "parts").mkdir(parents=True, exist_ok=True)
+    if (out / "results.parquet").exists() and not any((out / "parts").glob("*.parquet")):
+        for unit, rows in pd.read_parquet(out / "results.parquet").groupby("unit", sort=True):
+            _atomic_write(_part(out, int(unit)), partial(rows.to_parquet, index=False))
     cfg = out / "config.json"
     if not cfg.exists() or BenchConfig.from_json(cfg.read_text()).n < config.n:
         _atomic_write(cfg, lambda p: p.write_text(config.to_json()))
