@@ -147,7 +147,8 @@ def no_model(monkeypatch):
 @pytest.mark.parametrize("args, message", [
     (["--tau", "2"], "tau"), (["--temperature", "0"], "temperature"), (["--ig-steps", "0"], "ig_steps"),
     (["--methods", "gradientz"], "gradientz"), (["--model", "resnet-50"], "resnet-50"), (["--n", "0"], "n must"),
-    (["--n", "-1"], "n must"), (["--threads", "0"], "threads"), (["--data", "/nonexistent"], "/nonexistent"),
+    (["--n", "-1"], "n must"), (["--methods", "gradcam", "gradcam"], "more than once"), (["--threads", "0"], "threads"),
+    (["--data", "/nonexistent"], "/nonexistent"),
     (["--internal-batch-size", "0"], "internal_batch_size"),
     (["--option", "confidence=2"], "confidence"), (["--option", "cell=quarter"], "cell"),
     (["--temperature", "nan"], "finite"), (["--shard", "3/2"], "shard"),

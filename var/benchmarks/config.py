@@ -66,6 +66,9 @@ class BenchConfig:
             raise ValueError("methods: give at least one method.")
         for method in self.methods:
             check_choice("method", method, METHODS)
+        twice = sorted({m for m in self.methods if self.methods.count(m) > 1})
+        if twice:  # its rows would be counted twice, and the intervals come out too narrow
+            raise ValueError(f"methods: {', '.join(twice)} listed more than once; name each method once.")
         check_int("n", self.n, 1)
         check_int("seed", self.seed, 0)
         check_int("ig_steps", self.ig_steps, 1)
