@@ -1,6 +1,7 @@
 import pytest
 import torch
 
+import var
 from var import relevance, spatial_softmax
 
 
@@ -105,3 +106,22 @@ def test_reduce_channels_shares_one_mask_per_pixel():
 def test_bad_input_raises(kwargs, error):
     with pytest.raises((ValueError, TypeError), match=error):
         relevance(**kwargs)
+
+
+def test_a_batch_is_taken_image_by_image():
+    """(B, |K|, C, H, W) from var.attribute on a batch: the softmax runs over classes, never over images."""
+    h = torch.randn(3, 4, 2, 5, 5, generator=torch.Generator().manual_seed(3))
+    maps, m = relevance(h, 0.5, 0.02, return_softmax=True)
+    torch.testing.assert_close(m.sum(1), torch.ones(3, 2, 5, 5))
+    for b in range(3):
+        torch.testing.assert_close(maps[b], relevance(h[b], 0.5, 0.02))
+        torch.testing.assert_close(m[b], spatial_softmax(h[b], 0.5))
+    assert var.kept_share(maps).shape == (3, 4)
+
+
+def test_per_image_class_sets_keep_the_batch_axis_for_one_image(small_resnet):
+    x = torch.randn(1, 3, 64, 64, generator=torch.Generator().manual_seed(4))
+    one = var.attribute(small_resnet, x, [[1, 2]], "gradient")
+    assert one.shape == (1, 2, 3, 64, 64)  # as for B = 3: a data loader's last batch of one keeps its axis
+    torch.testing.assert_close(one[0], var.attribute(small_resnet, x, [1, 2], "gradient"))
+    assert var.attribute(small_resnet, x, torch.tensor([[1, 2]]), "gradient").shape == (1, 2, 3, 64, 64)

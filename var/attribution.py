@@ -63,10 +63,12 @@ def attribute(
             not take is an error.
 
     Returns:
-        Tensor of shape (|K|, C, H, W); C = 1 for GradCAM. For a batch:
-        (B, |K|, C, H, W), equal to the images' separate results, computed in
-        shared forward passes (internal_batch_size (point, class) maps at a time),
-        so that a GPU is filled with several images.
+        Tensor of shape (|K|, C, H, W); C = 1 for GradCAM. For a batch, or
+        whenever the class sets are given per image (also for B = 1, so a data
+        loader's last batch keeps its axis): (B, |K|, C, H, W), equal to the
+        images' separate results, computed in shared forward passes
+        (internal_batch_size (point, class) maps at a time), so that a GPU is
+        filled with several images. :func:`var.relevance` takes either shape.
 
     Notes:
         The model runs in eval mode with gradients enabled, also inside
@@ -88,6 +90,9 @@ def attribute(
         raise TypeError(f"model must be a VarModel or a torch.nn.Module, not {type(model).__name__}.")
     x = check_inputs(inputs)
     k = class_sets_of_batch(classes, x.shape[0], len(model.class_names) if isinstance(model, VarModel) else None)
+    if x.shape[0] == 1 and per_image(classes):  # a data loader's last batch of one keeps its batch axis
+        return attribute(model, x, k[0].tolist(), method, internal_batch_size=internal_batch_size,
+                         backward=backward, **options).unsqueeze(0)
     if x.shape[0] == 1:
         k = k[0]
     elif not isinstance(method, (str, Method)):
@@ -106,6 +111,13 @@ def attribute(
     if x.shape[0] == 1:
         return method.maps(engine, x, x)
     return _batch(method, engine, x)
+
+
+def per_image(classes) -> bool:
+    """Whether ``classes`` gives one class set per image (a list of lists or a 2-D tensor)."""
+    if isinstance(classes, torch.Tensor):
+        return classes.dim() == 2
+    return isinstance(classes, (list, tuple)) and bool(classes) and all(isinstance(r, (list, tuple)) for r in classes)
 
 
 def class_sets_of_batch(classes, batch: int, n_classes: int | None) -> torch.Tensor:

@@ -52,8 +52,11 @@ def spatial_softmax(
             between classes.
 
     Returns:
-        M, summing to 1 over dim 0.
+        M, summing to 1 over dim 0 (over dim 1, image by image, for a batch (B, |K|, C, H, W)).
     """
+    if isinstance(attributions, torch.Tensor) and attributions.dim() == 5:  # (B, |K|, C, H, W): per image
+        return torch.stack([spatial_softmax(a, temperature, reduce_channels=reduce_channels, normalize=normalize)
+                            for a in attributions])
     h = _check(attributions, temperature)
     scores = h.abs()
     if reduce_channels not in REDUCTIONS:
@@ -86,7 +89,8 @@ def relevance(
 
     Args:
         attributions: H for the class set, shape (|K|, ...) with |K| >= 2, e.g. the
-            output of :func:`var.attribute`.
+            output of :func:`var.attribute`; a batch (B, |K|, C, H, W) is taken
+            image by image (the softmax never mixes images).
         temperature: t of the spatial softmax (paper: 0.1).
         tau: margin over chance 1/|K| a location needs to be kept, in [0, 1) (paper: 0.01).
         reduce_channels, normalize: see :func:`spatial_softmax`.
@@ -105,16 +109,20 @@ def relevance(
     """
     tau = check_float("tau", tau, low=0.0, high=1.0, high_open=True)
     m = spatial_softmax(attributions, temperature, reduce_channels=reduce_channels, normalize=normalize)
-    if tau >= 1.0 - 1.0 / attributions.shape[0]:
-        warnings.warn(f"tau = {tau:g} >= 1 - 1/|K| = {1 - 1 / attributions.shape[0]:.3g}: M - 1/|K| can never exceed "
+    batched = attributions.dim() == 5  # (B, |K|, C, H, W) from var.attribute on a batch: classes on dim 1
+    k = attributions.shape[1 if batched else 0]
+    if tau >= 1.0 - 1.0 / k:
+        warnings.warn(f"tau = {tau:g} >= 1 - 1/|K| = {1 - 1 / k:.3g}: M - 1/|K| can never exceed "
                       "it, so every VAR map is all zero. Use a smaller tau (paper: 0.01).", stacklevel=2)
-    maps = attributions * m * keep_mask(m, tau)
+    keep = torch.stack([keep_mask(mb, tau) for mb in m]) if batched else keep_mask(m, tau)
+    maps = attributions * m * keep
     return (maps, m) if return_softmax else maps
 
 
 def kept_share(var_maps: torch.Tensor) -> torch.Tensor:
-    """Share of locations (elements) each class's VAR map keeps, i.e. is non-zero: shape (|K|,)."""
-    return (var_maps != 0).flatten(1).float().mean(1)
+    """Share of locations (elements) each class's VAR map keeps, i.e. is non-zero: shape (|K|,), or (B, |K|)."""
+    start = 2 if var_maps.dim() == 5 else 1
+    return (var_maps != 0).flatten(start).float().mean(-1)
 
 
 def keep_mask(softmax: torch.Tensor, tau: float) -> torch.Tensor:
