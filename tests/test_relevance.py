@@ -125,3 +125,12 @@ def test_per_image_class_sets_keep_the_batch_axis_for_one_image(small_resnet):
     assert one.shape == (1, 2, 3, 64, 64)  # as for B = 3: a data loader's last batch of one keeps its axis
     torch.testing.assert_close(one[0], var.attribute(small_resnet, x, [1, 2], "gradient"))
     assert var.attribute(small_resnet, x, torch.tensor([[1, 2]]), "gradient").shape == (1, 2, 3, 64, 64)
+
+
+@pytest.mark.parametrize("dtype", [torch.float16, torch.bfloat16])
+def test_low_precision_maps_are_decided_in_float32(dtype):
+    h = rand(3, 3, 8, 8, seed=5).clamp(-2, 2) * 3e4  # each |H| < 65504, their channel sum overflows float16
+    got, m = relevance(h.to(dtype), 0.1, 0.01, reduce_channels="sum", return_softmax=True)
+    assert got.dtype == dtype and m.dtype == torch.float32 and torch.isfinite(m).all()
+    expected = relevance(h.to(dtype).float(), 0.1, 0.01, reduce_channels="sum")
+    assert torch.equal(got != 0, expected != 0)  # the same keep decisions as in float32

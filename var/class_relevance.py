@@ -52,13 +52,15 @@ def spatial_softmax(
             between classes.
 
     Returns:
-        M, summing to 1 over dim 0 (over dim 1, image by image, for a batch (B, |K|, C, H, W)).
+        M, summing to 1 over dim 0 (over dim 1, image by image, for a batch (B, |K|, C, H, W));
+        float32 for float16/bfloat16 attributions (computed in float32 so that nothing overflows).
     """
     if isinstance(attributions, torch.Tensor) and attributions.dim() == 5:  # (B, |K|, C, H, W): per image
         return torch.stack([spatial_softmax(a, temperature, reduce_channels=reduce_channels, normalize=normalize)
                             for a in attributions])
     h = _check(attributions, temperature)
-    scores = h.abs()
+    # float16 overflows in the channel sum and bfloat16 rounds M - 1/|K| near tau: decide in float32 at least
+    scores = h.abs().to(torch.promote_types(h.dtype, torch.float32))
     if reduce_channels not in REDUCTIONS:
         raise ValueError(f"reduce_channels must be one of {REDUCTIONS}, not {reduce_channels!r}.")
     if reduce_channels is not None:
@@ -97,7 +99,7 @@ def relevance(
         return_softmax: also return M (for plots).
 
     Returns:
-        The VAR maps, same shape and sign as ``attributions``; with
+        The VAR maps, same shape, sign and dtype as ``attributions``; with
         ``return_softmax=True`` the pair (maps, M).
 
     All-zero or class-uniform attributions give M = 1/|K| everywhere and so an
@@ -115,7 +117,7 @@ def relevance(
         warnings.warn(f"tau = {tau:g} >= 1 - 1/|K| = {1 - 1 / k:.3g}: M - 1/|K| can never exceed "
                       "it, so every VAR map is all zero. Use a smaller tau (paper: 0.01).", stacklevel=2)
     keep = torch.stack([keep_mask(mb, tau) for mb in m]) if batched else keep_mask(m, tau)
-    maps = attributions * m * keep
+    maps = (attributions * m * keep).to(attributions.dtype)
     return (maps, m) if return_softmax else maps
 
 
