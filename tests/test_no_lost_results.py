@@ -54,3 +54,11 @@ def test_reference_with_other_data_fails_before_recording_a_session(tmp_path):
     with pytest.raises(ValueError, match="another configuration"):
         reference.run_reference(["intervention"], root=tmp_path, data=str(tmp_path))
     assert snapshot(folder) == before
+
+
+def test_a_cut_provenance_is_named(tmp_path):
+    folder = committed_copy("intervention", tmp_path)
+    text = (folder / "provenance.json").read_text()
+    (folder / "provenance.json").write_text(text[: len(text) // 2])
+    with pytest.raises(ValueError, match="provenance.json is not valid JSON"):
+        reference.load("intervention", tmp_path)

@@ -29,7 +29,7 @@ import pandas as pd
 from . import machine
 from .config import BenchConfig
 from .reproduce import Reproduction, compare
-from .runner import check_out, prepared, run
+from .runner import atomic_write, check_out, prepared, run
 
 __all__ = ["REFERENCE", "ROOT", "run_reference", "load", "load_cost", "unit_times", "scored_unit", "rerun_unit",
            "reproduce", "describe", "environment"]
@@ -70,6 +70,15 @@ def environment() -> dict:
             "command": " ".join(["python", *sys.orig_argv[1:]]), "cpu": machine.describe()}
 
 
+def read_json(path: Path) -> dict:
+    """A JSON file, or one error naming the file (a cut or hand-edited provenance, say)."""
+    try:
+        return json.loads(Path(path).read_text())
+    except json.JSONDecodeError as err:
+        raise ValueError(f"{path} is not valid JSON ({err.msg} at line {err.lineno}); restore it from git "
+                         "(git checkout -- FILE) or delete the run folder.") from None
+
+
 class _Provenance:
     """This session's entry in a run's ``provenance.json``, rewritten after every unit.
 
@@ -87,7 +96,7 @@ class _Provenance:
         return len(list((self.out / "parts").glob("*.parquet")))
 
     def record(self, finished: bool = False) -> dict:
-        sessions = json.loads(self.path.read_text())["sessions"] if self.path.exists() else []
+        sessions = read_json(self.path)["sessions"] if self.path.exists() else []
         if sessions and sessions[-1].get("started") == self.started:
             sessions.pop()
         sessions.append({**self.code, "started": self.started, "finished": finished, **environment(),
@@ -96,7 +105,7 @@ class _Provenance:
         record = {"benchmark": self.name, "wall_s_total": round(sum(s["wall_s"] for s in sessions), 1),
                   "sessions": sessions}
         self.out.mkdir(parents=True, exist_ok=True)
-        self.path.write_text(json.dumps(record, indent=1) + "\n")
+        atomic_write(self.path, lambda p: p.write_text(json.dumps(record, indent=1) + "\n"))  # never a cut file
         return record
 
 
@@ -132,7 +141,7 @@ def load(name: str, root: Path = ROOT) -> dict | None:
     return {"config": BenchConfig.from_json((out / "config.json").read_text()),
             "table": pd.read_parquet(out / "results.parquet"),
             "summary": pd.read_csv(out / "summary.csv"),
-            "provenance": json.loads((out / "provenance.json").read_text())}
+            "provenance": read_json(out / "provenance.json")}
 
 
 def scored_unit(table: pd.DataFrame) -> int:
@@ -197,7 +206,7 @@ def load_cost(root: Path = ROOT) -> dict | None:
     if not (out / "units.csv").exists():
         return None
     return {"units": pd.read_csv(out / "units.csv"), "scaling": pd.read_csv(out / "scaling.csv"),
-            "provenance": json.loads((out / "provenance.json").read_text())}
+            "provenance": read_json(out / "provenance.json")}
 
 
 def unit_times(root: Path = ROOT) -> pd.DataFrame:

@@ -24,7 +24,8 @@ from scipy import stats
 from .config import BenchConfig
 from .metrics import HIGHER_IS_BETTER
 
-__all__ = ["run", "run_on_dask", "run_shard", "prepared", "collect", "summarize", "parse_shard", "check_out"]
+__all__ = ["run", "run_on_dask", "run_shard", "prepared", "collect", "summarize", "parse_shard", "check_out",
+           "atomic_write"]
 
 KEYS = ["unit", "item", "model", "method", "var", "metric"]
 
@@ -65,7 +66,8 @@ def check_out(config: BenchConfig, out: Path) -> None:
         raise PermissionError(f"Cannot write to {parent}; pass a writable --out folder.")
 
 
-def _atomic_write(path: Path, write: Callable[[Path], None]) -> None:
+def atomic_write(path: Path, write: Callable[[Path], None]) -> None:
+    """Write ``path`` through ``write(tmp)`` and a rename, so a killed process never leaves a cut file."""
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     write(tmp)
     os.replace(tmp, path)
@@ -81,10 +83,10 @@ def _start(config: BenchConfig, out: Path) -> None:
     (out / "parts").mkdir(parents=True, exist_ok=True)
     if (out / "results.parquet").exists() and not any((out / "parts").glob("*.parquet")):
         for unit, rows in pd.read_parquet(out / "results.parquet").groupby("unit", sort=True):
-            _atomic_write(_part(out, int(unit)), partial(rows.to_parquet, index=False))
+            atomic_write(_part(out, int(unit)), partial(rows.to_parquet, index=False))
     cfg = out / "config.json"
     if not cfg.exists() or BenchConfig.from_json(cfg.read_text()).n < config.n:
-        _atomic_write(cfg, lambda p: p.write_text(config.to_json()))
+        atomic_write(cfg, lambda p: p.write_text(config.to_json()))
 
 
 def _part(out: Path, unit: int) -> Path:
@@ -106,7 +108,7 @@ def run_shard(config: BenchConfig, out: Path, units: list[int], run_unit: Callab
     for unit in todo:
         rows = run_unit(unit)
         frame = pd.DataFrame(rows) if rows else pd.DataFrame(columns=KEYS + ["value"])
-        _atomic_write(_part(out, unit), partial(frame.to_parquet, index=False))
+        atomic_write(_part(out, unit), partial(frame.to_parquet, index=False))
         if on_unit is not None:
             on_unit()
     return len(todo)
@@ -178,9 +180,9 @@ def collect(out: Path, units: list[int]) -> pd.DataFrame:
         raise RuntimeError(f"{len(missing)} unit(s) not run yet (first: {missing[:5]}); run the remaining shards.")
     frames = [f for f in (pd.read_parquet(_part(out, u)) for u in units) if len(f)]
     table = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=KEYS + ["value"])
-    _atomic_write(out / "results.csv", lambda p: table.to_csv(p, index=False))
-    _atomic_write(out / "results.parquet", lambda p: table.to_parquet(p, index=False))
-    _atomic_write(out / "summary.csv", lambda p: summarize(table).to_csv(p, index=False))
+    atomic_write(out / "results.csv", lambda p: table.to_csv(p, index=False))
+    atomic_write(out / "results.parquet", lambda p: table.to_parquet(p, index=False))
+    atomic_write(out / "summary.csv", lambda p: summarize(table).to_csv(p, index=False))
     return table
 
 
