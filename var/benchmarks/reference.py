@@ -162,7 +162,8 @@ def rerun_unit(name: str, root: Path = ROOT, unit: int | None = None,
         root: where the reference runs live.
         unit: the unit to re-run; default :func:`scored_unit`.
         **changes: ``BenchConfig`` fields to change for the re-run (``tau=0.02``): how the tests show
-            that a changed protocol does not reproduce.
+            that a changed protocol does not reproduce. ``methods=`` re-runs only some of the run's
+            methods and compares their rows (a method's rows do not depend on the others).
     """
     ref = load(name, root)
     if ref is None:
@@ -170,7 +171,8 @@ def rerun_unit(name: str, root: Path = ROOT, unit: int | None = None,
     unit = scored_unit(ref["table"]) if unit is None else unit
     config = dataclasses.replace(ref["config"], **changes).validate()
     fresh = pd.DataFrame(prepared(config).run_unit(unit))
-    committed = ref["table"][ref["table"]["unit"] == unit].reset_index(drop=True)
+    table = ref["table"]
+    committed = table[(table["unit"] == unit) & table["method"].isin(config.methods)].reset_index(drop=True)
     return committed, fresh, config
 
 
