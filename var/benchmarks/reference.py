@@ -169,6 +169,12 @@ def rerun_unit(name: str, root: Path = ROOT, unit: int | None = None,
     if ref is None:
         raise FileNotFoundError(f"No reference run {name!r} under {root}; run 'python -m var.bench reference'.")
     unit = scored_unit(ref["table"]) if unit is None else unit
+    if "methods" in changes:  # the run's own order, so the rows line up
+        unknown = set(changes["methods"]) - set(ref["config"].methods)
+        if unknown:
+            raise ValueError(f"{sorted(unknown)} are not methods of the {name} run; "
+                             f"choose from {ref['config'].methods}.")
+        changes["methods"] = tuple(m for m in ref["config"].methods if m in changes["methods"])
     config = dataclasses.replace(ref["config"], **changes).validate()
     fresh = pd.DataFrame(prepared(config).run_unit(unit))
     table = ref["table"]
