@@ -123,7 +123,7 @@ def per_image(classes) -> bool:
 def class_sets_of_batch(classes, batch: int, n_classes: int | None) -> torch.Tensor:
     """(B, |K|) class sets of a batch: one shared list, or one list per image, all of one size."""
     rows = classes.tolist() if isinstance(classes, torch.Tensor) else classes
-    if isinstance(rows, (list, tuple)) and rows and all(isinstance(r, (list, tuple)) for r in rows):
+    if per_image(rows):
         if len(rows) != batch:
             raise ValueError(f"Got {len(rows)} class sets for {batch} images; give one per image.")
         sets = [check_classes(r, n_classes) for r in rows]
