@@ -4,6 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import torch
+from scipy import stats
 
 import var
 from var.bench import main as bench_main
@@ -212,7 +213,25 @@ def test_summary_has_ci(full_table):
     s = summarize(full_table)
     assert {"mean", "ci95_low", "ci95_high", "n"} <= set(s.columns)
     assert (s.ci95_low <= s["mean"]).all() and (s["mean"] <= s.ci95_high).all()
-    assert (s.n == 12).all()
+    assert (s.n == full_table["unit"].nunique()).all()  # units, not the rows of their quadrants
+
+
+def test_summary_counts_units_and_clusters_the_interval():
+    from var.benchmarks import summarize
+
+    rng = np.random.default_rng(0)
+    one = pd.DataFrame({"unit": np.arange(30), "model": "m", "method": "g", "var": False, "metric": "ra",
+                        "value": rng.normal(size=30)})
+    s = summarize(one).iloc[0]  # one item per unit: the plain t-interval
+    half = stats.t.ppf(0.975, 29) * one.value.std(ddof=1) / np.sqrt(30)
+    assert s.n == 30 and np.isclose(s.ci95_high - s["mean"], half) and np.isclose(s["mean"], one.value.mean())
+    twice = summarize(pd.concat([one, one])).iloc[0]  # duplicated rows: same units, same n, same interval
+    assert twice.n == 30 and np.isclose(twice.ci95_high, s.ci95_high)
+    # four correlated items per unit (a grid's quadrants): the interval is that of the unit means
+    quads = pd.concat([one.assign(item=q, value=one.value + rng.normal(size=30)) for q in range(4)])
+    frame, per_unit = summarize(quads).iloc[0], quads.groupby("unit").value.mean()
+    assert frame.n == 30 and np.isclose(frame["mean"], quads.value.mean())
+    assert np.isclose(frame.ci95_high - frame["mean"], stats.t.ppf(0.975, 29) * per_unit.std(ddof=1) / np.sqrt(30))
 
 
 # ---------------------------------------------------------------- CLI, one tiny run per benchmark

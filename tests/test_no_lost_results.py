@@ -1,5 +1,6 @@
 """No command shrinks, recomputes or rewrites a finished table (issue: runs that can lose committed results)."""
 
+import json
 import shutil
 
 import pandas as pd
@@ -7,7 +8,7 @@ import pytest
 
 from var.bench import main as bench_main
 from var.benchmarks import BenchConfig, reference
-from var.benchmarks.runner import _start, collect
+from var.benchmarks.runner import _start, collect, data_identity
 
 
 def snapshot(folder):
@@ -42,7 +43,7 @@ def test_reference_leaves_a_complete_run_alone(tmp_path, capsys):
     folder = committed_copy("intervention", tmp_path)
     before = snapshot(folder)
     reference.run_reference(["intervention"], root=tmp_path)
-    assert "nothing to do" in capsys.readouterr().out
+    assert "nothing to run" in capsys.readouterr().out
     assert snapshot(folder) == before
 
 
@@ -62,3 +63,40 @@ def test_a_cut_provenance_is_named(tmp_path):
     (folder / "provenance.json").write_text(text[: len(text) // 2])
     with pytest.raises(ValueError, match="provenance.json is not valid JSON"):
         reference.load("intervention", tmp_path)
+
+
+# ---------------------------------------------------------------- configuration drift
+@pytest.mark.parametrize("edit, message", [
+    (lambda d: d.pop("ig_steps"), "lacks ig_steps"),  # never filled with today's default
+    (lambda d: d.update(temprature=0.2), "has unknown temprature"),
+])
+def test_an_edited_config_is_refused_before_anything_is_written(tmp_path, capsys, edit, message):
+    folder = committed_copy("intervention", tmp_path)
+    config = json.loads((folder / "config.json").read_text())
+    edit(config)
+    (folder / "config.json").write_text(json.dumps(config))
+    before = snapshot(folder)
+    assert bench_main(["intervention", "--n", "50", "--out", str(folder)]) == 2
+    err = capsys.readouterr().err
+    assert message in err and "config.json" in err and len(err.strip().splitlines()) == 1
+    assert snapshot(folder) == before
+
+
+def test_var_data_pointing_nowhere_is_an_error_not_a_fallback(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("VAR_DATA", str(tmp_path / "nowhere"))
+    assert bench_main(["grid", "--n", "1", "--out", str(tmp_path / "run")]) == 2
+    assert "$VAR_DATA" in capsys.readouterr().err and not (tmp_path / "run").exists()
+
+
+def test_a_run_records_the_data_it_read_and_refuses_other_data(tmp_path, imagenet_sample, capsys):
+    config = BenchConfig("grid", n=1, methods=("gradcam",)).validate().resolved()
+    _start(config, tmp_path)  # config.data is None (found automatically): data.json says which folder
+    recorded = json.loads((tmp_path / "data.json").read_text())
+    assert recorded["folder"] == str(imagenet_sample.resolve()) and recorded["files"] == 1000
+    assert recorded == data_identity(config)
+    recorded["fingerprint"] = "0" * 16  # as if the folder now held other images
+    (tmp_path / "data.json").write_text(json.dumps(recorded))
+    before = snapshot(tmp_path)
+    assert bench_main(["grid", "--n", "2", "--methods", "gradcam", "--out", str(tmp_path)]) == 2
+    assert "holds other data" in capsys.readouterr().err
+    assert snapshot(tmp_path) == before

@@ -31,6 +31,7 @@ from pathlib import Path
 
 from .benchmarks import BENCHMARKS, BenchConfig, run, run_on_dask, summarize
 from .benchmarks.runner import check_out, parse_shard
+from .checks import check_choice
 
 
 def _option(text: str) -> tuple[str, object]:
@@ -87,10 +88,14 @@ def _reference(argv: list[str]) -> int:
 
     p = argparse.ArgumentParser(prog="var-bench reference", description=reference.__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("benchmarks", nargs="*", choices=list(reference.REFERENCE), help="default: all four")
+    # checked below, not with choices=: argparse refuses an empty list against choices (Python <= 3.12)
+    p.add_argument("benchmarks", nargs="*", metavar="BENCHMARK",
+                   help=f"any of {', '.join(reference.REFERENCE)} (default: all)")
     p.add_argument("--data", default=None, help="data folder (default: found automatically)")
     args = p.parse_args(argv)
     try:
+        for name in args.benchmarks:
+            check_choice("benchmark", name, reference.REFERENCE)
         reference.run_reference(args.benchmarks or None, data=args.data)
     except (ValueError, TypeError, OSError) as err:
         print(f"var-bench: error: {err}", file=sys.stderr)

@@ -44,7 +44,12 @@ def data_roots(data=None) -> list[Path]:
     """The folders searched for data sets: ``data`` alone when given, else $VAR_DATA, data/, ../shared/data."""
     if data is not None:
         return [Path(data)]
-    roots = [Path(os.environ["VAR_DATA"])] if os.environ.get("VAR_DATA") else []
+    roots = []
+    if os.environ.get("VAR_DATA"):  # set but wrong must not fall back to another folder unnoticed
+        if not Path(os.environ["VAR_DATA"]).is_dir():
+            raise FileNotFoundError(f"$VAR_DATA={os.environ['VAR_DATA']} is not a folder; point it at the data "
+                                    "folder (the one holding imagenet-sample/) or unset it.")
+        roots = [Path(os.environ["VAR_DATA"])]
     return roots + [_REPO / "data", _REPO.parent / "shared" / "data", Path.cwd().parent / "shared" / "data"]
 
 

@@ -104,6 +104,15 @@ class BenchConfig:
 
     @classmethod
     def from_json(cls, text: str) -> BenchConfig:
+        """The config a run recorded; a missing or unknown field is an error (never filled with today's default)."""
         d = json.loads(text)
+        if not isinstance(d, dict):
+            raise ValueError("a run configuration is a JSON object.")
+        fields = {f.name for f in dataclasses.fields(cls)}
+        missing, unknown = sorted(fields - set(d)), sorted(set(d) - fields)
+        if missing or unknown:
+            raise ValueError("it " + " and ".join(
+                ([f"lacks {', '.join(missing)}"] if missing else []) + ([f"has unknown {', '.join(unknown)}"]
+                                                                        if unknown else [])) + ".")
         d["methods"] = tuple(d["methods"])
         return cls(**d)

@@ -29,7 +29,7 @@ import pandas as pd
 from . import machine
 from .config import BenchConfig
 from .reproduce import Reproduction, compare
-from .runner import atomic_write, check_out, prepared, run
+from .runner import atomic_write, check_out, prepared, read_json, run, summarize
 
 __all__ = ["REFERENCE", "ROOT", "run_reference", "load", "load_cost", "unit_times", "scored_unit", "rerun_unit",
            "reproduce", "describe", "environment"]
@@ -70,15 +70,6 @@ def environment() -> dict:
             "command": " ".join(["python", *sys.orig_argv[1:]]), "cpu": machine.describe()}
 
 
-def read_json(path: Path) -> dict:
-    """A JSON file, or one error naming the file (a cut or hand-edited provenance, say)."""
-    try:
-        return json.loads(Path(path).read_text())
-    except json.JSONDecodeError as err:
-        raise ValueError(f"{path} is not valid JSON ({err.msg} at line {err.lineno}); restore it from git "
-                         "(git checkout -- FILE) or delete the run folder.") from None
-
-
 class _Provenance:
     """This session's entry in a run's ``provenance.json``, rewritten after every unit.
 
@@ -109,6 +100,14 @@ class _Provenance:
         return record
 
 
+def _refresh_summary(out: Path, table: pd.DataFrame) -> None:
+    """Rewrite ``summary.csv`` from the committed table when the summary rule changed (the table is untouched)."""
+    fresh = summarize(table).to_csv(index=False)
+    if (out / "summary.csv").read_text() != fresh:
+        atomic_write(out / "summary.csv", lambda p: p.write_text(fresh))
+        print(f"  summary.csv rewritten from results.parquet (summary rule changed) -> {out / 'summary.csv'}")
+
+
 def run_reference(names: list[str] | None = None, root: Path = ROOT, data: str | None = None) -> None:
     """Run (or resume) the named reference runs, recording each session in ``provenance.json``."""
     # the code this process runs: the commit when it started (later commits do not change loaded code)
@@ -121,7 +120,8 @@ def run_reference(names: list[str] | None = None, root: Path = ROOT, data: str |
         done = load(name, root)
         if (done is not None and done["config"].same_run(config) and done["config"].n >= config.n
                 and done["provenance"]["sessions"][-1]["finished"]):
-            print(f"{name}: complete ({done['table']['unit'].nunique()} units with rows) -> {out}; nothing to do")
+            print(f"{name}: complete ({done['table']['unit'].nunique()} units with rows) -> {out}; nothing to run")
+            _refresh_summary(out, done["table"])
             continue
         check_out(config, out)  # a run that cannot continue says so before its provenance records a session
         BENCHMARKS[name](config).data_folder()

@@ -4,14 +4,17 @@ Each finished unit is written as its own parquet part, atomically (temporary
 file + ``os.replace``), so a run killed midway and started again skips what is
 done and ends with the identical table: no lost and no duplicated rows. Shards
 (``--shard i/n``) take every n-th unit; with dask the shards run on a cluster.
-A run folder keeps its ``config.json``; the same run with a larger ``n`` extends
-it. ``collect`` concatenates the parts in unit order into ``results.parquet``,
+A run folder keeps its ``config.json`` and ``data.json`` (the data folder it read
+and a fingerprint of its files); the same run with a larger ``n`` extends it, on
+the same data only. ``collect`` concatenates the parts in unit order into ``results.parquet``,
 ``results.csv`` and ``summary.csv`` (mean and 95% CI).
 """
 
 from __future__ import annotations
 
 import dataclasses
+import hashlib
+import json
 import os
 from collections.abc import Callable
 from functools import partial
@@ -25,7 +28,7 @@ from .config import BenchConfig
 from .metrics import HIGHER_IS_BETTER
 
 __all__ = ["run", "run_on_dask", "run_shard", "prepared", "collect", "summarize", "parse_shard", "check_out",
-           "atomic_write"]
+           "atomic_write", "data_identity", "read_json"]
 
 KEYS = ["unit", "item", "model", "method", "var", "metric"]
 
@@ -51,8 +54,8 @@ def check_out(config: BenchConfig, out: Path) -> None:
         try:
             old = BenchConfig.from_json(cfg.read_text())
         except (ValueError, TypeError, KeyError) as err:
-            raise ValueError(f"{cfg} is not a readable run configuration ({err.__class__.__name__}); "
-                             "delete it or use a new --out folder.") from None
+            raise ValueError(f"{cfg} is not a readable run configuration ({err}); restore it from git, delete "
+                             "the folder or use a new --out folder.") from None
         if not old.same_run(config):
             diff = [f.name for f in dataclasses.fields(config)
                     if f.name != "n" and getattr(old, f.name) != getattr(config, f.name)]
@@ -61,9 +64,43 @@ def check_out(config: BenchConfig, out: Path) -> None:
         if config.n < old.n:  # its table would be rewritten with fewer units
             raise ValueError(f"{out} holds a run of n={old.n}; n={config.n} would shrink its table. Pass "
                              f"--n {old.n} (or more, to extend it) or use a new --out folder.")
+    _check_same_data(config, out)
     parent = out if out.exists() else next(p for p in out.parents if p.exists())
     if not os.access(parent, os.W_OK):
         raise PermissionError(f"Cannot write to {parent}; pass a writable --out folder.")
+
+
+def data_identity(config: BenchConfig) -> dict:
+    """The data folder a run reads, resolved, and what identifies its content (file names and sizes)."""
+    from . import BENCHMARKS
+
+    folder = Path(BENCHMARKS[config.benchmark](config).data_folder()).resolve()
+    digest = hashlib.sha1()
+    files = sorted(p for p in folder.rglob("*") if p.is_file() and not p.name.startswith("."))
+    for p in files:
+        digest.update(f"{p.relative_to(folder).as_posix()}\0{p.stat().st_size}\n".encode())
+    return {"folder": str(folder), "files": len(files), "fingerprint": digest.hexdigest()[:16]}
+
+
+def _check_same_data(config: BenchConfig, out: Path) -> None:
+    """Refuse to extend a run on data other than its own (the folder may move; the content may not change)."""
+    recorded = out / "data.json"
+    if not recorded.exists():
+        return
+    old, new = read_json(recorded), data_identity(config)
+    if old.get("fingerprint") != new["fingerprint"]:
+        raise ValueError(f"{out} was run on {old.get('folder')} ({old.get('files')} files, fingerprint "
+                         f"{old.get('fingerprint')}); {new['folder']} holds other data ({new['files']} files, "
+                         f"{new['fingerprint']}). Pass --data with the run's data or use a new --out folder.")
+
+
+def read_json(path: Path) -> dict:
+    """A JSON file, or one error naming the file (a cut or hand-edited provenance, say)."""
+    try:
+        return json.loads(Path(path).read_text())
+    except json.JSONDecodeError as err:
+        raise ValueError(f"{path} is not valid JSON ({err.msg} at line {err.lineno}); restore it from git "
+                         "(git checkout -- FILE) or delete the run folder.") from None
 
 
 def atomic_write(path: Path, write: Callable[[Path], None]) -> None:
@@ -84,6 +121,9 @@ def _start(config: BenchConfig, out: Path) -> None:
     if (out / "results.parquet").exists() and not any((out / "parts").glob("*.parquet")):
         for unit, rows in pd.read_parquet(out / "results.parquet").groupby("unit", sort=True):
             atomic_write(_part(out, int(unit)), partial(rows.to_parquet, index=False))
+    if not (out / "data.json").exists():  # the config's data may be null (found automatically): record what was read
+        identity = json.dumps(data_identity(config), indent=1) + "\n"
+        atomic_write(out / "data.json", lambda p: p.write_text(identity))
     cfg = out / "config.json"
     if not cfg.exists() or BenchConfig.from_json(cfg.read_text()).n < config.n:
         atomic_write(cfg, lambda p: p.write_text(config.to_json()))
@@ -187,24 +227,36 @@ def collect(out: Path, units: list[int]) -> pd.DataFrame:
 
 
 def summarize(table: pd.DataFrame, by: list[str] | None = None) -> pd.DataFrame:
-    """Mean, 95% t-interval and count per model x method x var x metric (NaNs counted apart).
+    """Mean, 95% t-interval and count of units per model x method x var x metric.
 
-    ``higher_is_better`` says which direction is good for each metric
-    (:data:`var.benchmarks.metrics.HIGHER_IS_BETTER`).
+    The mean is over items (quadrants, objects, images), as the paper averages. The items of one unit
+    (a grid's four quadrants, an image's objects) are not independent draws, so the interval is
+    cluster-robust: the ratio estimator's variance over units, with ``n`` = units with a value (a
+    duplicated row cannot inflate it); with one item per unit it is the plain t-interval. ``n_nan``
+    counts the NaN values set apart. ``higher_is_better`` says which direction is good for each
+    metric (:data:`var.benchmarks.metrics.HIGHER_IS_BETTER`).
     """
     by = by or [c for c in ["model", "method", "var", "binarize", "metric", "fraction"] if c in table.columns]
     columns = by + ["mean", "ci95_low", "ci95_high", "n", "n_nan", "higher_is_better"]
-
-    def agg(values: pd.Series) -> pd.Series:
-        v = values.dropna().to_numpy(dtype=float)
-        mean = v.mean() if len(v) else np.nan
-        half = stats.t.ppf(0.975, len(v) - 1) * v.std(ddof=1) / np.sqrt(len(v)) if len(v) > 1 else np.nan
-        return pd.Series({"mean": mean, "ci95_low": mean - half, "ci95_high": mean + half, "n": len(v),
-                          "n_nan": int(values.isna().sum())})
-
     if table.empty:
         return pd.DataFrame(columns=columns)
-    summary = table.groupby(by, sort=True, dropna=False)["value"].apply(agg).unstack().reset_index()
-    if "metric" in summary.columns:
-        summary["higher_is_better"] = summary["metric"].map(HIGHER_IS_BETTER)
-    return summary
+    grouped = table.groupby(by + ["unit"], sort=True, dropna=False)["value"]
+    units = pd.DataFrame({"sum": grouped.sum(), "items": grouped.count(), "n_nan": grouped.size() - grouped.count()})
+    summary = units.reset_index().groupby(by, sort=True, dropna=False)[["sum", "items", "n_nan"]].apply(_clustered)
+    summary = summary.reset_index()
+    summary[["n", "n_nan"]] = summary[["n", "n_nan"]].astype(int)  # counts, not floats, in summary.csv
+    summary["higher_is_better"] = summary["metric"].map(HIGHER_IS_BETTER) if "metric" in summary else None
+    return summary[columns]
+
+
+def _clustered(units: pd.DataFrame) -> pd.Series:
+    """Mean over items and its 95% interval, clustered by unit (per-unit sums and item counts)."""
+    units_with = units[units["items"] > 0]
+    n, total = len(units_with), units_with["items"].sum()
+    mean = units_with["sum"].sum() / total if n else np.nan
+    half = np.nan
+    if n > 1:
+        residual = (units_with["sum"] - mean * units_with["items"]).to_numpy(dtype=float)
+        half = stats.t.ppf(0.975, n - 1) * np.sqrt(n / (n - 1) * (residual ** 2).sum()) / total
+    return pd.Series({"mean": mean, "ci95_low": mean - half, "ci95_high": mean + half, "n": n,
+                      "n_nan": units["n_nan"].sum()})
