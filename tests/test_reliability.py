@@ -211,7 +211,7 @@ def test_captum_object_refuses_var_options_and_other_networks(small_resnet):
     (dict(method="integrated_gradients", blur_sigma=float("nan")), "finite"),
     (dict(method="integrated_gradients", steps=2.5), "integer"),
     (dict(method="integrated_gradients", steps=True), "integer"),
-    (dict(method="gradient", internal_batch_size=None), "integer"),
+    (dict(method="gradient", internal_batch_size=2.5), "integer"),
     (dict(method="gradient", steps=7), "unknown option"),
     (dict(method="gradient", backward="fast"), "backward"),
 ])

@@ -13,6 +13,7 @@ check it.
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Sequence
 
 import torch
@@ -33,8 +34,8 @@ def attribute(
     classes: Sequence[int] | torch.Tensor,
     method: str | Method = "gradient",
     *,
-    internal_batch_size: int = 64,
-    backward: str = "auto",
+    internal_batch_size: int | None = None,
+    backward: str | None = None,
     **options,
 ) -> torch.Tensor:
     """Attribution maps H_c for every class c in K (VAR step 1).
@@ -52,11 +53,13 @@ def attribute(
             object, or a Captum attribution object built on this model's network
             (then run per class with ``target=c``; ``options`` go to its ``attribute``).
         internal_batch_size: at most this many (point, class) gradient maps are
-            held at once; bounds memory for IG and SmoothGrad.
+            held at once (default 64); bounds memory for IG and SmoothGrad, whose
+            points are built chunk by chunk. A Captum object gets it as its own
+            ``internal_batch_size`` where its ``attribute`` takes one.
         backward: how the |K| backward passes share the forward: ``"loop"`` (one
             retained graph, |K| vector-Jacobian products; fastest on CPU),
             ``"vmap"`` (one vectorised backward; fastest on GPU) or ``"auto"``
-            (vmap on CUDA inputs, loop otherwise).
+            (the default: vmap on CUDA inputs, loop otherwise). Engine methods only.
         **options: the method's options, e.g. ``steps=16`` for Integrated
             Gradients or ``base="guided_backprop", n_samples=16`` for SmoothGrad
             (see each class in :mod:`var.methods`); an option the method does
@@ -72,7 +75,7 @@ def attribute(
 
     Notes:
         The model runs in eval mode with gradients enabled, also inside
-        ``torch.no_grad()``; a model in training mode is switched to eval mode
+        ``torch.no_grad()`` and ``torch.inference_mode()``; a model in training mode is switched to eval mode
         for the call and restored (with a warning). Guided Backprop clamps
         negative gradients at every ``nn.ReLU`` module (EfficientNet-Lite's
         ReLU6 included); like Captum it leaves other activations alone, so on a
@@ -85,6 +88,10 @@ def attribute(
         >>> maps.shape
         torch.Size([3, 3, 224, 224])
     """
+    if torch.is_inference_mode_enabled():  # torch.enable_grad() cannot leave inference mode; this can
+        with torch.inference_mode(False):
+            return attribute(model, inputs, classes, method, internal_batch_size=internal_batch_size,
+                             backward=backward, **options)
     net = model.module if isinstance(model, VarModel) else model
     if not isinstance(net, nn.Module):
         raise TypeError(f"model must be a VarModel or a torch.nn.Module, not {type(model).__name__}.")
@@ -98,13 +105,17 @@ def attribute(
     elif not isinstance(method, (str, Method)):
         raise TypeError("A Captum object explains one image at a time here; pass the method by name for a batch.")
     if not isinstance(method, (str, Method)):
-        return _captum_loop(method, net, x, k, options)
+        if backward is not None:
+            raise TypeError("backward= chooses how var's engine shares a forward pass; a Captum object runs its "
+                            "own passes per class. Drop backward=, or pass the method by name.")
+        return _captum_loop(method, net, x, k, options, internal_batch_size)
     if isinstance(method, Method) and options:
         raise TypeError(f"Pass the options of a Method object to its constructor, not to attribute: "
                         f"{sorted(options)}.")
     method = make_method(method, **options) if isinstance(method, str) else method
-    check_int("internal_batch_size", internal_batch_size, 1)
-    check_choice("backward", backward, BACKWARDS)
+    internal_batch_size = check_int("internal_batch_size",
+                                    64 if internal_batch_size is None else internal_batch_size, 1)
+    backward = check_choice("backward", backward or "auto", BACKWARDS)
     if backward == "auto":  # measured: loop faster on 2 CPU cores, vmap ~1.5x faster on an H100
         backward = "vmap" if x.is_cuda else "loop"
     engine = Engine(net, k, method.output, internal_batch_size, backward, method.cam_layer(model))
@@ -114,16 +125,19 @@ def attribute(
 
 
 def per_image(classes) -> bool:
-    """Whether ``classes`` gives one class set per image (a list of lists or a 2-D tensor)."""
-    if isinstance(classes, torch.Tensor):
-        return classes.dim() == 2
-    return isinstance(classes, (list, tuple)) and bool(classes) and all(isinstance(r, (list, tuple)) for r in classes)
+    """Whether ``classes`` gives one class set per image: a 2-D tensor or array, or a sequence of sequences
+    (lists, tuples, 1-d tensors or arrays).
+    """
+    if hasattr(classes, "shape") and hasattr(classes, "tolist"):
+        return len(classes.shape) == 2
+    return (isinstance(classes, (list, tuple)) and bool(classes)
+            and all(isinstance(r, (list, tuple, range)) or getattr(r, "ndim", 0) == 1 for r in classes))
 
 
 def class_sets_of_batch(classes, batch: int, n_classes: int | None) -> torch.Tensor:
     """(B, |K|) class sets of a batch: one shared list, or one list per image, all of one size."""
-    rows = classes.tolist() if isinstance(classes, torch.Tensor) else classes
-    if per_image(rows):
+    if per_image(classes):
+        rows = list(classes)
         if len(rows) != batch:
             raise ValueError(f"Got {len(rows)} class sets for {batch} images; give one per image.")
         sets = [check_classes(r, n_classes) for r in rows]
@@ -176,10 +190,13 @@ def check_inputs(inputs) -> torch.Tensor:
         raise TypeError(f"inputs must be a float tensor, got {inputs.dtype}; use model.prepare(image).")
     if not torch.isfinite(inputs).all():
         raise ValueError("inputs contain NaN or Inf.")
+    if inputs.is_inference():  # made under torch.inference_mode(): a copy that autograd may use
+        with torch.inference_mode(False):
+            inputs = inputs.clone()
     return inputs.detach()
 
 
-def _captum_loop(method, net: nn.Module, x, classes, kwargs) -> torch.Tensor:
+def _captum_loop(method, net: nn.Module, x, classes, kwargs, internal_batch_size: int | None) -> torch.Tensor:
     if not hasattr(method, "attribute"):
         raise ValueError(f"method must be a name from var.METHODS, a var.methods.Method or a Captum attribution "
                          f"object, not {method!r}.")
@@ -191,6 +208,11 @@ def _captum_loop(method, net: nn.Module, x, classes, kwargs) -> torch.Tensor:
     if forward is not None and forward is not net and getattr(forward, "__self__", None) is not net:
         raise ValueError("The Captum object was built on another network; build it on this model's module, "
                          "e.g. IntegratedGradients(model.module).")
+    if internal_batch_size is not None:
+        if "internal_batch_size" not in inspect.signature(method.attribute).parameters:
+            raise TypeError(f"{type(method).__name__}.attribute takes no internal_batch_size; drop it (it bounds "
+                            "the memory of var's own methods and of Captum's path methods).")
+        kwargs = {**kwargs, "internal_batch_size": internal_batch_size}
     maps = []
     with torch.enable_grad(), eval_mode(net):
         for c in classes.tolist():

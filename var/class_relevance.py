@@ -74,8 +74,10 @@ def spatial_softmax(
         scores = scores / peak if peak > 0 else scores
     # Shift by the per-location maximum before dividing by t: exact, and finite for
     # any finite input however small t or large H (exp never overflows).
-    z = (scores - scores.amax(0, keepdim=True)) / temperature
-    return torch.softmax(z, dim=0)
+    shifted = scores - scores.amax(0, keepdim=True)
+    if torch.tensor(temperature, dtype=scores.dtype) == 0:  # t underflows in float32: 0 / 0 would be NaN
+        return torch.softmax(shifted.double() / temperature, dim=0).to(scores.dtype)
+    return torch.softmax(shifted / temperature, dim=0)
 
 
 def relevance(

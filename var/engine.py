@@ -27,7 +27,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .models import eval_mode, logits_of
+from .models import eval_mode, logits_of, shared_change
 
 __all__ = ["Engine", "CamLayer", "BACKWARDS"]
 
@@ -228,14 +228,20 @@ def _guided_relus(net: nn.Module, state: _HookState):
         if output.requires_grad and threading.get_ident() == state.thread:
             output.register_hook(on_grad)
 
-    inplace = [m.inplace for m in relus]
-    for m in relus:
-        m.inplace = False
+    def out_of_place():
+        inplace = [m.inplace for m in relus]
+        for m in relus:
+            m.inplace = False
+        return inplace
+
+    def restore(inplace):
+        for m, flag in zip(relus, inplace):
+            m.inplace = flag
+
     handles = [m.register_forward_hook(hook) for m in relus]
     try:
-        yield
+        with shared_change(net, "relu-inplace", out_of_place, restore):  # threads sharing the net agree
+            yield
     finally:
         for h in handles:
             h.remove()
-        for m, flag in zip(relus, inplace):
-            m.inplace = flag

@@ -89,6 +89,9 @@ def explain(
     if not isinstance(model, VarModel):
         raise TypeError("explain needs a VarModel; wrap your network with var.wrap_model(...).")
     x = check_inputs(image) if isinstance(image, torch.Tensor) else model.prepare(image)
+    if x.shape[0] != 1:  # an Explanation names one image's classes
+        raise ValueError(f"explain explains one image; got a batch of {x.shape[0]}. Call it per image, or use "
+                         "var.attribute (one class set per image) and var.relevance for a batch.")
     logits = model.logits(x)[0]
     chosen = class_sets.choose(class_set, logits, classes=classes, k=k, target=target)
     h = attribute(model, x, chosen, method, **method_options)

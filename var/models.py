@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import importlib
 import os
+import threading
 import warnings
 from collections.abc import Callable
 from contextlib import contextmanager
@@ -120,25 +121,54 @@ def logits_of(output) -> torch.Tensor:
                     "whose first element is the logits, or an object with .logits.")
 
 
+_SHARED_LOCK = threading.Lock()
+_SHARED: dict[tuple[int, str], list] = {}  # (id(module), what) -> [callers, saved state]
+
+
 @contextmanager
+def shared_change(module: nn.Module, what: str, change: Callable[[], object], restore: Callable[[object], None]):
+    """Change a module for a call in a way threads sharing it agree on: the first caller saves the state and
+    changes it (``change()`` returns the saved state), the last one to leave restores it.
+
+    Saving per call would let whichever thread finishes last "restore" the state another thread set.
+    """
+    key = (id(module), what)
+    with _SHARED_LOCK:
+        entry = _SHARED.get(key)
+        if entry is None:
+            entry = _SHARED[key] = [0, change()]
+        entry[0] += 1
+    try:
+        yield module
+    finally:
+        with _SHARED_LOCK:
+            entry[0] -= 1
+            if entry[0] == 0:
+                del _SHARED[key]
+                restore(entry[1])
+
+
 def eval_mode(module: nn.Module):
-    """Run ``module`` in eval mode and restore every submodule's mode afterwards.
+    """Run ``module`` in eval mode and restore every submodule's mode afterwards (shared by threads).
 
     Attribution in training mode would update BatchNorm statistics and draw
     dropout masks (different maps on every call), so a module in training mode
     gets a warning and is switched to eval mode for the call only.
     """
-    modes = [(m, m.training) for m in module.modules()]
-    if any(training for _, training in modes):
-        warnings.warn(f"{type(module).__name__} is in training mode; var runs it in eval mode (BatchNorm running "
-                      "statistics, no dropout) and restores the mode afterwards. Call model.eval() to silence this.",
-                      stacklevel=4)
-        module.eval()
-    try:
-        yield module
-    finally:
+    def change():
+        modes = [(m, m.training) for m in module.modules()]
+        if any(training for _, training in modes):
+            warnings.warn(f"{type(module).__name__} is in training mode; var runs it in eval mode (BatchNorm "
+                          "running statistics, no dropout) and restores the mode afterwards. Call model.eval() "
+                          "to silence this.", stacklevel=5)
+            module.eval()
+        return modes
+
+    def restore(modes):
         for m, training in modes:
             m.training = training
+
+    return shared_change(module, "eval", change, restore)
 
 
 def wrap_model(
