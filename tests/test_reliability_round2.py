@@ -87,3 +87,75 @@ def test_a_tiny_temperature_gives_a_one_hot_softmax_not_nan(temperature):
     assert torch.isfinite(m).all()
     torch.testing.assert_close(m, nn.functional.one_hot(h.abs().argmax(0), 3).movedim(-1, 0).float())
     assert torch.isfinite(var.relevance(h, temperature)).all()
+
+
+# ---------------------------------------------------------------- memory bounds, under a probe
+PROBE = """
+import resource, numpy as np, torch, var
+from torch import nn
+torch.manual_seed(0)
+net = nn.Sequential(nn.Conv2d(3, 8, 3, stride=4), nn.ReLU(), nn.AdaptiveAvgPool2d(1), nn.Flatten(),
+                    nn.Linear(8, 4)).eval()
+x = torch.randn(1, 3, 224, 224)
+
+def extra_peak_mib(run):  # how far the process's peak memory rises above all earlier peaks
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    run()
+    return (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024
+
+ig = lambda steps: var.attribute(net, x, [0, 1], "integrated_gradients", steps=steps, internal_batch_size=4)
+sg = lambda n: var.attribute(net, x, [0, 1], "smoothgrad", n_samples=n, internal_batch_size=4)
+ig(50), sg(50)
+model = var.wrap_model(net)
+strip = np.zeros((1, 10000, 3), dtype=np.uint8)
+print(extra_peak_mib(lambda: ig(1000)), extra_peak_mib(lambda: sg(1000)), extra_peak_mib(lambda: model.prepare(strip)))
+"""
+
+
+def test_internal_batch_size_and_prepare_bound_memory():
+    import subprocess
+    import sys
+
+    out = subprocess.run([sys.executable, "-c", PROBE], capture_output=True, text=True, check=True).stdout
+    ig, sg, strip = (float(v) for v in out.split())
+    # unbounded, 1000 IG steps held 2 x 1000 images (~1.2 GB), 1000 SmoothGrad samples ~0.6 GB and the strip ~3 GB
+    assert ig < 60 and sg < 60 and strip < 60, out
+
+
+# ---------------------------------------------------------------- images
+def test_exif_orientation_is_applied(tmp_path):
+    from PIL import Image
+
+    pixels = np.zeros((20, 40, 3), dtype=np.uint8)
+    pixels[:, :10] = 255  # a white band on the left
+    image = Image.fromarray(pixels)
+    exif = image.getexif()
+    exif[0x0112] = 6  # "rotate 90 degrees clockwise to display"
+    image.save(tmp_path / "phone.jpg", exif=exif.tobytes(), quality=95)
+    shown = np.asarray(var.load_image(tmp_path / "phone.jpg"))
+    assert shown.shape == (40, 20, 3) and shown[:10].mean() > 200 and shown[-10:].mean() < 50  # band on top
+    assert np.asarray(var.load_image(tmp_path / "phone.jpg", exif_orientation=False)).shape == (20, 40, 3)
+
+
+@pytest.mark.parametrize("mode, value, expected", [
+    ("I", 200, 200),  # a 32-bit integer image holding 0..255 (it came out black)
+    ("I;16", 65535, 255), ("F", 0.5, 128), ("L", 77, 77), ("1", 1, 255), ("La", (90, 255), 90),
+    ("CMYK", (0, 0, 0, 0), 255), ("HSV", (0, 0, 255), 255), ("P", 0, 0),
+])
+def test_every_pil_mode_keeps_its_values(mode, value, expected):
+    from PIL import Image
+
+    rgb = np.asarray(var.load_image(Image.new(mode, (4, 4), value)))
+    assert rgb.shape == (4, 4, 3) and rgb.dtype == np.uint8 and (rgb == expected).all(), rgb[0, 0]
+
+
+def test_out_of_range_integer_images_and_damaged_files_name_the_fix(tmp_path):
+    from PIL import Image
+
+    with pytest.raises(ValueError, match="0..255"):
+        var.load_image(Image.fromarray(np.full((4, 4), 4000, dtype=np.int32)))
+    Image.fromarray(np.random.default_rng(0).integers(0, 255, (64, 64, 3), dtype=np.uint8)).save(tmp_path / "a.jpg")
+    data = (tmp_path / "a.jpg").read_bytes()
+    (tmp_path / "cut.jpg").write_bytes(data[: len(data) // 2])
+    with pytest.raises(ValueError, match=r"cut\.jpg is damaged"):
+        var.load_image(tmp_path / "cut.jpg")

@@ -21,7 +21,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from .checks import check_choice, check_classes, check_int
-from .engine import BACKWARDS, Engine
+from .engine import BACKWARDS, Engine, concat
 from .methods import VAR_OPTIONS, Method, make_method
 from .models import VarModel, eval_mode
 
@@ -167,9 +167,9 @@ def _batch(method: Method, engine: Engine, x: torch.Tensor) -> torch.Tensor:
         requests.append(request)
     flags = dict(requests[0].flags)
     if flags.get("scale") is not None:
-        flags["scale"] = torch.cat([r.flags["scale"] for r in requests])
+        flags["scale"] = concat([r.flags["scale"] for r in requests])
     groups = torch.cat([torch.full((len(r.points),), b) for b, r in enumerate(requests)])
-    points = torch.cat([r.points for r in requests])
+    points = concat([r.points for r in requests])
     weights = torch.cat([r.weights for r in requests])
     return getattr(engine, requests[0].kind)(points, weights, groups=groups, **flags).transpose(0, 1)
 

@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 
 import numpy as np
-from PIL import Image, UnidentifiedImageError
+from PIL import Image, ImageOps, UnidentifiedImageError
 
 __all__ = ["load_image", "EXAMPLE_IMAGES"]
 
@@ -23,7 +23,7 @@ EXAMPLE_IMAGES = {
 }
 
 
-def load_image(source) -> Image.Image:
+def load_image(source, *, exif_orientation: bool = True) -> Image.Image:
     """Return an 8-bit RGB PIL image from a path, PIL image, array or an example name.
 
     Example names are ``"skimage:<function>"`` (e.g. ``skimage:chelsea``),
@@ -32,12 +32,17 @@ def load_image(source) -> Image.Image:
     Value ranges are taken from the data type, never guessed from the values:
     uint8 is 0..255, uint16 (and 16-bit PNGs) 0..65535, floats 0..1 (a float
     array with values above 1 is an error naming the fix), other integers
-    0..255. Grey images become RGB; transparent images (RGBA, LA, palettes with
-    transparency) are composited on white. NaN, Inf and out-of-range values are
-    errors.
+    (PIL's 32-bit mode ``I`` too) 0..255. Grey, palette, CMYK, YCbCr, LAB and HSV
+    images become RGB; transparent images (RGBA, LA, premultiplied, palettes with
+    transparency) are composited on white. An EXIF orientation (phone photos) is
+    applied, so the image is attributed the way up it is shown; pass
+    ``exif_orientation=False`` for data sets read as stored (ImageNet and COCO
+    are: torchvision's ``ImageFolder`` and the models' training ignore EXIF, and
+    one of the 1,000 ImageNet sample images carries a rotation). NaN, Inf and
+    out-of-range values are errors, and so is a damaged file, naming it.
     """
     if isinstance(source, Image.Image):
-        return _from_pil(source)
+        return _from_pil(source, exif_orientation)
     if isinstance(source, np.ndarray):
         return Image.fromarray(_to_uint8(source))
     if isinstance(source, str) and ":" in source and not os.path.exists(source):
@@ -51,16 +56,23 @@ def load_image(source) -> Image.Image:
                                 f"or one of {sorted(EXAMPLE_IMAGES)}.")
     try:
         with Image.open(path) as img:
-            return _from_pil(img)
+            return _from_pil(img, exif_orientation)
     except UnidentifiedImageError:
         raise ValueError(f"load_image: {path} is not an image Pillow can read (JPEG, PNG, WebP, TIFF, ...).") from None
+    except (OSError, SyntaxError) as err:  # Pillow's "image file is truncated", broken chunks, ...
+        raise ValueError(f"load_image: {path} is damaged ({err}); replace the file (truncated downloads and "
+                         "copies are the usual cause).") from None
 
 
-def _from_pil(img: Image.Image) -> Image.Image:
-    if img.mode in ("I", "I;16", "I;16B", "I;16L", "F"):  # 16-bit/float greys: PIL's convert would clip to white
-        values = np.asarray(img)
-        scale = 65535.0 if img.mode != "F" else 1.0
-        return Image.fromarray(_to_uint8(values.astype(np.float64) / scale))
+def _from_pil(img: Image.Image, exif_orientation: bool = True) -> Image.Image:
+    if exif_orientation:  # phone photos store their rotation in EXIF, not in the pixels
+        img = ImageOps.exif_transpose(img)
+    if img.mode.startswith("I;16"):  # 16-bit greys are 0..65535 (PIL's convert would clip them to white)
+        return Image.fromarray(_to_uint8(np.asarray(img).astype(np.float64) / 65535.0))
+    if img.mode in ("I", "F"):  # 32-bit integers or floats: the array rules (0..255, or 0..1)
+        return Image.fromarray(_to_uint8(np.asarray(img)))
+    if img.mode == "La":  # premultiplied grey + alpha: Pillow converts it to LA only
+        img = img.convert("LA")
     if img.mode == "P" and "transparency" in img.info:
         img = img.convert("RGBA")
     if img.mode in ("RGBA", "LA", "PA", "RGBa", "La"):

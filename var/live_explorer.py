@@ -84,7 +84,7 @@ class LiveExplorer:
 
             self._uploaded = load_image(Image.open(io.BytesIO(bytes(item["content"]))))
         except Exception as err:  # any unreadable upload: say so in the widget
-            self._error(f"Could not read {item.get('name', 'the upload')} as an image ({err.__class__.__name__}).")
+            self._error(f"Could not read {item.get('name', 'the upload')} as an image ({err}).")
             return
         self._cache = {k: v for k, v in self._cache.items() if k[0] != _UPLOAD}
         if self.image.value == _UPLOAD:

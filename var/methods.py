@@ -24,7 +24,7 @@ import torch
 from torch import nn
 
 from .checks import check_choice, check_float, check_int
-from .engine import CamLayer, Engine
+from .engine import CamLayer, Engine, Points, rows
 
 __all__ = ["Method", "Gradient", "InputXGradient", "IntegratedGradients", "GuidedBackprop", "GradCAM",
            "GuidedGradCAM", "SmoothGrad", "ContrastiveGradient", "METHODS", "METHOD_TITLES",
@@ -53,14 +53,14 @@ class Method:
         """The GradCAM layer this method needs (None for input-gradient methods)."""
         return None
 
-    def maps(self, engine: Engine, x: torch.Tensor, points: torch.Tensor) -> torch.Tensor:
-        """(|K|, C, H, W): the method's maps for every class, averaged over ``points``."""
+    def maps(self, engine: Engine, x: torch.Tensor, points: torch.Tensor | Points) -> torch.Tensor:
+        """(|K|, C, H, W): the method's maps for every class, averaged over ``points`` (a tensor or Points)."""
         raise NotImplementedError
 
     @staticmethod
-    def uniform(points: torch.Tensor) -> torch.Tensor:
-        """Equal weights 1/n for n points."""
-        return torch.full((points.shape[0],), 1.0 / points.shape[0], dtype=points.dtype)
+    def uniform(points: torch.Tensor | Points) -> torch.Tensor:
+        """Equal weights 1/n for n points (float64; the engine casts them to the maps' dtype)."""
+        return torch.full((len(points),), 1.0 / len(points), dtype=torch.float64)
 
 
 @dataclass(frozen=True)
@@ -140,12 +140,17 @@ class IntegratedGradients(Method):
 
     def maps(self, engine, x, points):
         alphas, w = integration_rule(self.integration, self.steps)
+        alphas = alphas.to(x)
         base = make_baseline(x, self.baseline, self.blur_sigma)
-        n = points.shape[0]
-        delta = points - base  # one path per point (SmoothGrad over IG has several)
-        path = (base + alphas.to(x).view(-1, 1, 1, 1, 1) * delta.unsqueeze(0)).flatten(0, 1)  # (steps * n, ...)
+        n = len(points)  # one path per point (SmoothGrad over IG has several); point i: step i // n of path i % n
+
+        def path(i):
+            return base + alphas[i // n].view(-1, 1, 1, 1) * (rows(points, i % n) - base)
+
         weights = (w.to(x).view(-1, 1) / n).expand(-1, n).flatten()
-        return engine.input_gradients(path, weights, scale=delta.repeat(len(alphas), 1, 1, 1))
+        size = len(alphas) * n  # built chunk by chunk: memory does not grow with the steps
+        return engine.input_gradients(Points(size, path), weights,
+                                      scale=Points(size, lambda i: rows(points, i % n) - base))
 
 
 @dataclass(frozen=True)
@@ -249,7 +254,12 @@ class SmoothGrad(Method):
         return self.base.cam_layer(model)
 
     def maps(self, engine, x, points):
-        return self.base.maps(engine, x, points + smoothgrad_noise(x, self.n_samples, self.noise_level, self.seed))
+        n = len(points)  # the image (or its points), each copied with every sample's noise
+
+        def noisy(i):
+            return rows(points, i % n) + smoothgrad_noise(x, self.n_samples, self.noise_level, self.seed, i // n)
+
+        return self.base.maps(engine, x, Points(self.n_samples * n, noisy))  # built chunk by chunk
 
 
 _CLASSES = (Gradient, InputXGradient, IntegratedGradients, GuidedBackprop, GradCAM, GuidedGradCAM, SmoothGrad,
@@ -295,11 +305,17 @@ def make_method(name: str, **options) -> Method:
     return cls(**options)
 
 
-def smoothgrad_noise(x: torch.Tensor, n_samples: int, noise_level: float, seed: int) -> torch.Tensor:
-    """The (n_samples, C, H, W) Gaussian noise SmoothGrad adds; std = noise_level x input range."""
-    gen = torch.Generator().manual_seed(seed)
+def smoothgrad_noise(x: torch.Tensor, n_samples: int, noise_level: float, seed: int,
+                     samples: torch.Tensor | None = None) -> torch.Tensor:
+    """The (n_samples, C, H, W) Gaussian noise SmoothGrad adds (or only ``samples``); std = noise_level x input range.
+
+    Each sample's noise has its own seed, drawn from (seed, sample), so any subset of samples can be
+    made alone (SmoothGrad builds its copies chunk by chunk) and gives the same values.
+    """
     std = noise_level * float(x.max() - x.min())
-    noise = torch.randn((n_samples,) + tuple(x.shape[1:]), generator=gen, dtype=x.dtype)
+    samples = range(n_samples) if samples is None else samples.tolist()
+    noise = torch.stack([torch.randn(tuple(x.shape[1:]), dtype=x.dtype, generator=torch.Generator().manual_seed(
+        int(np.random.SeedSequence([seed, i]).generate_state(1, np.uint64)[0]))) for i in samples])
     return (noise * std).to(x.device)
 
 

@@ -10,6 +10,7 @@ checkpoint path, or ``weights=None`` for random weights.
 from __future__ import annotations
 
 import importlib
+import math
 import os
 import threading
 import warnings
@@ -69,11 +70,14 @@ class VarModel:
         """Logits of a preprocessed batch (with gradients, in the module's current mode)."""
         return logits_of(self.module(x))
 
-    def prepare(self, image) -> torch.Tensor:
-        """Load and preprocess an image (path, PIL, array or skimage name) to (1, 3, H, W)."""
+    def prepare(self, image, *, exif_orientation: bool = True) -> torch.Tensor:
+        """Load and preprocess an image (path, PIL, array or skimage name) to (1, 3, H, W).
+
+        ``exif_orientation``: apply a photo's EXIF rotation (see :func:`var.load_image`).
+        """
         from .images import load_image
 
-        return self.preprocess(load_image(image)).unsqueeze(0)
+        return self.preprocess(load_image(image, exif_orientation=exif_orientation)).unsqueeze(0)
 
     def from_rgb(self, images) -> torch.Tensor:
         """Model input (B, 3, H, W) from uint8 RGB arrays (H, W, 3) or (B, H, W, 3), no resizing.
@@ -221,12 +225,31 @@ def probe_input(module: nn.Module, size: int) -> torch.Tensor:
     return torch.zeros(1, 3, size, size, dtype=like.dtype, device=like.device)
 
 
+#: The longest side a preprocessing resizes is at most this many times the shorter one (see ``bounded_aspect``).
+MAX_ASPECT = 4.0
+
+
+def bounded_aspect(image: torch.Tensor) -> torch.Tensor:
+    """Centre-crop the long side of a (C, H, W) image to ``MAX_ASPECT`` x its short side (before resizing).
+
+    The square centre crop after the resize keeps only the middle anyway; without this a 10,000 x 1
+    strip would first be resized to 2,560,000 x 256 pixels (GBs). Photos (ImageNet's and COCO's reach
+    3.4 : 1) are untouched, so their preprocessing stays torchvision's.
+    """
+    h, w = image.shape[-2:]
+    long = math.ceil(MAX_ASPECT * min(h, w))
+    if max(h, w) <= long:
+        return image
+    top, left = max(0, (h - long) // 2), max(0, (w - long) // 2)
+    return image[..., top:top + min(h, long), left:left + min(w, long)]
+
+
 def _imagenet_transforms(size: int, resize: int | None = None, mean=None, std=None):
     resize = resize or round(size / 0.875)
     mean = torch.tensor(mean or _IMAGENET_MEAN, dtype=torch.float32).view(3, 1, 1)
     std = torch.tensor(std or _IMAGENET_STD, dtype=torch.float32).view(3, 1, 1)
     normalize = lambda x: (x - mean) / std
-    pre = T.Compose([T.PILToTensor(), T.Resize(resize, antialias=True), T.CenterCrop(size),
+    pre = T.Compose([T.PILToTensor(), T.Lambda(bounded_aspect), T.Resize(resize, antialias=True), T.CenterCrop(size),
                      T.ToDtype(torch.float32, scale=True), T.Lambda(normalize)])
     return pre, normalize, lambda x: (x * std + mean).clamp(0, 1)
 
@@ -234,7 +257,8 @@ def _imagenet_transforms(size: int, resize: int | None = None, mean=None, std=No
 def _tf_transforms(size: int):
     # TF EfficientNet eval: bicubic resize of the short side to size + 32, centre crop, (x - 127) / 128.
     normalize = lambda x: (x * 255.0 - 127.0) / 128.0
-    pre = T.Compose([T.PILToTensor(), T.Resize(size + 32, interpolation=T.InterpolationMode.BICUBIC, antialias=True),
+    pre = T.Compose([T.PILToTensor(), T.Lambda(bounded_aspect),
+                     T.Resize(size + 32, interpolation=T.InterpolationMode.BICUBIC, antialias=True),
                      T.CenterCrop(size), T.ToDtype(torch.float32), T.Lambda(lambda x: (x - 127.0) / 128.0)])
     return pre, normalize, lambda x: ((x * 128.0 + 127.0) / 255.0).clamp(0, 1)
 

@@ -20,6 +20,7 @@ from PIL import Image
 
 from ..checks import check_float
 from ..datasets import COCO_NAMES, CocoImage, coco_items
+from ..images import load_image
 from .base import Benchmark
 from .coco_imagenet import COCO_TO_IMAGENET
 from .metrics import BINARIZATIONS, blur_positive, check_rules, localisation_rows
@@ -95,7 +96,7 @@ def square_crop(image: Image.Image, size: int) -> tuple[Image.Image, tuple]:
 def prepare(model, item: CocoImage) -> tuple[torch.Tensor, list[tuple[int, np.ndarray]]]:
     """Model input (1, 3, S, S) and [(COCO category, boolean (S, S) mask)] for mapped categories."""
     size = model.input_size
-    crop, (nw, nh, left, top) = square_crop(Image.open(item.path).convert("RGB"), size)
+    crop, (nw, nh, left, top) = square_crop(load_image(item.path, exif_orientation=False), size)
     x = model.from_rgb(np.array(crop))
     objects = []
     for cat in sorted({c for c, _ in item.instances}):

@@ -119,7 +119,7 @@ def eligible(model, items, confidence: float) -> list[tuple[str, int]]:
     keep = []
     for start in range(0, len(items), 50):
         chunk = items[start:start + 50]
-        prob = model.predict(torch.stack([model.preprocess(load_image(p)) for p, _ in chunk]))
+        prob = model.predict(torch.stack([model.preprocess(load_image(p, exif_orientation=False)) for p, _ in chunk]))
         for (path, label), p in zip(chunk, prob):
             if int(p.argmax()) == label and float(p[label]) >= confidence:
                 keep.append((str(path), label))
@@ -129,7 +129,7 @@ def eligible(model, items, confidence: float) -> list[tuple[str, int]]:
 def make_grid(model, spec, cell: str = "full") -> tuple[torch.Tensor, list[torch.Tensor]]:
     """(1, 3, 2S, 2S) grid input (S = cell side) and the four boolean quadrant masks, row-major."""
     check_choice("cell", cell, ("full", "half"))
-    cells = [model.preprocess(load_image(p)) for p, _ in spec]
+    cells = [model.preprocess(load_image(p, exif_orientation=False)) for p, _ in spec]
     if cell == "half":
         side = model.input_size // 2
         cells = [F.interpolate(c[None], size=(side, side), mode="bilinear", antialias=True)[0] for c in cells]

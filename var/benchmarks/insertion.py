@@ -89,7 +89,7 @@ def aggregate(table) -> pd.DataFrame:
 
 def uint8_crop(model, image) -> np.ndarray:
     """The model's preprocessing geometry, as a uint8 (S, S, 3) image."""
-    x = model.unnormalize(model.preprocess(load_image(image)))
+    x = model.unnormalize(model.preprocess(load_image(image, exif_orientation=False)))
     return (x.permute(1, 2, 0).numpy() * 255).round().astype(np.uint8)
 
 

@@ -44,7 +44,7 @@ class InterventionBenchmark(ImageNetBenchmark):
 
     def run_unit(self, unit):
         path, label = self.order[unit]
-        x = self.model.prepare(path)
+        x = self.model.prepare(path, exif_orientation=False)
         classes = class_sets.top_k(self.model.logits(x)[0], 2)
         blurred = make_baseline(x, "blur", self.options["blur_sigma"])
         rows = []

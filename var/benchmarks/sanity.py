@@ -67,7 +67,7 @@ class SanityBenchmark(ImageNetBenchmark):
 
     def run_unit(self, unit):
         path, label = self.order[unit]
-        x = self.model.prepare(path)
+        x = self.model.prepare(path, exif_orientation=False)
         classes = class_sets.top_k(self.model.logits(x)[0], self.options["k"], target=label)
         t = classes.index(label)
         original_runs = list(self.maps(x, classes))
