@@ -159,3 +159,49 @@ def test_out_of_range_integer_images_and_damaged_files_name_the_fix(tmp_path):
     (tmp_path / "cut.jpg").write_bytes(data[: len(data) // 2])
     with pytest.raises(ValueError, match=r"cut\.jpg is damaged"):
         var.load_image(tmp_path / "cut.jpg")
+
+
+# ---------------------------------------------------------------- every subcommand: one line, exit 2
+@pytest.mark.parametrize("args, message", [
+    (["speed", "--classes", "0"], "--classes"), (["speed", "--repeats", "0"], "--repeats"),
+    (["speed", "--steps", "0"], "--steps"),  # it used to run forever
+    (["speed", "--internal-batch-size", "0"], "--internal-batch-size"),
+    (["speed", "--device", "cuda:7" if torch.cuda.is_available() else "cuda"], "--device"),
+    (["speed", "--device", "gpu"], "not a torch device"), (["speed", "--out", "/dev/null/x"], "/dev/null is a file"),
+    (["speed", "--classes", "x"], "invalid int"),
+    (["insertion-speed", "--image", "missing.jpg"], "missing.jpg"),
+    (["cost", "--out", "/dev/null/x"], "/dev/null is a file"), (["cost", "--out", ""], "empty path"),
+    (["machine", "--foo"], "unrecognized"), (["reference", "nope"], "nope"),
+    (["grid", "--out", ""], "empty path"), (["grid", "--out", "/dev/null/x"], "/dev/null is a file"),
+    (["grid", "--dask", "local:0", "--out", "{tmp}/run"], "at least one worker"),  # it used to hang
+    (["grid", "--dask", "local:x", "--out", "{tmp}/run"], "local:N"),
+    (["grid", "--dask", "local:1", "--shards", "0", "--out", "{tmp}/run"], "--shards"),
+    (["grid", "--model", "resnet50", "--out", "{tmp}/run"], "resnet50"),  # offline: weights absent (or cached)
+])
+def test_every_subcommand_fails_in_one_line(tmp_path, capsys, args, message):
+    from var.bench import main as bench_main
+    from var.models import check_weights_available
+
+    if "resnet50" in args:
+        try:
+            check_weights_available("resnet50")
+            pytest.skip("resnet50's weights are cached on this machine")
+        except var.models.WeightsUnavailableError:
+            pass
+    assert bench_main([a.format(tmp=tmp_path) for a in args]) == 2
+    err = capsys.readouterr().err.strip()
+    assert message in err and "Traceback" not in err and "\n" not in err, err
+    assert err.startswith("var-bench") and not (tmp_path / "run").exists()
+
+
+def test_a_damaged_image_among_the_data_is_named(tmp_path, imagenet_sample, capsys):
+    from var.bench import main as bench_main
+
+    data = tmp_path / "imagenet-sample"
+    data.mkdir()
+    for f in sorted(imagenet_sample.glob("*.JPEG")):  # every image cut short: whichever is read first is named
+        (data / f.name).write_bytes(f.read_bytes()[:2000])
+    assert bench_main(["grid", "--n", "1", "--methods", "gradcam", "--data", str(tmp_path),
+                       "--out", str(tmp_path / "run")]) == 2
+    last = capsys.readouterr().err.strip().splitlines()[-1]  # after the progress bar: one line
+    assert last.startswith("var-bench: error: load_image: " + str(data)) and ".JPEG is damaged" in last, last

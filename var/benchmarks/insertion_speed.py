@@ -27,6 +27,7 @@ import torch
 
 import var
 
+from ..checks import CliParser
 from . import pic as pic_module
 from .insertion import predictor, uint8_crop
 from .pic import THRESHOLDS, pic_curves, pic_curves_many, random_mask, strict_ranking
@@ -41,7 +42,7 @@ def measure(model_name: str = "efficientnet_lite0", image: str = "skimage:coffee
     try:
         from saliency.metrics import pic as pair
     except ImportError:
-        raise SystemExit("insertion-speed compares with PAIR's code: pip install saliency") from None
+        raise ValueError("insertion-speed compares with PAIR's code: pip install saliency") from None
     if not hasattr(np, "trapz"):
         np.trapz = np.trapezoid  # noqa: NPY201  (removed in NumPy 2.4; PAIR still calls it)
     model = var.load_model(model_name)
@@ -115,11 +116,13 @@ def _aucs(result) -> tuple[float, float]:
 
 def main(argv=None) -> int:
     """``python -m var.bench insertion-speed``: print the table; exit status 1 if the target is missed."""
-    parser = argparse.ArgumentParser(prog="var-bench insertion-speed", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = CliParser(prog="var-bench insertion-speed", description=__doc__,
+                       formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--model", default="efficientnet_lite0", choices=var.MODEL_NAMES)
     parser.add_argument("--image", default="skimage:coffee")
     args = parser.parse_args(argv)
+    var.load_image(args.image)  # a missing or damaged image is named before the model loads
+    var.models.check_weights_available(args.model)
     torch.set_num_threads(min(2, torch.get_num_threads()))
     r = measure(args.model, args.image)
     print(f"## insertion (SIC + AIC), {r['model']}, {r['image']}, {r['maps']} maps, {r['threads']} threads\n")

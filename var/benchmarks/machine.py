@@ -16,6 +16,8 @@ import platform
 import re
 from pathlib import Path
 
+from ..checks import CliParser
+
 __all__ = ["describe", "cpu_model", "vector_extensions", "main"]
 
 #: The CPU flags that decide which float kernels run (the rest of /proc/cpuinfo's flags do not).
@@ -65,6 +67,7 @@ def describe() -> dict:
 
 def main(argv=None) -> int:
     """``python -m var.bench machine``: print :func:`describe`, one ``key: value`` per line."""
+    CliParser(prog="var-bench machine", description=__doc__).parse_args(argv)  # --help; refuses stray arguments
     for key, value in describe().items():
         print(f"{key}: {' '.join(value) if isinstance(value, list) else value}")
     return 0

@@ -24,13 +24,31 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from ..checks import check_int, check_writable
 from .config import BenchConfig
 from .metrics import HIGHER_IS_BETTER
 
 __all__ = ["run", "run_on_dask", "run_shard", "prepared", "collect", "summarize", "parse_shard", "check_out",
-           "atomic_write", "data_identity", "read_json"]
+           "atomic_write", "data_identity", "read_json", "parse_dask"]
 
 KEYS = ["unit", "item", "model", "method", "var", "metric"]
+
+
+def parse_dask(address: str, shards: int | None = None) -> int | None:
+    """The worker count of ``local:N`` (N >= 1), None for a scheduler address; checks ``shards`` too."""
+    if shards is not None:
+        check_int("--shards", shards, 1)
+    if not address.startswith("local:"):
+        if not address.strip():
+            raise ValueError("--dask needs a scheduler address (tcp://host:8786) or local:N.")
+        return None
+    try:
+        workers = int(address.split(":", 1)[1])
+    except ValueError:
+        raise ValueError(f"--dask {address}: local:N needs a number of workers N, e.g. local:2.") from None
+    if workers < 1:  # a cluster without workers waits forever
+        raise ValueError(f"--dask {address}: a local cluster needs at least one worker (local:1 or more).")
+    return workers
 
 
 def parse_shard(text: str) -> tuple[int, int]:
@@ -46,9 +64,7 @@ def parse_shard(text: str) -> tuple[int, int]:
 
 def check_out(config: BenchConfig, out: Path) -> None:
     """Refuse an output folder this run cannot use, before any work (writes nothing)."""
-    out = Path(out)
-    if out.exists() and not out.is_dir():
-        raise ValueError(f"--out {out} is a file; pass a folder.")
+    out = check_writable(out)
     cfg = out / "config.json"
     if cfg.exists():
         try:
@@ -65,9 +81,6 @@ def check_out(config: BenchConfig, out: Path) -> None:
             raise ValueError(f"{out} holds a run of n={old.n}; n={config.n} would shrink its table. Pass "
                              f"--n {old.n} (or more, to extend it) or use a new --out folder.")
     _check_same_data(config, out)
-    parent = out if out.exists() else next(p for p in out.parents if p.exists())
-    if not os.access(parent, os.W_OK):
-        raise PermissionError(f"Cannot write to {parent}; pass a writable --out folder.")
 
 
 def data_identity(config: BenchConfig) -> dict:
@@ -197,9 +210,10 @@ def run_on_dask(config: BenchConfig, out: Path, address: str, shards: int | None
 
     config = config.validate().resolved()
     check_out(config, Path(out))
+    workers = parse_dask(address, shards)
     cluster = None
-    if address.startswith("local:"):
-        cluster = LocalCluster(n_workers=int(address.split(":")[1]), threads_per_worker=1, processes=True)
+    if workers is not None:
+        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True)
         address = cluster
     try:
         with Client(address) as client:

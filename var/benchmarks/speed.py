@@ -31,6 +31,7 @@ import torch
 from captum.attr import GuidedBackprop, InputXGradient, IntegratedGradients, LayerAttribution, LayerGradCam, Saliency
 
 import var
+from var.checks import CliParser, check_device, check_int, check_writable, out_path
 from var.methods import make_baseline
 
 TARGETS = {  # method group -> {|K|: minimum speed-up over Captum}
@@ -189,8 +190,8 @@ def markdown(rows: list[dict]) -> str:
 
 def main(argv=None) -> int:
     """``python -m var.bench speed``: print the speed table; exit status 1 if a target is missed."""
-    parser = argparse.ArgumentParser(prog="var-bench speed", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = CliParser(prog="var-bench speed", description=__doc__,
+                       formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--model", default="resnet50", choices=var.MODEL_NAMES)
     parser.add_argument("--classes", type=int, nargs="+", default=[4, 16], help="class-set sizes |K|")
     parser.add_argument("--repeats", type=int, default=3)
@@ -198,8 +199,17 @@ def main(argv=None) -> int:
     parser.add_argument("--internal-batch-size", type=int, default=64)
     parser.add_argument("--device", default="cpu", help="cpu or cuda")
     parser.add_argument("--memory", action="store_true", help="also measure peak memory vs internal_batch_size")
-    parser.add_argument("--out", type=Path, default=Path("results/bench/speed.json"))
+    parser.add_argument("--out", type=out_path, default=Path("results/bench/speed.json"))
     args = parser.parse_args(argv)
+    for k in args.classes:  # checked before any model is built (a bad value used to hang or trace back)
+        check_int("--classes", k, 1)
+        if k > 1000:
+            raise ValueError(f"--classes {k}: the models have 1,000 classes.")
+    check_int("--repeats", args.repeats, 1)
+    check_int("--steps", args.steps, 1)
+    check_int("--internal-batch-size", args.internal_batch_size, 1)
+    check_device(args.device)
+    check_writable(args.out, folder=False)
     torch.set_num_threads(min(2, torch.get_num_threads()))
     rows = run(args.model, args.classes, args.repeats, args.steps, args.internal_batch_size, device=args.device)
     where = torch.cuda.get_device_name() if args.device.startswith("cuda") else f"{torch.get_num_threads()} threads"
