@@ -205,3 +205,16 @@ def test_a_damaged_image_among_the_data_is_named(tmp_path, imagenet_sample, caps
                        "--out", str(tmp_path / "run")]) == 2
     last = capsys.readouterr().err.strip().splitlines()[-1]  # after the progress bar: one line
     assert last.startswith("var-bench: error: load_image: " + str(data)) and ".JPEG is damaged" in last, last
+
+
+def test_benchmark_threads_are_scoped():
+    from threadpoolctl import threadpool_info, threadpool_limits
+
+    from var.benchmarks.runner import scope_threads
+
+    before = torch.get_num_threads()
+    with threadpool_limits(limits=None):  # restores the BLAS threads after the test
+        scope_threads(1)
+        blas = [i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"]
+        assert blas and all(n == 1 for n in blas) and torch.get_num_threads() == 1
+    torch.set_num_threads(before)

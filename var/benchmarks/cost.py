@@ -59,13 +59,13 @@ def unit_costs(names=BENCHMARKS) -> pd.DataFrame:
 def scaling(model_name: str = "efficientnet_lite0", steps=(8, 16, 32, 50), class_counts=(2, 4, 8, 16),
             internal_batch_size: int = 4, threads: int = 2) -> pd.DataFrame:
     """Seconds of one ``var.attribute`` call on a 224 x 224 photo against IG steps and |K|."""
-    import torch
 
     import var
 
+    from .runner import scope_threads
     from .speed import median_time
 
-    torch.set_num_threads(threads)
+    scope_threads(threads)
     model = var.load_model(model_name)
     x = model.prepare("skimage:chelsea")
     top = model.logits(x)[0].argsort(descending=True).tolist()

@@ -186,14 +186,27 @@ def run(config: BenchConfig, out, shard=(0, 1), progress: bool = False, collect_
         return None
 
 
-def prepared(config: BenchConfig):
-    """The config's benchmark, with the run's torch threads set and ``prepare`` done: ready for ``run_unit``."""
-    import torch
+def scope_threads(threads: int) -> None:
+    """This process's CPU threads for a benchmark: ``threads`` for torch, one for NumPy/SciPy's OpenBLAS.
 
+    The BLAS calls of the benchmarks (the insertion fills' Delaunay interpolation, the metrics) are
+    small, and OpenBLAS's own threads spin after each call on the cores torch's threads need: on a
+    busy 2-core machine 3 insertion maps took 235 s instead of 8 s. With one BLAS thread the fills do
+    not compete (``var-bench insertion-speed``: README, "Performance").
+    """
+    import torch
+    from threadpoolctl import threadpool_limits
+
+    torch.set_num_threads(threads)
+    threadpool_limits(1, user_api="blas")
+
+
+def prepared(config: BenchConfig):
+    """The config's benchmark, with the run's threads scoped and ``prepare`` done: ready for ``run_unit``."""
     from . import BENCHMARKS
 
     bench = BENCHMARKS[config.benchmark](config)
-    torch.set_num_threads(config.threads)
+    scope_threads(config.threads)
     bench.prepare()
     return bench
 
