@@ -86,3 +86,63 @@ def test_overrides_win():
     net = timm.create_model("resnet18", pretrained=False, num_classes=10).eval()
     model = var.from_timm(net, gradcam_layer=net.layer3, class_names=list("abcdefghij"))
     assert model.gradcam_layer is net.layer3 and model.reshape is None and model.class_names[0] == "a"
+
+
+# ---------------------------------------------------------------- layers that mean something, or a refusal
+def hf_models():
+    transformers = pytest.importorskip("transformers")
+    small = dict(image_size=64, num_labels=5)
+    vit_like = dict(small, patch_size=8, hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
+                    intermediate_size=64)
+    return {
+        "swin": (transformers.SwinForImageClassification(transformers.SwinConfig(
+            patch_size=4, embed_dim=16, depths=[1, 1], num_heads=[1, 2], window_size=4, **small)), "swin.layernorm", 0),
+        "dinov2": (transformers.Dinov2ForImageClassification(transformers.Dinov2Config(**vit_like)),
+                   "dinov2.encoder.layer.1.norm1", 1),
+        "dinov2_registers": (transformers.Dinov2WithRegistersForImageClassification(
+            transformers.Dinov2WithRegistersConfig(num_register_tokens=4, **vit_like)),
+            "dinov2_with_registers.encoder.layer.1.norm1", 5),
+    }
+
+
+@pytest.mark.parametrize("name", ["swin", "dinov2", "dinov2_registers"])
+def test_hugging_face_swin_and_dinov2_get_their_last_stage(name):
+    torch.manual_seed(0)
+    net, layer, prefix = hf_models()[name]
+    model = var.from_hf(net.eval())
+    # it picked a position-bias table (Swin) and the patch-embedding convolution (DINOv2) before
+    assert model.gradcam_layer is net.get_submodule(layer) and model.reshape.keywords["prefix"] == prefix
+    check(model, forward=lambda x: net(x).logits)
+
+
+def test_a_spatial_output_before_token_outputs_is_refused():
+    torch.manual_seed(0)
+    net, _, _ = hf_models()["dinov2"]
+    with pytest.raises(ValueError, match="not the last stage"):
+        var.adapters.find_gradcam_layer(net.eval(), 64)  # its only 4-D output is the patch embedding
+
+
+@pytest.mark.parametrize("options, message", [
+    (dict(num_classes=0), "headless"), (dict(global_pool=""), "classification head"),
+    (dict(features_only=True), "not \\(batch, classes\\)"),
+])
+def test_timm_backbones_are_refused(options, message):
+    timm = pytest.importorskip("timm")
+    net = timm.create_model("resnet18", pretrained=False, **options).eval()
+    with pytest.raises(ValueError, match=message):
+        var.from_timm(net)
+
+
+def test_a_given_layer_is_used_without_searching_and_grey_models_wrap():
+    torch.manual_seed(0)
+    net = torch.nn.Sequential(torch.nn.Conv2d(1, 4, 3), torch.nn.ReLU(), torch.nn.Flatten(),
+                              torch.nn.LazyLinear(3)).eval()
+    net(torch.zeros(1, 1, 32, 32))  # a grey-image model (one input channel)
+    identity = lambda x: x
+    model = var.wrap_model(net, preprocess=identity, unnormalize=identity, input_size=32, gradcam_layer=net[1])
+    assert len(model.class_names) == 3
+    flat = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(12, 2)).eval()  # no spatial layer to find
+    given = torch.nn.Identity()
+    net2 = torch.nn.Sequential(given, flat).eval()
+    wrapped = var.from_torchvision(net2, gradcam_layer=given, input_size=2)
+    assert wrapped.gradcam_layer is given

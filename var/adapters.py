@@ -33,7 +33,15 @@ from functools import partial
 import torch
 from torch import nn
 
-from .models import VarModel, _imagenet_transforms, eval_mode, imagenet_classes, probe_input, wrap_model
+from .models import (
+    VarModel,
+    _imagenet_transforms,
+    check_classifier,
+    eval_mode,
+    imagenet_classes,
+    probe_input,
+    wrap_model,
+)
 
 __all__ = ["from_timm", "from_hf", "from_torchvision", "token_grid", "channels_last_grid", "find_gradcam_layer"]
 
@@ -70,7 +78,11 @@ def from_timm(model: nn.Module, *, class_names=None, gradcam_layer: nn.Module | 
     size = int(cfg.get("input_size", (3, 224, 224))[-1])
     img_size = getattr(getattr(model, "patch_embed", None), "img_size", None)  # set by create_model(img_size=)
     size = int(img_size[-1]) if img_size else size
-    layer, reshape = _choice(_timm_layer(model, size), gradcam_layer, reshape)
+    if getattr(model, "num_classes", None) == 0:  # its "logits" would be the pooled features
+        raise ValueError("This timm model is headless (num_classes=0): its output is pooled features, not class "
+                         "scores. Create it with its classifier, e.g. timm.create_model(name, num_classes=N).")
+    check_classifier(model, size)  # before the layer search: a backbone fails with its reason
+    layer, reshape = _choice(lambda: _timm_layer(model, size), gradcam_layer, reshape)
     pre, norm, unnorm = _imagenet_transforms(size, resize=round(size / cfg.get("crop_pct", 0.875)),
                                              mean=cfg.get("mean"), std=cfg.get("std"))
     return wrap_model(model, name=name or cfg.get("architecture", type(model).__name__), preprocess=pre,
@@ -113,7 +125,8 @@ def from_hf(model: nn.Module, *, class_names=None, gradcam_layer: nn.Module | No
     size = int(getattr(config, "image_size", 224))
     if class_names is None and getattr(config, "id2label", None):
         class_names = [config.id2label[i] for i in range(len(config.id2label))]
-    layer, reshape = _choice(_hf_layer(model, size), gradcam_layer, reshape)
+    check_classifier(model, size)
+    layer, reshape = _choice(lambda: _hf_layer(model, size), gradcam_layer, reshape)
     pre, norm, unnorm = _imagenet_transforms(size, resize=size, mean=image_mean, std=image_std)
     return wrap_model(model, name=name or getattr(config, "model_type", "hf-model"), preprocess=pre, normalize=norm,
                       unnormalize=unnorm, class_names=class_names, gradcam_layer=layer, reshape=reshape,
@@ -122,12 +135,19 @@ def from_hf(model: nn.Module, *, class_names=None, gradcam_layer: nn.Module | No
 
 def _hf_layer(model: nn.Module, size: int):
     base = getattr(model, model.base_model_prefix, None) if hasattr(model, "base_model_prefix") else None
+    encoder = getattr(base, "encoder", None)
     # transformers 4: base.encoder.layer; 5: base.layers
-    layers = getattr(getattr(base, "encoder", None), "layer", None) or getattr(base, "layers", None)
-    if layers is not None and hasattr(layers[-1], "layernorm_before"):
+    layers = getattr(encoder, "layer", None) or getattr(base, "layers", None)
+    norm = next((getattr(layers[-1], n) for n in ("layernorm_before", "norm1") if hasattr(layers[-1], n)), None
+                ) if layers is not None else None
+    if norm is not None:  # ViT, DeiT, BEiT (layernorm_before), DINOv2 with or without registers (norm1)
         grid = size // model.config.patch_size
-        tokens = _output_shape(model, layers[-1].layernorm_before, size)[1]
-        return layers[-1].layernorm_before, partial(token_grid, prefix=tokens - grid * grid)
+        tokens = _output_shape(model, norm, size)[1]
+        return norm, partial(token_grid, prefix=tokens - grid * grid)
+    stages = getattr(encoder, "layers", None)
+    if stages is not None and hasattr(stages[-1], "blocks") and isinstance(getattr(base, "layernorm", None),
+                                                                           nn.LayerNorm):
+        return base.layernorm, partial(token_grid, prefix=0)  # Swin: the final norm of the last stage's tokens
     return find_gradcam_layer(model, size)
 
 
@@ -148,10 +168,11 @@ def from_torchvision(model: nn.Module, *, class_names=None, gradcam_layer: nn.Mo
     Returns:
         The wrapped model.
     """
+    check_classifier(model, input_size)
     if hasattr(model, "encoder") and hasattr(model, "class_token"):  # torchvision ViT
-        found = model.encoder.layers[-1].ln_1, partial(token_grid, prefix=1)
+        found = lambda: (model.encoder.layers[-1].ln_1, partial(token_grid, prefix=1))
     else:
-        found = find_gradcam_layer(model, input_size)
+        found = lambda: find_gradcam_layer(model, input_size)
     layer, reshape = _choice(found, gradcam_layer, reshape)
     pre, norm, unnorm = _imagenet_transforms(input_size, resize=round(input_size / 0.875))
     return wrap_model(model, name=name or type(model).__name__.lower(), preprocess=pre, normalize=norm,
@@ -159,11 +180,14 @@ def from_torchvision(model: nn.Module, *, class_names=None, gradcam_layer: nn.Mo
                       gradcam_layer=layer, reshape=reshape, input_size=input_size)
 
 
-def _choice(found: tuple, gradcam_layer: nn.Module | None, reshape: Callable | None) -> tuple:
-    """The user's layer and reshape win; the automatic reshape only goes with the automatic layer."""
-    layer, auto_reshape = found
+def _choice(find: Callable[[], tuple], gradcam_layer: nn.Module | None, reshape: Callable | None) -> tuple:
+    """The user's layer and reshape win, and then nothing is searched.
+
+    The automatic reshape only goes with the automatic layer ``find()``.
+    """
     if gradcam_layer is not None:
         return gradcam_layer, reshape
+    layer, auto_reshape = find()
     return layer, reshape or auto_reshape
 
 
@@ -171,14 +195,26 @@ def find_gradcam_layer(model: nn.Module, input_size: int = 224):
     """(layer, reshape): the last module whose output is a spatial map, found with one forward pass on zeros.
 
     A (B, C, h, w) output with h, w > 1 qualifies as it is; a (B, h, w, C)
-    output (channels last) with the reshape :func:`channels_last_grid`.
+    output (channels last) with the reshape :func:`channels_last_grid`. It must be the
+    last stage: a spatial output followed by token outputs (B, tokens, D) is a
+    transformer's patch embedding or attention map, which GradCAM cannot read, so
+    such a model is refused (pass ``gradcam_layer=`` and ``reshape=``, e.g. :func:`token_grid`).
     """
-    for module, shape in reversed(_output_shapes(model, input_size)):
-        if len(shape) == 4 and module is not model:
-            reshape = _layout(shape)
-            spatial = shape[1:3] if reshape is not None else shape[2:]
-            if min(spatial) > 1:
-                return module, reshape
+    shapes = [(m, s) for m, s in _output_shapes(model, input_size) if m is not model]
+    for i in range(len(shapes) - 1, -1, -1):
+        module, shape = shapes[i]
+        if len(shape) != 4:
+            continue
+        reshape = _layout(shape)
+        if min(shape[1:3] if reshape is not None else shape[2:]) <= 1:
+            continue
+        later = [type(m).__name__ for m, s in shapes[i + 1:] if len(s) == 3 and s[0] == 1 and s[1] > 1]
+        if later:
+            raise ValueError(f"The last spatial output of {type(model).__name__} ({type(module).__name__}, shape "
+                             f"{shape}) is followed by token outputs ({later[-1]}): it is not the last stage. Pass "
+                             "gradcam_layer= (a module giving the last stage's tokens, e.g. the last block's "
+                             "input norm) and reshape= (e.g. var.adapters.token_grid).")
+        return module, reshape
     raise ValueError("No module with a spatial output found; pass gradcam_layer= (and reshape=) yourself.")
 
 
@@ -213,8 +249,4 @@ def _output_shapes(model: nn.Module, size: int, only: nn.Module | None = None) -
 
 def _default_names(model: nn.Module, size: int) -> list[str] | None:
     """ImageNet's class names for a 1,000-class model; None (``class i``) otherwise."""
-    from .models import eval_mode, logits_of
-
-    with torch.no_grad(), eval_mode(model):
-        n = logits_of(model(probe_input(model, size))).shape[-1]
-    return list(imagenet_classes()) if n == 1000 else None
+    return list(imagenet_classes()) if check_classifier(model, size) == 1000 else None

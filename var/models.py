@@ -213,7 +213,7 @@ def wrap_model(
     if unnormalize is None:
         raise ValueError("wrap_model: pass unnormalize= together with preprocess= (used to plot inputs).")
     model = VarModel(module, name, preprocess, unnormalize, [], gradcam_layer, reshape, input_size, normalize)
-    n = model.logits(probe_input(module, input_size)).shape[-1]
+    n = check_classifier(module, input_size)
     if class_names is None:
         class_names = [f"class {i}" for i in range(n)]
     if len(class_names) != n:
@@ -223,9 +223,35 @@ def wrap_model(
 
 
 def probe_input(module: nn.Module, size: int) -> torch.Tensor:
-    """A (1, 3, size, size) zero image of the module's dtype and device (float64 and GPU models too)."""
+    """A (1, C, size, size) zero image of the module's dtype and device (float64, GPU and grey models too).
+
+    C is the input channels of the module's first convolution (3 without one).
+    """
     like = next((t for t in module.parameters() if t.is_floating_point()), torch.zeros(()))
-    return torch.zeros(1, 3, size, size, dtype=like.dtype, device=like.device)
+    conv = next((m for m in module.modules() if isinstance(m, nn.Conv2d)), None)
+    channels = conv.in_channels if conv is not None else 3
+    return torch.zeros(1, channels, size, size, dtype=like.dtype, device=like.device)
+
+
+def check_classifier(module: nn.Module, size: int) -> int:
+    """The number of classes of a classifier returning (batch, classes) logits, from one probe image.
+
+    Anything else is refused with the reason: a backbone without its head (timm's
+    ``features_only=True`` or ``global_pool=""``, a Hugging Face ``*Model``) returns
+    feature maps, which VAR would read as one class per column.
+    """
+    probe = probe_input(module, size)
+    try:
+        with torch.no_grad(), eval_mode(module):
+            out = logits_of(module(probe))
+    except RuntimeError as err:
+        raise ValueError(f"{type(module).__name__} fails on a {tuple(probe.shape)} probe image ({err}); pass its "
+                         "input size (input_size=), or give it its classification head.") from None
+    if out.dim() != 2 or out.shape[0] != probe.shape[0]:
+        raise ValueError(f"{type(module).__name__} returns shape {tuple(out.shape)} for one image, not (batch, "
+                         "classes) logits: a backbone without its classification head? VAR explains classifiers "
+                         "(timm: no features_only / global_pool=''; Hugging Face: *ForImageClassification).")
+    return out.shape[-1]
 
 
 #: The longest side a preprocessing resizes is at most this many times the shorter one (see ``bounded_aspect``).
