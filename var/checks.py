@@ -11,13 +11,13 @@ import argparse
 import math
 import numbers
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import torch
 
-__all__ = ["check_int", "check_float", "check_choice", "check_classes", "check_device", "check_writable",
-           "out_path", "CliParser"]
+__all__ = ["check_int", "check_float", "check_choice", "check_classes", "check_list", "check_grid", "check_device",
+           "check_writable", "out_path", "CliParser"]
 
 
 def check_int(name: str, value, minimum: int | None = None) -> int:
@@ -78,6 +78,27 @@ def check_classes(classes, num_classes: int | None = None, min_size: int = 1) ->
     if min(k) < 0 or (num_classes is not None and max(k) >= num_classes):
         raise ValueError(f"classes {k} out of range; valid indices are 0..{(num_classes or 0) - 1}.")
     return k
+
+
+def check_list(name: str, values, choices=None) -> list:
+    """A non-empty list (a string is one value, not a list of letters), each value among ``choices`` if given."""
+    if isinstance(values, (str, bytes)) or not isinstance(values, Sequence) or not values:
+        raise TypeError(f"{name} must be a non-empty list, e.g. [{values!r}]" if isinstance(values, str)
+                        else f"{name} must be a non-empty list, not {values!r:.60}.")
+    for value in values:
+        if choices is not None:
+            check_choice(name[:-1] if name.endswith("s") else name, value, choices)
+    return list(values)
+
+
+def check_grid(temperatures, taus) -> tuple[list[float], list[float]]:
+    """The sliders' values: non-empty lists of valid temperatures (> 0) and taus in [0, 1)."""
+    temperatures, taus = check_list("temperatures", temperatures), check_list("taus", taus)
+    for t in temperatures:
+        check_float("temperature", t, low=0.0, low_open=True)
+    for tau in taus:
+        check_float("tau", tau, low=0.0, high=1.0, high_open=True)
+    return temperatures, taus
 
 
 def check_device(device: str) -> torch.device:

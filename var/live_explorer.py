@@ -18,6 +18,7 @@ import time
 
 from . import class_sets
 from .attribution import attribute
+from .checks import check_choice, check_list
 from .class_relevance import kept_share, relevance, spatial_softmax
 from .images import EXAMPLE_IMAGES, load_image
 from .methods import METHOD_TITLES, METHODS
@@ -43,12 +44,15 @@ class LiveExplorer:
 
         if not isinstance(model, VarModel):
             raise TypeError("live_explorer needs a VarModel; wrap your network with var.wrap_model(...).")
+        images = check_list("images", list(EXAMPLE_IMAGES) if images is None else images)
+        check_choice("method", method, METHODS)
+        check_choice("strategy", strategy, class_sets.STRATEGIES)
         self.model = model
         self.attributions_computed = 0
         self.last_update_s = 0.0
         self._cache: dict = {}
         self._uploaded = None
-        names = list(images or EXAMPLE_IMAGES)
+        names = [str(im) for im in images]
         self.image = W.Dropdown(options=names + [_UPLOAD], value=names[0], description="image")
         self.upload = W.FileUpload(accept="image/*", multiple=False, description="upload")
         self.method = W.Dropdown(options=[(METHOD_TITLES[m], m) for m in METHODS], value=method,

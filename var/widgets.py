@@ -16,6 +16,7 @@ from collections.abc import Sequence
 import numpy as np
 import torch
 
+from .checks import check_grid, check_int, check_list
 from .class_relevance import kept_share, relevance
 from .plotting import display_max, to_heatmap
 
@@ -69,9 +70,16 @@ def var_explorer(
     """
     import ipywidgets as W
 
+    if not isinstance(attributions, torch.Tensor):
+        raise TypeError(f"attributions must be a (|K|, C, H, W) tensor, not {type(attributions).__name__}.")
+    if attributions.dim() != 4 or attributions.shape[0] < 2:
+        hint = "; for a batch (B, |K|, C, H, W) pick one image: maps[b]" if attributions.dim() == 5 else ""
+        raise ValueError(f"attributions must be one image's maps, (|K|, C, H, W) with |K| >= 2, got shape "
+                         f"{tuple(attributions.shape)}{hint}.")
+    class_names = check_list("class_names", class_names)
     if len(class_names) != attributions.shape[0]:
         raise ValueError(f"{len(class_names)} class names for {attributions.shape[0]} maps.")
-    temperatures, taus = list(temperatures), list(taus)
+    temperatures, taus = check_grid(temperatures, taus)
     for value, values, name in ((initial[0], temperatures, "temperature"), (initial[1], taus, "tau")):
         if value not in values:
             raise ValueError(f"initial {name} {value} is not one of {values}.")
@@ -177,9 +185,14 @@ def method_explorer(
     from .attribution import attribute
     from .methods import METHOD_TITLES, METHODS
 
-    methods = list(methods or [m for m in METHODS if m != "contrastive_gradient"])
+    images = check_list("images", images)
+    methods = check_list("methods", [m for m in METHODS if m != "contrastive_gradient"] if methods is None
+                         else methods, METHODS)
+    strategies = check_list("strategies", strategies, class_sets.STRATEGIES)
+    temperatures, taus = check_grid(temperatures, taus)
+    check_int("k", k, 1)
+    check_int("map_size", map_size, 16)
     method_options = method_options or {}
-    temperatures, taus = list(temperatures), list(taus)
     controls = {  # CSS suffix -> control; the order is the order of the stacks' levels
         "image": W.Dropdown(options=[(str(im), i) for i, im in enumerate(images)], value=0, description="image"),
         "method": W.Dropdown(options=[(METHOD_TITLES[m], i) for i, m in enumerate(methods)], value=0,
