@@ -84,7 +84,8 @@ Markdown(f"Best fit in this run: **{fit.index[0]}**. The tables below use **{rul
 # ## Paper vs ours
 # One row per method; each cell is vanilla → VAR. The paper: ResNet50 on 12,500
 # grids (Table 1); ours: the run above, with the 95% interval half-width of the
-# VAR mean and n (maps). Compare the *direction* of VAR's effect more than the levels.
+# VAR mean (clustered by grid: its four quadrants are not independent) and n (grids). Compare the
+# *direction* of VAR's effect more than the levels.
 
 # %%
 ours = summary[summary["binarize"].isin(["none", rule])]
