@@ -7,13 +7,14 @@ per location, keep H_c * M_c where M_c beats chance by tau).
 
 Modules: :mod:`~var.models`, :mod:`~var.methods` and :mod:`~var.engine` (step 1,
 front door :mod:`~var.attribution`), :mod:`~var.class_relevance` (steps 2-3),
-:mod:`~var.class_sets`, :mod:`~var.explanation`, :mod:`~var.plotting`,
+:mod:`~var.class_sets`, :mod:`~var.explanation`, :mod:`~var.attributor` (``VAR``, Captum-style), :mod:`~var.plotting`,
 :mod:`~var.widgets`, :mod:`~var.live_explorer`, :mod:`~var.benchmarks`.
 """
 
 from . import class_sets, methods
 from .adapters import from_hf, from_timm, from_torchvision
 from .attribution import attribute
+from .attributor import VAR
 from .class_relevance import kept_share, relevance, spatial_softmax
 from .explanation import Explanation, explain
 from .images import load_image
@@ -21,10 +22,10 @@ from .methods import METHOD_DESCRIPTIONS, METHOD_TITLES, METHODS, make_baseline
 from .models import MODEL_NAMES, VarModel, WeightsUnavailableError, imagenet_classes, load_model, wrap_model
 
 __version__ = "0.1.0"
-__all__ = ["attribute", "relevance", "spatial_softmax", "kept_share", "explain", "Explanation", "class_sets", "methods",
-           "load_model", "wrap_model", "load_image", "imagenet_classes", "make_baseline", "VarModel", "METHODS",
-           "METHOD_TITLES", "METHOD_DESCRIPTIONS", "MODEL_NAMES", "WeightsUnavailableError", "from_timm", "from_hf",
-           "from_torchvision"]
+__all__ = ["attribute", "VAR", "relevance", "spatial_softmax", "kept_share", "explain", "Explanation", "class_sets",
+           "methods", "load_model", "wrap_model", "load_image", "imagenet_classes", "make_baseline", "VarModel",
+           "METHODS", "METHOD_TITLES", "METHOD_DESCRIPTIONS", "MODEL_NAMES", "WeightsUnavailableError", "from_timm",
+           "from_hf", "from_torchvision"]
 
 
 def __getattr__(name: str):

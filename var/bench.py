@@ -24,16 +24,19 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import inspect
 import json
 import os
 import sys
 import time
 from pathlib import Path
 
+from . import __version__
 from .benchmarks import BENCHMARKS, BenchConfig, run, run_on_dask, summarize
 from .benchmarks.runner import check_out, parse_dask, parse_shard
 from .checks import CliParser, check_choice, out_path
-from .models import WeightsUnavailableError, check_weights_available
+from .methods import METHODS
+from .models import MODEL_NAMES, WeightsUnavailableError, check_weights_available
 
 
 def _option(text: str) -> tuple[str, object]:
@@ -46,28 +49,41 @@ def _option(text: str) -> tuple[str, object]:
         return key, value
 
 
-def parser() -> argparse.ArgumentParser:
-    """The CLI's arguments (``speed`` has its own, see :mod:`var.benchmarks.speed`)."""
-    p = CliParser(prog="var-bench", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+def parser(benchmark: str | None = None) -> argparse.ArgumentParser:
+    """The CLI's arguments; with ``benchmark``, its help describes that benchmark and its ``--option`` keys.
+
+    The other subcommands have their own (``var-bench speed --help``, ...).
+    """
+    if benchmark is None:
+        p = CliParser(prog="var-bench", description=__doc__)
+    else:
+        cls = BENCHMARKS[benchmark]
+        options = "\n".join(f"  {key}={json.dumps(value)}" for key, value in cls.defaults.items())
+        p = CliParser(prog=f"var-bench {benchmark}",
+                      description=inspect.getdoc(sys.modules[cls.__module__]),
+                      epilog=f"{benchmark} options (--option KEY=VALUE; the defaults):\n{options}")
+    p.add_argument("--version", action="version", version=f"var-bench {__version__}")
     p.add_argument("benchmark", choices=list(BENCHMARKS) + list(_TOOLS))
-    p.add_argument("--model", default=BenchConfig.model)
-    p.add_argument("--methods", nargs="+", default=list(BenchConfig.methods))
+    p.add_argument("--model", default=BenchConfig.model, choices=MODEL_NAMES, metavar="MODEL",
+                   help=f"one of {', '.join(MODEL_NAMES)}")
+    p.add_argument("--methods", nargs="+", default=list(BenchConfig.methods), metavar="METHOD",
+                   help=f"any of {', '.join(METHODS)}")
     p.add_argument("--n", type=int, default=BenchConfig.n, help="number of grids / images")
-    p.add_argument("--data", default=None, help="data folder (default: found automatically)")
-    p.add_argument("--seed", type=int, default=BenchConfig.seed)
-    p.add_argument("--ig-steps", type=int, default=BenchConfig.ig_steps)
-    p.add_argument("--temperature", type=float, default=BenchConfig.temperature)
-    p.add_argument("--tau", type=float, default=BenchConfig.tau)
+    p.add_argument("--data", default=None, help="data folder (None: $VAR_DATA, data/, ../shared/data)")
+    p.add_argument("--seed", type=int, default=BenchConfig.seed, help="seeds grids, masks, re-initialisations")
+    p.add_argument("--ig-steps", type=int, default=BenchConfig.ig_steps, help="Integrated Gradients steps")
+    p.add_argument("--temperature", type=float, default=BenchConfig.temperature, help="VAR's t")
+    p.add_argument("--tau", type=float, default=BenchConfig.tau, help="VAR's tau")
     p.add_argument("--option", type=_option, action="append", default=[], metavar="KEY=VALUE",
                    help="benchmark option, e.g. confidence=0.9, cell=half, binarize=median")
     p.add_argument("--threads", type=int, default=BenchConfig.threads,
                    help="torch threads per process (fixed for identical results across shards and workers)")
     p.add_argument("--internal-batch-size", type=int, default=BenchConfig.internal_batch_size,
                    help="gradient maps per backward chunk (small is fastest on CPU; raise it on a GPU)")
-    p.add_argument("--out", type=out_path, required=True)
+    p.add_argument("--out", type=out_path, required=True, help="the run's folder (created; resumed if it exists)")
     p.add_argument("--shard", default="0/1", help="run only shard i of n (i/n)")
     p.add_argument("--dask", default=None, metavar="ADDRESS", help="scheduler address, or local:N")
-    p.add_argument("--shards", type=int, default=None, help="number of shards on dask (default: workers)")
+    p.add_argument("--shards", type=int, default=None, help="number of shards on dask (None: one per worker)")
     return p
 
 
@@ -90,8 +106,7 @@ def checked_config(args) -> BenchConfig:
 def _reference(argv: list[str]) -> int:
     from .benchmarks import reference
 
-    p = CliParser(prog="var-bench reference", description=reference.__doc__,
-                  formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = CliParser(prog="var-bench reference", description=reference.__doc__)
     # checked below, not with choices=: argparse refuses an empty list against choices (Python <= 3.12)
     p.add_argument("benchmarks", nargs="*", metavar="BENCHMARK",
                    help=f"any of {', '.join(reference.REFERENCE)} (default: all)")
@@ -115,7 +130,8 @@ _TOOLS = {"speed": _tool("speed"), "insertion-speed": _tool("insertion_speed"), 
 
 
 def _benchmark(argv: list[str]) -> int:
-    args = parser().parse_args(argv)
+    named = argv[0] if argv and argv[0] in BENCHMARKS else None
+    args = parser(named if {"-h", "--help"} & set(argv) else None).parse_args(argv)
     shard = parse_shard(args.shard)
     config = checked_config(args)
     start = time.perf_counter()

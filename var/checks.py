@@ -137,11 +137,18 @@ def out_path(text: str) -> Path:
     return Path(text)
 
 
-class CliParser(argparse.ArgumentParser):
-    """An argparse parser whose errors are ValueErrors naming where the help is.
+class HelpFormatter(argparse.RawDescriptionHelpFormatter, argparse.ArgumentDefaultsHelpFormatter):
+    """Descriptions as written, and every option's default."""
 
-    ``var-bench`` prints them, like every other bad input, as one line with exit status 2.
+
+class CliParser(argparse.ArgumentParser):
+    """An argparse parser whose errors are ValueErrors naming where the help is; its help shows the defaults.
+
+    ``var-bench`` prints the errors, like every other bad input, as one line with exit status 2.
     """
+
+    def __init__(self, *args, formatter_class=HelpFormatter, **kwargs):
+        super().__init__(*args, formatter_class=formatter_class, **kwargs)
 
     def error(self, message):
         raise ValueError(f"{message} (see {self.prog} --help)")

@@ -125,22 +125,45 @@ def show_explanation(explanation, unnormalize, signed: bool | None = None, figsi
 
 
 def metric_bars(table, metrics=None, col_wrap: int = 3, col: str = "metric"):
-    """Bar plot of a benchmark's tidy table: mean per method, vanilla vs VAR, one panel per metric, 95% CIs.
+    """Bar plot of a benchmark's tidy table: mean per method, vanilla vs VAR, one panel per ``col`` value.
 
-    ``col`` picks what the panels separate (e.g. ``"model"`` for one metric across models).
+    The bars and their 95% intervals are :func:`var.benchmarks.summarize`'s, the numbers of the run's
+    ``summary.csv`` (clustered by unit), not a separate bootstrap. ``col`` picks what the panels
+    separate (e.g. ``"model"`` for one metric across models).
 
     Returns:
-        The seaborn ``FacetGrid``.
+        The matplotlib figure.
     """
-    import seaborn as sns
+    import matplotlib.pyplot as plt
+
+    from .benchmarks.runner import summarize
 
     if metrics is not None:
         table = table[table.metric.isin(metrics)]
-    table = table.assign(VAR=table["var"].map({False: "vanilla", True: "VAR"}))
-    g = sns.catplot(table, x="method", y="value", hue="VAR", col=col, kind="bar", col_wrap=col_wrap,
-                    height=3, aspect=1.6, errorbar=("ci", 95))
-    g.set_xticklabels(rotation=30, ha="right")
-    return g
+    summary = summarize(table, by=[c for c in ("model", "method", "var", "binarize", "metric") if c in table])
+    panels = [m for m in metrics if m in set(summary[col])] if metrics is not None and col == "metric" else sorted(
+        summary[col].unique())
+    methods = sorted(summary["method"].unique())
+    ncols = min(col_wrap, len(panels))
+    nrows = -(-len(panels) // ncols)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(0.55 * len(methods) * ncols + 1.5 * ncols, 3.2 * nrows),
+                             squeeze=False)
+    width = 0.4
+    for ax, panel in zip(axes.flat, panels):
+        part = summary[summary[col] == panel]
+        for offset, is_var, color, label in ((-0.5, False, "tab:blue", "vanilla"), (0.5, True, "tab:red", "VAR")):
+            bars = part[part["var"] == is_var].set_index("method").reindex(methods)
+            error = np.nan_to_num([bars["mean"] - bars["ci95_low"], bars["ci95_high"] - bars["mean"]])
+            ax.bar(np.arange(len(methods)) + offset * width, bars["mean"], width, yerr=error, capsize=2,
+                   color=color, label=label)
+        ax.set_title(f"{col} = {panel}")
+        ax.set_xticks(range(len(methods)), methods, rotation=30, ha="right")
+        ax.grid(axis="y", alpha=0.3)
+    for ax in axes.flat[len(panels):]:
+        ax.axis("off")
+    axes.flat[0].legend(title="95% CI: as summary.csv", fontsize=8, title_fontsize=8)
+    fig.tight_layout()
+    return fig
 
 
 def dumbbell(summary, metrics, paper=None, paper_column: str = "paper_resnet50"):

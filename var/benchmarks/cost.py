@@ -14,7 +14,6 @@ Run it on a quiet machine: other processes on the same cores distort it.
 
 from __future__ import annotations
 
-import argparse
 import json
 import time
 
@@ -86,9 +85,9 @@ def scaling(model_name: str = "efficientnet_lite0", steps=(8, 16, 32, 50), class
 
 def main(argv=None) -> int:
     """CLI: ``python -m var.bench cost --out FOLDER``."""
-    p = CliParser(prog="var-bench cost", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--out", type=out_path, required=True)
-    p.add_argument("--benchmarks", nargs="+", default=list(BENCHMARKS), choices=BENCHMARKS)
+    p = CliParser(prog="var-bench cost", description=__doc__)
+    p.add_argument("--out", type=out_path, required=True, help="folder for units.csv, scaling.csv, provenance.json")
+    p.add_argument("--benchmarks", nargs="+", default=list(BENCHMARKS), choices=BENCHMARKS, help="which to time")
     args = p.parse_args(argv)
     check_writable(args.out)  # before minutes of timing
     args.out.mkdir(parents=True, exist_ok=True)

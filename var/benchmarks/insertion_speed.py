@@ -16,7 +16,6 @@ Needs the ``saliency`` package (``pip install saliency``; the ``test`` extra has
 
 from __future__ import annotations
 
-import argparse
 import sys
 import time
 from collections import defaultdict
@@ -117,10 +116,11 @@ def _aucs(result) -> tuple[float, float]:
 
 def main(argv=None) -> int:
     """``python -m var.bench insertion-speed``: print the table; exit status 1 if the target is missed."""
-    parser = CliParser(prog="var-bench insertion-speed", description=__doc__,
-                       formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--model", default="efficientnet_lite0", choices=var.MODEL_NAMES)
-    parser.add_argument("--image", default="skimage:coffee")
+    parser = CliParser(prog="var-bench insertion-speed", description=__doc__)
+    parser.add_argument("--model", default="efficientnet_lite0", choices=var.MODEL_NAMES, metavar="MODEL",
+                        help="a var.MODEL_NAMES entry (its weights must be on this machine)")
+    parser.add_argument("--image", default="skimage:coffee",
+                        help="a path or an example name (var.images.EXAMPLE_IMAGES)")
     args = parser.parse_args(argv)
     var.load_image(args.image)  # a missing or damaged image is named before the model loads
     var.models.check_weights_available(args.model)

@@ -19,7 +19,6 @@ Gradients for several ``internal_batch_size`` values (each in a fresh process).
 
 from __future__ import annotations
 
-import argparse
 import json
 import statistics
 import sys
@@ -190,16 +189,16 @@ def markdown(rows: list[dict]) -> str:
 
 def main(argv=None) -> int:
     """``python -m var.bench speed``: print the speed table; exit status 1 if a target is missed."""
-    parser = CliParser(prog="var-bench speed", description=__doc__,
-                       formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--model", default="resnet50", choices=var.MODEL_NAMES)
+    parser = CliParser(prog="var-bench speed", description=__doc__)
+    parser.add_argument("--model", default="resnet50", choices=var.MODEL_NAMES, metavar="MODEL",
+                        help="a var.MODEL_NAMES entry, random weights")
     parser.add_argument("--classes", type=int, nargs="+", default=[4, 16], help="class-set sizes |K|")
-    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--repeats", type=int, default=3, help="timed runs per cell (the median is reported)")
     parser.add_argument("--steps", type=int, default=4, help="IG steps (the paper's 50 scale linearly)")
-    parser.add_argument("--internal-batch-size", type=int, default=64)
+    parser.add_argument("--internal-batch-size", type=int, default=64, help="(point, class) maps per chunk")
     parser.add_argument("--device", default="cpu", help="cpu or cuda")
     parser.add_argument("--memory", action="store_true", help="also measure peak memory vs internal_batch_size")
-    parser.add_argument("--out", type=out_path, default=Path("results/bench/speed.json"))
+    parser.add_argument("--out", type=out_path, default=Path("results/bench/speed.json"), help="JSON file written")
     args = parser.parse_args(argv)
     for k in args.classes:  # checked before any model is built (a bad value used to hang or trace back)
         check_int("--classes", k, 1)

@@ -1,0 +1,122 @@
+"""Fits the tools users already have: the Captum-style ``var.VAR``, the CLI's conventions, plots that match tables."""
+
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+from captum.attr import NoiseTunnel, Saliency
+from captum.metrics import infidelity, sensitivity_max
+from torch import nn
+
+import var
+
+X = torch.randn(2, 3, 64, 64, generator=torch.Generator().manual_seed(0))
+
+
+# ---------------------------------------------------------------- var.VAR, Captum's convention
+def expected(model, x, classes, target, method="guided_backprop", **options):
+    h = var.attribute(model, x, classes, method, **options)
+    return var.relevance(h, 0.1, 0.01)[classes.index(target)]
+
+
+def test_var_equals_attribute_then_relevance(small_resnet):
+    explainer = var.VAR(small_resnet, "guided_backprop", "predefined", classes=[[1, 2, 3], [4, 5, 6]])
+    got = explainer.attribute(X, target=[2, 6])
+    assert got.shape == X.shape
+    torch.testing.assert_close(got[0], expected(small_resnet, X[:1], [1, 2, 3], 2))
+    torch.testing.assert_close(got[1], expected(small_resnet, X[1:], [4, 5, 6], 6))
+    first = explainer.explanations[0]  # all |K| maps and M stay available
+    assert first.classes == [1, 2, 3] and first.softmax.shape == first.attributions.shape
+    (as_tuple,) = explainer.attribute((X,), target=[2, 6])  # Captum's tuple convention
+    torch.testing.assert_close(as_tuple, got)
+
+
+def test_var_top_k_holds_the_target_and_defaults_to_the_top_class(small_resnet):
+    explainer = var.VAR(small_resnet, "gradcam", k=2)
+    logits = small_resnet.logits(X)
+    got = explainer.attribute(X)  # target None: each image's top class
+    assert got.shape == (2, 1, 64, 64)
+    for b, e in enumerate(explainer.explanations):
+        top = int(logits[b].argmax())
+        assert e.classes == var.class_sets.top_k(logits[b], 2, top)
+        torch.testing.assert_close(got[b], expected(small_resnet, X[b:b + 1], e.classes, top, "gradcam"))
+    worst = int(logits[0].argmin())
+    explainer.attribute(X[:1], target=worst)
+    assert worst in explainer.explanations[0].classes
+
+
+def test_var_refuses_a_target_outside_its_class_set(small_resnet):
+    with pytest.raises(ValueError, match="not in the class set"):
+        var.VAR(small_resnet, class_set="predefined", classes=[1, 2]).attribute(X[:1], target=5)
+
+
+def test_var_takes_additional_forward_args(small_resnet):
+    net = small_resnet.module
+
+    class Scaled(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.net = net
+
+        def forward(self, x, scale):
+            return self.net(x) * scale
+
+    scale = torch.tensor([[1.0], [3.0]])  # one per image
+    got = var.VAR(Scaled().eval(), "gradient", "predefined", classes=[1, 2]).attribute(X, target=1,
+                                                                             additional_forward_args=(scale,))
+    for b in range(2):  # H scales by the image's factor, so its softmax is sharper; the expected follows
+        h = var.attribute(net, X[b:b + 1], [1, 2], "gradient") * scale[b]
+        torch.testing.assert_close(got[b], var.relevance(h, 0.1, 0.01)[0])
+
+
+def test_var_inside_captum_noise_tunnel_and_metrics(small_resnet):
+    explainer = var.VAR(small_resnet, "gradient", "predefined", classes=[1, 2])
+    smooth = NoiseTunnel(explainer).attribute(X, target=1, nt_type="smoothgrad", nt_samples=3, stdevs=0.1)
+    assert smooth.shape == X.shape and torch.isfinite(smooth).all()
+    sens = sensitivity_max(explainer.attribute, X, target=1, n_perturb_samples=2)
+    assert sens.shape == (2,) and torch.isfinite(sens).all()
+
+    def perturb(inputs):
+        noise = torch.randn(inputs.shape, generator=torch.Generator().manual_seed(1)) * 0.01
+        return noise, inputs - noise
+
+    attributions = explainer.attribute(X, target=1)
+    score = infidelity(small_resnet.module, perturb, X, attributions, target=1, n_perturb_samples=2)
+    assert score.shape == (2,) and torch.isfinite(score).all()
+
+
+def test_var_over_a_captum_object(small_resnet):
+    explainer = var.VAR(small_resnet, Saliency(small_resnet.module), "predefined", classes=[1, 2])
+    got = explainer.attribute(X[:1], target=2, abs=False)
+    torch.testing.assert_close(got[0], expected(small_resnet, X[:1], [1, 2], 2, "gradient"))
+
+
+# ---------------------------------------------------------------- CLI conventions
+def test_each_benchmark_help_lists_its_own_options(capsys):
+    from var.bench import main
+
+    with pytest.raises(SystemExit) as exit_:
+        main(["grid", "--help"])
+    assert exit_.value.code == 0
+    out = capsys.readouterr().out
+    assert "grid options" in out and 'cell="full"' in out and "(default: 50)" in out and "Quad-ImageNet" in out
+    with pytest.raises(SystemExit):
+        main(["--version"])
+    assert capsys.readouterr().out.strip() == f"var-bench {var.__version__}"
+
+
+def test_metric_bars_draw_the_summary_intervals():
+    from var.benchmarks import summarize
+
+    rng = np.random.default_rng(0)
+    table = pd.DataFrame([dict(unit=u, item=i, model="m", method=me, var=v, metric="ra", value=rng.random())
+                          for u in range(8) for i in range(4) for me in ("a", "b") for v in (False, True)])
+    fig = var.plotting.metric_bars(table)
+    summary = summarize(table).set_index(["method", "var"])
+    bars = sorted(fig.axes[0].patches, key=lambda p: p.get_x())
+    heights = [p.get_height() for p in bars]
+    np.testing.assert_allclose(heights, [summary.loc[(m, v), "mean"] for m in ("a", "b") for v in (False, True)])
+    segments = np.stack([seg for c in fig.axes[0].collections for seg in c.get_segments()])  # the error bars
+    lows = sorted(segments[:, :, 1].min(1))  # each runs from ci95_low to ci95_high
+    np.testing.assert_allclose(lows, sorted(summary["ci95_low"]))

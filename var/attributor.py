@@ -1,0 +1,193 @@
+"""VAR as a Captum-style attribution: ``var.VAR(model, method).attribute(inputs, target=...)``.
+
+Captum users (and ``captum.metrics``, ``NoiseTunnel``) expect an object with
+``attribute(inputs, target=...)`` that returns one map per input, shaped like the
+input, and keeps Captum's tuple convention (a tuple of one tensor in, a tuple
+out). :class:`VAR` is that object over any method ``var.attribute`` takes (a
+name, a :class:`~var.methods.Method` or a Captum object): per image it chooses
+the class set K (so that it holds ``target``), computes the |K| maps, applies
+VAR steps 2-3 and returns the VAR map of ``target``. All |K| maps and M of the
+last call stay available as :class:`~var.explanation.Explanation` objects.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+
+import torch
+from torch import nn
+
+from . import class_sets
+from .attribution import attribute, check_inputs
+from .checks import check_choice, check_float
+from .class_relevance import relevance
+from .explanation import Explanation
+from .methods import SIGNED
+from .models import VarModel, eval_mode, logits_of
+
+__all__ = ["VAR"]
+
+
+def _unlogged(attribute_method):
+    """Give ``attribute`` the ``__wrapped__`` Captum's NoiseTunnel calls (its methods are wrapped by a logger)."""
+    @functools.wraps(attribute_method)
+    def wrapper(*args, **kwargs):
+        return attribute_method(*args, **kwargs)
+    return wrapper
+
+
+class VAR:
+    """The VAR map of a target class, for any attribution method, with Captum's calling convention.
+
+    Args:
+        model: a :class:`~var.models.VarModel` or an ``nn.Module`` returning logits.
+        method: a name from :data:`var.METHODS`, a :class:`~var.methods.Method`, or a Captum
+            attribution object built on the model's network.
+        class_set: ``"top_k"`` (the k most probable classes, the least probable one and the
+            target), ``"best_vs_worst"`` or ``"predefined"`` (then ``classes``, which must hold
+            every target).
+        classes: the predefined class set: one list for all images, or one per image.
+        k: for ``top_k``.
+        temperature, tau, reduce_channels, normalize: VAR steps 2-3 (see :func:`var.relevance`).
+        internal_batch_size, backward: see :func:`var.attribute`.
+
+    Attributes:
+        explanations: one :class:`~var.explanation.Explanation` per image of the last call
+            (its class set, all |K| vanilla maps, M and the VAR maps).
+
+    Example:
+        >>> explainer = var.VAR(model, "guided_backprop", temperature=0.1, tau=0.01)
+        >>> maps = explainer.attribute(x, target=281)  # shaped like x
+        >>> explainer.explanations[0].class_names
+    """
+
+    def __init__(self, model: VarModel | nn.Module, method="guided_backprop", class_set: str = "top_k", *,
+                 classes=None, k: int = 3, temperature: float = 0.1, tau: float = 0.01,
+                 reduce_channels: str | None = None, normalize: str | None = None,
+                 internal_batch_size: int | None = None, backward: str | None = None):
+        net = model.module if isinstance(model, VarModel) else model
+        if not isinstance(net, nn.Module):
+            raise TypeError(f"model must be a VarModel or a torch.nn.Module, not {type(model).__name__}.")
+        check_choice("class_set", class_set, class_sets.STRATEGIES)
+        check_float("temperature", temperature, low=0.0, low_open=True)
+        check_float("tau", tau, low=0.0, high=1.0, high_open=True)
+        if class_set == "predefined" and classes is None:
+            raise ValueError("class_set='predefined' needs classes=[...] (holding every target).")
+        self.model, self.forward_func, self.method = model, net, method
+        self.class_set, self.classes, self.k = class_set, classes, k
+        self.temperature, self.tau = temperature, tau
+        self.reduce_channels, self.normalize = reduce_channels, normalize
+        self.internal_batch_size, self.backward = internal_batch_size, backward
+        self.explanations: list[Explanation] = []
+
+    # What Captum's wrappers (NoiseTunnel, metrics) ask of an attribution.
+    def has_convergence_delta(self) -> bool:
+        return False
+
+    @property
+    def multiplies_by_inputs(self) -> bool:
+        return self.method_name in SIGNED
+
+    @property
+    def method_name(self) -> str:
+        """The method's name (a Captum object's class name)."""
+        return self.method if isinstance(self.method, str) else getattr(self.method, "name", type(self.method).__name__)
+
+    @_unlogged
+    def attribute(self, inputs, target=None, additional_forward_args=None, **method_options):
+        """The VAR map of ``target`` for every input.
+
+        Args:
+            inputs: (B, C, H, W) preprocessed images, or a tuple holding that one tensor
+                (then the result is a tuple too, as in Captum).
+            target: the class explained: an int for all images, one per image (list or
+                tensor), or None for each image's most probable class.
+            additional_forward_args: extra arguments of the model's forward, as in Captum
+                (tensors with a batch axis are taken per image).
+            **method_options: the method's options (see :func:`var.attribute`).
+
+        Returns:
+            (B, C, H, W) VAR maps (C = 1 for GradCAM), or a tuple of it.
+        """
+        as_tuple = isinstance(inputs, tuple)
+        if as_tuple and len(inputs) != 1:
+            raise ValueError(f"VAR attributes one input tensor; got a tuple of {len(inputs)}.")
+        x = check_inputs(inputs[0] if as_tuple else inputs)
+        models = [self._model_for(additional_forward_args, b, x.shape[0]) for b in range(x.shape[0])]
+        logits = torch.cat([self._logits(m, x[b:b + 1]) for b, m in enumerate(models)])
+        targets = self._targets(target, logits)
+        sets = [self._class_set(logits[b], targets[b], b) for b in range(x.shape[0])]
+        options = dict(internal_batch_size=self.internal_batch_size, backward=self.backward, **method_options)
+        if additional_forward_args is None and len({len(s) for s in sets}) == 1 and x.shape[0] > 1:
+            maps = list(attribute(self.model, x, sets, self.method, **options))  # one call, shared passes
+        else:
+            maps = [attribute(m, x[b:b + 1], sets[b], self.method, **options) for b, m in enumerate(models)]
+        self.explanations = [self._explanation(x[b:b + 1], logits[b], sets[b], h) for b, h in enumerate(maps)]
+        out = torch.stack([e.maps[e.classes.index(t)] for e, t in zip(self.explanations, targets)])
+        return (out,) if as_tuple else out
+
+    def _model_for(self, extra, b: int, batch: int):
+        """The model, or for ``additional_forward_args`` a copy whose forward appends image b's arguments."""
+        if extra is None:
+            return self.model
+        args = extra if isinstance(extra, tuple) else (extra,)
+        own = tuple(a[b:b + 1] if isinstance(a, torch.Tensor) and a.dim() and a.shape[0] == batch else a
+                    for a in args)
+        net = _WithArgs(self.forward_func, own)
+        return dataclasses.replace(self.model, module=net) if isinstance(self.model, VarModel) else net
+
+    @staticmethod
+    def _logits(model, x) -> torch.Tensor:
+        net = model.module if isinstance(model, VarModel) else model
+        with torch.no_grad(), eval_mode(net):
+            return logits_of(net(x)).detach()
+
+    @staticmethod
+    def _targets(target, logits) -> list[int]:
+        if target is None:
+            return logits.argmax(-1).tolist()
+        values = torch.as_tensor(target).flatten().tolist()
+        if len(values) == 1:
+            values = values * logits.shape[0]
+        if len(values) != logits.shape[0] or not all(isinstance(v, int) for v in values):
+            raise ValueError(f"target must be one class index or one per input ({logits.shape[0]}), got {target!r}.")
+        return values
+
+    def _class_set(self, logits, target: int, b: int) -> list[int]:
+        classes = self.classes
+        if classes is not None and (isinstance(classes, torch.Tensor) and classes.dim() == 2 or (
+                isinstance(classes, (list, tuple)) and classes and isinstance(classes[0], (list, tuple)))):
+            classes = classes[b]
+        chosen = class_sets.choose(self.class_set, logits, classes=classes, k=self.k,
+                                   target=target if self.class_set == "top_k" else None)
+        if target not in chosen:
+            raise ValueError(f"target {target} is not in the class set {chosen} ({self.class_set}); VAR maps exist "
+                             "only for classes in K: use class_set='top_k' (which adds the target) or put it in "
+                             "classes=.")
+        return chosen
+
+    def _explanation(self, x, logits, chosen, h) -> Explanation:
+        maps, m = relevance(h, self.temperature, self.tau, reduce_channels=self.reduce_channels,
+                            normalize=self.normalize, return_softmax=True)
+        names = (self.model.class_names if isinstance(self.model, VarModel)
+                 else [f"class {i}" for i in range(logits.numel())])
+        return Explanation(x, chosen, [names[c] for c in chosen], logits.softmax(-1)[chosen], h, m, maps,
+                           self.method_name, self.temperature, self.tau)
+
+
+class _WithArgs(nn.Module):
+    """A network whose forward gets fixed extra arguments (Captum's ``additional_forward_args``).
+
+    Arguments with a batch axis of one are expanded to the points of each forward chunk.
+    """
+
+    def __init__(self, net: nn.Module, args: tuple):
+        super().__init__()
+        self.net, self.args = net, args
+        self.training = net.training  # the wrapper adds no mode of its own
+
+    def forward(self, x):
+        args = [a.expand(x.shape[0], *a.shape[1:]) if isinstance(a, torch.Tensor) and a.dim() and a.shape[0] == 1
+                else a for a in self.args]
+        return self.net(x, *args)
