@@ -146,3 +146,37 @@ def test_a_given_layer_is_used_without_searching_and_grey_models_wrap():
     net2 = torch.nn.Sequential(given, flat).eval()
     wrapped = var.from_torchvision(net2, gradcam_layer=given, input_size=2)
     assert wrapped.gradcam_layer is given
+
+
+# ---------------------------------------------------------------- preprocessed as the hub does
+PHOTO = (512, 300)  # non-square: where a centre crop and a squash differ
+
+
+@pytest.mark.parametrize("name", ["resnet18", "vit_tiny_patch16_224"])
+def test_timm_preprocessing_is_timms_own(name):
+    timm_data = pytest.importorskip("timm.data")
+    photo = var.load_image("skimage:astronaut").resize(PHOTO)
+    net = pytest.importorskip("timm").create_model(name, pretrained=False, num_classes=10).eval()
+    hub = timm_data.create_transform(**timm_data.resolve_model_data_config(net), is_training=False)(photo)
+    model = var.from_timm(net)
+    assert (model.prepare(photo)[0] - hub).abs().max() <= 1e-6  # was 1.32 (ResNet-18) and 0.45 (ViT-tiny)
+    torch.testing.assert_close(model.normalize(model.unnormalize(hub)), hub, atol=1e-5, rtol=0)
+
+
+@pytest.mark.parametrize("given", [True, False])
+def test_hugging_face_preprocessing_is_the_processors(given):
+    transformers = pytest.importorskip("transformers")
+    photo = var.load_image("skimage:astronaut").resize(PHOTO)
+    if given:  # a ConvNeXt processor: shortest edge, then a centre crop
+        net = transformers.ConvNextForImageClassification(transformers.ConvNextConfig(
+            hidden_sizes=[8, 16], depths=[1, 1], num_stages=2, num_labels=5, image_size=64)).eval()
+        processor = transformers.ConvNextImageProcessor(size={"shortest_edge": 64}, crop_pct=0.875)
+        model = var.from_hf(net, processor=processor)
+    else:  # a random ViT has no checkpoint: ViT's processor rule, a squash to the square size
+        net = transformers.ViTForImageClassification(transformers.ViTConfig(
+            image_size=64, patch_size=16, hidden_size=32, num_hidden_layers=1, num_attention_heads=2,
+            intermediate_size=64, num_labels=5)).eval()
+        processor = transformers.ViTImageProcessor(size={"height": 64, "width": 64})
+        model = var.from_hf(net)
+    hub = processor(images=photo, return_tensors="pt")["pixel_values"][0]
+    assert model.input_size == 64 and (model.prepare(photo)[0] - hub).abs().max() <= 1e-6  # was 1.96

@@ -10,8 +10,10 @@ Each adapter finds what VAR needs and other libraries make users write by hand:
   distillation and register tokens; timm's ``num_prefix_tokens``) and fold the
   patch tokens into their square grid; channels-last stages (timm's Swin) are
   permuted to channels-first;
-* **preprocessing** from the model's own config (input size, mean/std) and the
-  **class names** (``id2label`` for Hugging Face, ImageNet's for 1,000-class
+* **preprocessing** as the hub does it: timm's own eval transform
+  (``resolve_model_data_config`` + ``create_transform``: interpolation, crop
+  fraction, crop mode), a Hugging Face image processor (given, or the model's own
+  when it is on this machine); and the **class names** (``id2label`` for Hugging Face, ImageNet's for 1,000-class
   models, ``class i`` otherwise).
 
 Every automatic choice can be overridden (``gradcam_layer=``, ``reshape=``,
@@ -27,18 +29,23 @@ Example:
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Callable
 from functools import partial
 
 import torch
+from PIL import Image
 from torch import nn
+from torchvision.transforms import v2 as T
 
 from .models import (
     VarModel,
     _imagenet_transforms,
+    bounded_aspect,
     check_classifier,
     eval_mode,
     imagenet_classes,
+    normalization,
     probe_input,
     wrap_model,
 )
@@ -74,17 +81,24 @@ def from_timm(model: nn.Module, *, class_names=None, gradcam_layer: nn.Module | 
     Returns:
         The wrapped model.
     """
-    cfg = getattr(model, "pretrained_cfg", None) or getattr(model, "default_cfg", {}) or {}
-    size = int(cfg.get("input_size", (3, 224, 224))[-1])
+    import timm.data
+
+    data = timm.data.resolve_model_data_config(model)
     img_size = getattr(getattr(model, "patch_embed", None), "img_size", None)  # set by create_model(img_size=)
-    size = int(img_size[-1]) if img_size else size
+    if img_size:  # the data config keeps the pretrained size
+        data["input_size"] = (data["input_size"][0], *(int(v) for v in img_size))
+    size = int(data["input_size"][-1])
     if getattr(model, "num_classes", None) == 0:  # its "logits" would be the pooled features
         raise ValueError("This timm model is headless (num_classes=0): its output is pooled features, not class "
                          "scores. Create it with its classifier, e.g. timm.create_model(name, num_classes=N).")
     check_classifier(model, size)  # before the layer search: a backbone fails with its reason
     layer, reshape = _choice(lambda: _timm_layer(model, size), gradcam_layer, reshape)
-    pre, norm, unnorm = _imagenet_transforms(size, resize=round(size / cfg.get("crop_pct", 0.875)),
-                                             mean=cfg.get("mean"), std=cfg.get("std"))
+    # timm's own eval transform (interpolation, crop_pct, crop_mode), so predictions and class sets are the hub's
+    pre = timm.data.create_transform(**data, is_training=False)
+    if data.get("crop_mode", "center") == "center":  # a strip is cropped first, as for var's own transforms
+        pre = T.Compose([T.Lambda(bounded_aspect), pre])
+    norm, unnorm = normalization(data["mean"], data["std"])
+    cfg = getattr(model, "pretrained_cfg", None) or {}
     return wrap_model(model, name=name or cfg.get("architecture", type(model).__name__), preprocess=pre,
                       normalize=norm, unnormalize=unnorm, class_names=class_names or _default_names(model, size),
                       gradcam_layer=layer, reshape=reshape, input_size=size)
@@ -101,36 +115,60 @@ def _timm_layer(model: nn.Module, size: int):
     return find_gradcam_layer(model, size)
 
 
-def from_hf(model: nn.Module, *, class_names=None, gradcam_layer: nn.Module | None = None,
+def from_hf(model: nn.Module, *, processor=None, class_names=None, gradcam_layer: nn.Module | None = None,
             reshape: Callable | None = None, image_mean=(0.5, 0.5, 0.5), image_std=(0.5, 0.5, 0.5),
             name: str | None = None) -> VarModel:
     """A Hugging Face ``transformers`` image classifier (``*ForImageClassification``) as a VarModel.
 
-    ViT-style models (``.vit``/``.deit``/... with ``encoder.layer`` or ``layers``) get the input
-    norm of the last layer and a token grid; others the last spatial stage found
-    by a forward pass. Pass the image processor's ``image_mean``/``image_std``
-    (ViT's defaults are 0.5).
+    ViT-style models (ViT, DeiT, BEiT, DINOv2) get the input norm of the last layer and a token
+    grid, Swin its final norm's tokens, CNNs the last spatial stage found by a forward pass.
+    Images are preprocessed by the model's image processor, as the hub does.
 
     Args:
         model: e.g. ``ViTForImageClassification``.
+        processor: its image processor (``AutoImageProcessor.from_pretrained(checkpoint)``). Default:
+            the model's own when its checkpoint is in this machine's Hugging Face cache; else
+            ViT's processor rule (squash to the model's square size, ``image_mean``/``image_std``),
+            with a warning when the config names a checkpoint that was not found.
         class_names: default ``config.id2label``.
         gradcam_layer, reshape: override the automatic choice.
-        image_mean, image_std: the processor's normalisation.
+        image_mean, image_std: the normalisation of the fallback processor (ViT's are 0.5).
         name: for tables and plots; default the config's model type.
 
     Returns:
         The wrapped model.
     """
     config = model.config
-    size = int(getattr(config, "image_size", 224))
+    processor = processor or _own_processor(config, image_mean, image_std)
+    size = int(processor(images=Image.new("RGB", (97, 61)), return_tensors="pt")["pixel_values"].shape[-1])
     if class_names is None and getattr(config, "id2label", None):
         class_names = [config.id2label[i] for i in range(len(config.id2label))]
     check_classifier(model, size)
     layer, reshape = _choice(lambda: _hf_layer(model, size), gradcam_layer, reshape)
-    pre, norm, unnorm = _imagenet_transforms(size, resize=size, mean=image_mean, std=image_std)
-    return wrap_model(model, name=name or getattr(config, "model_type", "hf-model"), preprocess=pre, normalize=norm,
-                      unnormalize=unnorm, class_names=class_names, gradcam_layer=layer, reshape=reshape,
-                      input_size=size)
+    normalized = getattr(processor, "do_normalize", True)
+    norm, unnorm = normalization(processor.image_mean if normalized else (0.0,) * 3,
+                                 processor.image_std if normalized else (1.0,) * 3)
+    return wrap_model(model, name=name or getattr(config, "model_type", "hf-model"),
+                      preprocess=lambda image: processor(images=image, return_tensors="pt")["pixel_values"][0],
+                      normalize=norm, unnormalize=unnorm, class_names=class_names, gradcam_layer=layer,
+                      reshape=reshape, input_size=size)
+
+
+def _own_processor(config, image_mean, image_std):
+    """The checkpoint's image processor from the local cache, else ViT's rule at the model's image size."""
+    import transformers
+
+    checkpoint = getattr(config, "_name_or_path", "") or getattr(config, "name_or_path", "")
+    if checkpoint:
+        try:
+            return transformers.AutoImageProcessor.from_pretrained(checkpoint, local_files_only=True)
+        except (OSError, ValueError):
+            warnings.warn(f"The image processor of {checkpoint} is not on this machine; using ViT's rule (resize to "
+                          "the model's square size, image_mean/image_std). Pass processor=AutoImageProcessor."
+                          "from_pretrained(...) for the hub's preprocessing.", stacklevel=3)
+    size = int(getattr(config, "image_size", 224))
+    return transformers.ViTImageProcessor(size={"height": size, "width": size}, image_mean=list(image_mean),
+                                          image_std=list(image_std))
 
 
 def _hf_layer(model: nn.Module, size: int):

@@ -258,29 +258,38 @@ def check_classifier(module: nn.Module, size: int) -> int:
 MAX_ASPECT = 4.0
 
 
-def bounded_aspect(image: torch.Tensor) -> torch.Tensor:
-    """Centre-crop the long side of a (C, H, W) image to ``MAX_ASPECT`` x its short side (before resizing).
+def bounded_aspect(image):
+    """Centre-crop the long side of a (C, H, W) tensor or a PIL image to ``MAX_ASPECT`` x its short side.
 
-    The square centre crop after the resize keeps only the middle anyway; without this a 10,000 x 1
-    strip would first be resized to 2,560,000 x 256 pixels (GBs). Photos (ImageNet's and COCO's reach
-    3.4 : 1) are untouched, so their preprocessing stays torchvision's.
+    Applied before a resize that a square centre crop follows: that crop keeps only the middle
+    anyway, and without this a 10,000 x 1 strip would first be resized to 2,560,000 x 256 pixels
+    (GBs). Photos (ImageNet's and COCO's reach 3.4 : 1) are untouched, so their preprocessing stays
+    torchvision's (or timm's).
     """
-    h, w = image.shape[-2:]
+    w, h = image.size if isinstance(image, Image.Image) else image.shape[:-3:-1]
     long = math.ceil(MAX_ASPECT * min(h, w))
     if max(h, w) <= long:
         return image
     top, left = max(0, (h - long) // 2), max(0, (w - long) // 2)
-    return image[..., top:top + min(h, long), left:left + min(w, long)]
+    bottom, right = top + min(h, long), left + min(w, long)
+    if isinstance(image, Image.Image):
+        return image.crop((left, top, right, bottom))
+    return image[..., top:bottom, left:right]
 
 
-def _imagenet_transforms(size: int, resize: int | None = None, mean=None, std=None):
+def normalization(mean, std) -> tuple[Callable, Callable]:
+    """(normalize, unnormalize) for per-channel ``mean``/``std``, between [0, 1] RGB and model input (…, 3, H, W)."""
+    mean = torch.tensor(mean, dtype=torch.float32).view(3, 1, 1)
+    std = torch.tensor(std, dtype=torch.float32).view(3, 1, 1)
+    return (lambda x: (x - mean) / std), (lambda x: (x * std + mean).clamp(0, 1))
+
+
+def _imagenet_transforms(size: int, resize: int | None = None):
     resize = resize or round(size / 0.875)
-    mean = torch.tensor(mean or _IMAGENET_MEAN, dtype=torch.float32).view(3, 1, 1)
-    std = torch.tensor(std or _IMAGENET_STD, dtype=torch.float32).view(3, 1, 1)
-    normalize = lambda x: (x - mean) / std
+    normalize, unnormalize = normalization(_IMAGENET_MEAN, _IMAGENET_STD)
     pre = T.Compose([T.PILToTensor(), T.Lambda(bounded_aspect), T.Resize(resize, antialias=True), T.CenterCrop(size),
                      T.ToDtype(torch.float32, scale=True), T.Lambda(normalize)])
-    return pre, normalize, lambda x: (x * std + mean).clamp(0, 1)
+    return pre, normalize, unnormalize
 
 
 def _tf_transforms(size: int):
