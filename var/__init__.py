@@ -28,10 +28,18 @@ __all__ = ["attribute", "VAR", "relevance", "spatial_softmax", "kept_share", "ex
            "from_hf", "from_torchvision"]
 
 
+#: The modules loaded on first use (not by ``import var``) and the extra each needs (pyproject.toml).
+_EXTRAS = {"plotting": "plot", "widgets": "plot", "live_explorer": "plot", "paper": "bench", "benchmarks": "bench",
+           "claims": "bench"}
+
+
 def __getattr__(name: str):
-    # plotting, widgets, paper and claims import matplotlib/ipywidgets/pandas: loaded on first use, not by `import var`
-    if name in ("plotting", "widgets", "live_explorer", "paper", "benchmarks", "claims"):
+    if name in _EXTRAS:
         import importlib
 
-        return importlib.import_module(f"{__name__}.{name}")
+        try:
+            return importlib.import_module(f"{__name__}.{name}")
+        except ModuleNotFoundError as err:  # an extra that is not installed: say which
+            raise ModuleNotFoundError(f"var.{name} needs {err.name}, which the core install leaves out: "
+                                      f"pip install 'var-saliency[{_EXTRAS[name]}]'.", name=err.name) from err
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
 from pathlib import Path
 
@@ -120,6 +121,10 @@ def _to_uint8(array: np.ndarray) -> np.ndarray:
 
 def _example(name: str) -> Image.Image:
     package, item = name.split(":", 1)
+    needs = {"skimage": "skimage", "matplotlib": "matplotlib", "sklearn": "sklearn"}.get(package)
+    if needs is not None and importlib.util.find_spec(needs) is None:
+        raise ModuleNotFoundError(f"load_image: the example photo {name} ships with {package}, which is not "
+                                  "installed: pip install 'var-saliency[examples]' (or pass a path).", name=needs)
     if package == "skimage":
         import skimage.data
 
