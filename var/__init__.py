@@ -30,7 +30,7 @@ __all__ = ["attribute", "VAR", "relevance", "spatial_softmax", "kept_share", "ex
 
 #: The modules loaded on first use (not by ``import var``) and the extra each needs (pyproject.toml).
 _EXTRAS = {"plotting": "plot", "widgets": "plot", "live_explorer": "plot", "paper": "bench", "benchmarks": "bench",
-           "claims": "bench"}
+           "claims": "bench", "quantus": "quantus"}
 
 
 def __getattr__(name: str):

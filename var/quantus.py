@@ -1,0 +1,62 @@
+"""VAR maps for Quantus: ``explain_func`` with the signature Quantus calls.
+
+Quantus metrics take ``explain_func(model, inputs, targets, **explain_func_kwargs)``,
+with the plain ``nn.Module``, a numpy (B, C, H, W) batch and numpy targets, and
+expect numpy maps back. ``explain_func`` runs :class:`var.VAR` (any method of
+:func:`var.attribute`, the class set chosen per image so that it holds the target)
+and returns the target's VAR map summed over channels, (B, 1, H, W), as Quantus'
+own Captum wrapper does.
+
+Empty maps: where VAR keeps nothing (a randomised model, or a temperature that is
+large for the method's scale), the map is all zero. That is VAR's answer ("no
+location is class-relevant at this t and tau"), not an error, but Quantus
+refuses a batch of all-zero explanations. ``RandomLogit`` meets it by design: it
+explains a random other class, whose VAR map is empty (tested on a random
+ResNet-18: all three maps empty). Choose t and tau for the method's scale
+(``normalize="joint_max"`` makes t scale-free) or count such images apart.
+
+Example:
+    >>> import quantus
+    >>> metric = quantus.Sparseness()
+    >>> metric(model=net, x_batch=x, y_batch=y, a_batch=None, explain_func=var.quantus.explain_func,
+    ...        explain_func_kwargs={"method": "gradcam", "var_model": var_model})
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from .attributor import VAR
+
+__all__ = ["explain_func"]
+
+
+def explain_func(model, inputs, targets, *, method="guided_backprop", class_set: str = "top_k", k: int = 3,
+                 classes=None, temperature: float = 0.1, tau: float = 0.01, normalize: str | None = None,
+                 var_model=None, device=None, **method_options) -> np.ndarray:
+    """The VAR map of each target, channels summed, as Quantus wants it.
+
+    Args:
+        model: the ``nn.Module`` Quantus passes (or a :class:`~var.models.VarModel`).
+        inputs: (B, C, H, W) array or tensor.
+        targets: one class per input (array, list or tensor), or one int.
+        method, class_set, k, classes, temperature, tau, normalize: see :class:`var.VAR`.
+        var_model: a :class:`~var.models.VarModel` of the same network, for methods that need
+            its GradCAM layer (Quantus passes only the module).
+        device: where to compute (Quantus passes its ``device``); default the model's.
+        **method_options: the method's options (see :func:`var.attribute`).
+
+    Returns:
+        float32 array (B, 1, H, W).
+    """
+    net = getattr(model, "module", model)
+    if var_model is not None and getattr(var_model, "module", None) is not net:
+        raise ValueError("var_model wraps another network than the model Quantus passes; wrap the same module.")
+    explainer = VAR(var_model or net, method, class_set, classes=classes, k=k, temperature=temperature, tau=tau,
+                    normalize=normalize)
+    device = device or next((p.device for p in net.parameters()), torch.device("cpu"))
+    x = torch.as_tensor(np.asarray(inputs), dtype=torch.float32, device=device)
+    target = torch.as_tensor(np.asarray(targets)).long().flatten().tolist()
+    maps = explainer.attribute(x, target=target, **method_options)
+    return maps.sum(1, keepdim=True).detach().cpu().numpy().astype(np.float32)
