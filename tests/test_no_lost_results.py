@@ -2,6 +2,7 @@
 
 import json
 import shutil
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -100,3 +101,14 @@ def test_a_run_records_the_data_it_read_and_refuses_other_data(tmp_path, imagene
     assert bench_main(["grid", "--n", "2", "--methods", "gradcam", "--out", str(tmp_path)]) == 2
     assert "holds other data" in capsys.readouterr().err
     assert snapshot(tmp_path) == before
+
+
+def test_a_stale_summary_is_reported_and_rewritten_only_when_asked(tmp_path, capsys):
+    folder = committed_copy("intervention", tmp_path)
+    (folder / "summary.csv").write_text("stale\n")  # as if the summary rule had changed
+    before = snapshot(folder)
+    reference.run_reference(["intervention"], root=tmp_path)
+    assert "--refresh-summaries" in capsys.readouterr().out and snapshot(folder) == before
+    reference.run_reference(["intervention"], root=tmp_path, refresh_summaries=True)
+    assert (folder / "summary.csv").read_bytes() == (reference.ROOT / "intervention" / "summary.csv").read_bytes()
+    assert (folder / "results.parquet").read_bytes() == before[Path("results.parquet")]

@@ -111,10 +111,12 @@ def _reference(argv: list[str]) -> int:
     p.add_argument("benchmarks", nargs="*", metavar="BENCHMARK",
                    help=f"any of {', '.join(reference.REFERENCE)} (default: all)")
     p.add_argument("--data", default=None, help="data folder (default: found automatically)")
+    p.add_argument("--refresh-summaries", action="store_true",
+                   help="rewrite a complete run's summary.csv from its unchanged table if the summary rule changed")
     args = p.parse_args(argv)
     for name in args.benchmarks:
         check_choice("benchmark", name, reference.REFERENCE)
-    reference.run_reference(args.benchmarks or None, data=args.data)
+    reference.run_reference(args.benchmarks or None, data=args.data, refresh_summaries=args.refresh_summaries)
     return 0
 
 

@@ -100,16 +100,30 @@ class _Provenance:
         return record
 
 
-def _refresh_summary(out: Path, table: pd.DataFrame) -> None:
-    """Rewrite ``summary.csv`` from the committed table when the summary rule changed (the table is untouched)."""
+def _check_summary(out: Path, table: pd.DataFrame, refresh: bool) -> None:
+    """Say when ``summary.csv`` is not the summary of the committed table (the summary rule changed).
+
+    With ``refresh``, rewrite it from the unchanged table; never otherwise (no command overwrites committed
+    files unasked).
+    """
     fresh = summarize(table).to_csv(index=False)
-    if (out / "summary.csv").read_text() != fresh:
-        atomic_write(out / "summary.csv", lambda p: p.write_text(fresh))
-        print(f"  summary.csv rewritten from results.parquet (summary rule changed) -> {out / 'summary.csv'}")
+    if (out / "summary.csv").read_text() == fresh:
+        return
+    if not refresh:
+        print(f"  {out / 'summary.csv'} is not the summary of its results.parquet (the summary rule changed); "
+              "`var-bench reference --refresh-summaries` rewrites it from the unchanged table")
+        return
+    atomic_write(out / "summary.csv", lambda p: p.write_text(fresh))
+    print(f"  summary.csv rewritten from results.parquet (the table is unchanged) -> {out / 'summary.csv'}")
 
 
-def run_reference(names: list[str] | None = None, root: Path = ROOT, data: str | None = None) -> None:
-    """Run (or resume) the named reference runs, recording each session in ``provenance.json``."""
+def run_reference(names: list[str] | None = None, root: Path = ROOT, data: str | None = None,
+                  refresh_summaries: bool = False) -> None:
+    """Run (or resume) the named reference runs, recording each session in ``provenance.json``.
+
+    ``refresh_summaries``: rewrite a complete run's ``summary.csv`` from its unchanged table when the
+    summary rule changed (else that is only reported).
+    """
     # the code this process runs: the commit when it started (later commits do not change loaded code)
     from . import BENCHMARKS
 
@@ -121,7 +135,7 @@ def run_reference(names: list[str] | None = None, root: Path = ROOT, data: str |
         if (done is not None and done["config"].same_run(config) and done["config"].n >= config.n
                 and done["provenance"]["sessions"][-1]["finished"]):
             print(f"{name}: complete ({done['table']['unit'].nunique()} units with rows) -> {out}; nothing to run")
-            _refresh_summary(out, done["table"])
+            _check_summary(out, done["table"], refresh_summaries)
             continue
         check_out(config, out)  # a run that cannot continue says so before its provenance records a session
         BENCHMARKS[name](config).data_folder()
