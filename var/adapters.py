@@ -91,7 +91,7 @@ def from_timm(model: nn.Module, *, class_names=None, gradcam_layer: nn.Module | 
     if getattr(model, "num_classes", None) == 0:  # its "logits" would be the pooled features
         raise ValueError("This timm model is headless (num_classes=0): its output is pooled features, not class "
                          "scores. Create it with its classifier, e.g. timm.create_model(name, num_classes=N).")
-    check_classifier(model, size)  # before the layer search: a backbone fails with its reason
+    outputs = check_classifier(model, size)  # before the layer search: a backbone fails with its reason
     layer, reshape = _choice(lambda: _timm_layer(model, size), gradcam_layer, reshape)
     # timm's own eval transform (interpolation, crop_pct, crop_mode), so predictions and class sets are the hub's
     pre = timm.data.create_transform(**data, is_training=False)
@@ -100,7 +100,7 @@ def from_timm(model: nn.Module, *, class_names=None, gradcam_layer: nn.Module | 
     norm, unnorm = normalization(data["mean"], data["std"])
     cfg = getattr(model, "pretrained_cfg", None) or {}
     return wrap_model(model, name=name or cfg.get("architecture", type(model).__name__), preprocess=pre,
-                      normalize=norm, unnormalize=unnorm, class_names=class_names or _default_names(model, size),
+                      normalize=norm, unnormalize=unnorm, class_names=class_names or _default_names(outputs),
                       gradcam_layer=layer, reshape=reshape, input_size=size)
 
 
@@ -206,7 +206,7 @@ def from_torchvision(model: nn.Module, *, class_names=None, gradcam_layer: nn.Mo
     Returns:
         The wrapped model.
     """
-    check_classifier(model, input_size)
+    outputs = check_classifier(model, input_size)
     if hasattr(model, "encoder") and hasattr(model, "class_token"):  # torchvision ViT
         found = lambda: (model.encoder.layers[-1].ln_1, partial(token_grid, prefix=1))
     else:
@@ -214,7 +214,7 @@ def from_torchvision(model: nn.Module, *, class_names=None, gradcam_layer: nn.Mo
     layer, reshape = _choice(found, gradcam_layer, reshape)
     pre, norm, unnorm = _imagenet_transforms(input_size, resize=round(input_size / 0.875))
     return wrap_model(model, name=name or type(model).__name__.lower(), preprocess=pre, normalize=norm,
-                      unnormalize=unnorm, class_names=class_names or _default_names(model, input_size),
+                      unnormalize=unnorm, class_names=class_names or _default_names(outputs),
                       gradcam_layer=layer, reshape=reshape, input_size=input_size)
 
 
@@ -285,6 +285,6 @@ def _output_shapes(model: nn.Module, size: int, only: nn.Module | None = None) -
     return seen
 
 
-def _default_names(model: nn.Module, size: int) -> list[str] | None:
-    """ImageNet's class names for a 1,000-class model; None (``class i``) otherwise."""
-    return list(imagenet_classes()) if check_classifier(model, size) == 1000 else None
+def _default_names(outputs: int) -> list[str] | None:
+    """ImageNet's class names for a model with 1,000 outputs; None (``class i``) otherwise."""
+    return list(imagenet_classes()) if outputs == 1000 else None

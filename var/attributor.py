@@ -19,7 +19,7 @@ import torch
 from torch import nn
 
 from . import class_sets
-from .attribution import attribute, check_inputs
+from .attribution import attribute, check_inputs, per_image
 from .checks import check_choice, check_float
 from .class_relevance import relevance
 from .explanation import Explanation
@@ -115,7 +115,8 @@ class VAR:
             raise ValueError(f"VAR attributes one input tensor; got a tuple of {len(inputs)}.")
         x = check_inputs(inputs[0] if as_tuple else inputs)
         models = [self._model_for(additional_forward_args, b, x.shape[0]) for b in range(x.shape[0])]
-        logits = torch.cat([self._logits(m, x[b:b + 1]) for b, m in enumerate(models)])
+        logits = (self._logits(self.model, x) if additional_forward_args is None  # one forward for the batch
+                  else torch.cat([self._logits(m, x[b:b + 1]) for b, m in enumerate(models)]))
         targets = self._targets(target, logits)
         sets = [self._class_set(logits[b], targets[b], b) for b in range(x.shape[0])]
         options = dict(internal_batch_size=self.internal_batch_size, backward=self.backward, **method_options)
@@ -155,10 +156,7 @@ class VAR:
         return values
 
     def _class_set(self, logits, target: int, b: int) -> list[int]:
-        classes = self.classes
-        if classes is not None and (isinstance(classes, torch.Tensor) and classes.dim() == 2 or (
-                isinstance(classes, (list, tuple)) and classes and isinstance(classes[0], (list, tuple)))):
-            classes = classes[b]
+        classes = self.classes[b] if self.classes is not None and per_image(self.classes) else self.classes
         chosen = class_sets.choose(self.class_set, logits, classes=classes, k=self.k,
                                    target=target if self.class_set == "top_k" else None)
         if target not in chosen:

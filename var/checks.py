@@ -85,8 +85,8 @@ def check_list(name: str, values, choices=None) -> list:
     if isinstance(values, (str, bytes)) or not isinstance(values, Sequence) or not values:
         raise TypeError(f"{name} must be a non-empty list, e.g. [{values!r}]" if isinstance(values, str)
                         else f"{name} must be a non-empty list, not {values!r:.60}.")
-    for value in values:
-        if choices is not None:
+    if choices is not None:
+        for value in values:
             check_choice(name[:-1] if name.endswith("s") else name, value, choices)
     return list(values)
 
