@@ -12,6 +12,19 @@ quantus = pytest.importorskip("quantus")
 X = torch.randn(3, 3, 64, 64, generator=torch.Generator().manual_seed(0))
 
 
+@pytest.fixture(autouse=True)
+def numpy_seed():
+    """Seed NumPy's global RNG for each test and restore it after.
+
+    Quantus draws its perturbations and subsets from that legacy global RNG, so without a seed a score
+    depends on which tests ran before (one full run met a failure here).
+    """
+    state = np.random.get_state()  # noqa: NPY002  (the RNG Quantus uses)
+    np.random.seed(0)  # noqa: NPY002
+    yield
+    np.random.set_state(state)  # noqa: NPY002
+
+
 @pytest.fixture(scope="module")
 def batch(small_resnet):
     x = X.numpy()
