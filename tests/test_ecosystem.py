@@ -12,6 +12,7 @@ from torch import nn
 import var
 
 X = torch.randn(2, 3, 64, 64, generator=torch.Generator().manual_seed(0))
+X64 = X.double()  # equality tests run in float64: no CPU's float32 kernels can flip a keep decision there
 
 
 # ---------------------------------------------------------------- var.VAR, Captum's convention
@@ -20,29 +21,29 @@ def expected(model, x, classes, target, method="guided_backprop", **options):
     return var.relevance(h, 0.1, 0.01)[classes.index(target)]
 
 
-def test_var_equals_attribute_then_relevance(small_resnet):
-    explainer = var.VAR(small_resnet, "guided_backprop", "predefined", classes=[[1, 2, 3], [4, 5, 6]])
-    got = explainer.attribute(X, target=[2, 6])
+def test_var_equals_attribute_then_relevance(small_resnet64):
+    explainer = var.VAR(small_resnet64, "guided_backprop", "predefined", classes=[[1, 2, 3], [4, 5, 6]])
+    got = explainer.attribute(X64, target=[2, 6])  # one batched call
     assert got.shape == X.shape
-    torch.testing.assert_close(got[0], expected(small_resnet, X[:1], [1, 2, 3], 2))
-    torch.testing.assert_close(got[1], expected(small_resnet, X[1:], [4, 5, 6], 6))
+    torch.testing.assert_close(got[0], expected(small_resnet64, X64[:1], [1, 2, 3], 2))
+    torch.testing.assert_close(got[1], expected(small_resnet64, X64[1:], [4, 5, 6], 6))
     first = explainer.explanations[0]  # all |K| maps and M stay available
     assert first.classes == [1, 2, 3] and first.softmax.shape == first.attributions.shape
-    (as_tuple,) = explainer.attribute((X,), target=[2, 6])  # Captum's tuple convention
+    (as_tuple,) = explainer.attribute((X64,), target=[2, 6])  # Captum's tuple convention
     torch.testing.assert_close(as_tuple, got)
 
 
-def test_var_top_k_holds_the_target_and_defaults_to_the_top_class(small_resnet):
-    explainer = var.VAR(small_resnet, "gradcam", k=2)
-    logits = small_resnet.logits(X)
-    got = explainer.attribute(X)  # target None: each image's top class
+def test_var_top_k_holds_the_target_and_defaults_to_the_top_class(small_resnet64):
+    explainer = var.VAR(small_resnet64, "gradcam", k=2)
+    logits = small_resnet64.logits(X64)
+    got = explainer.attribute(X64)  # target None: each image's top class
     assert got.shape == (2, 1, 64, 64)
     for b, e in enumerate(explainer.explanations):
         top = int(logits[b].argmax())
         assert e.classes == var.class_sets.top_k(logits[b], 2, top)
-        torch.testing.assert_close(got[b], expected(small_resnet, X[b:b + 1], e.classes, top, "gradcam"))
+        torch.testing.assert_close(got[b], expected(small_resnet64, X64[b:b + 1], e.classes, top, "gradcam"))
     worst = int(logits[0].argmin())
-    explainer.attribute(X[:1], target=worst)
+    explainer.attribute(X64[:1], target=worst)
     assert worst in explainer.explanations[0].classes
 
 
@@ -51,8 +52,8 @@ def test_var_refuses_a_target_outside_its_class_set(small_resnet):
         var.VAR(small_resnet, class_set="predefined", classes=[1, 2]).attribute(X[:1], target=5)
 
 
-def test_var_takes_additional_forward_args(small_resnet):
-    net = small_resnet.module
+def test_var_takes_additional_forward_args(small_resnet64):
+    net = small_resnet64.module
 
     class Scaled(nn.Module):
         def __init__(self):
@@ -62,11 +63,11 @@ def test_var_takes_additional_forward_args(small_resnet):
         def forward(self, x, scale):
             return self.net(x) * scale
 
-    scale = torch.tensor([[1.0], [3.0]])  # one per image
-    got = var.VAR(Scaled().eval(), "gradient", "predefined", classes=[1, 2]).attribute(X, target=1,
+    scale = torch.tensor([[1.0], [3.0]], dtype=torch.float64)  # one per image
+    got = var.VAR(Scaled().eval(), "gradient", "predefined", classes=[1, 2]).attribute(X64, target=1,
                                                                              additional_forward_args=(scale,))
     for b in range(2):  # H scales by the image's factor, so its softmax is sharper; the expected follows
-        h = var.attribute(net, X[b:b + 1], [1, 2], "gradient") * scale[b]
+        h = var.attribute(net, X64[b:b + 1], [1, 2], "gradient") * scale[b]
         torch.testing.assert_close(got[b], var.relevance(h, 0.1, 0.01)[0])
 
 
@@ -86,10 +87,10 @@ def test_var_inside_captum_noise_tunnel_and_metrics(small_resnet):
     assert score.shape == (2,) and torch.isfinite(score).all()
 
 
-def test_var_over_a_captum_object(small_resnet):
-    explainer = var.VAR(small_resnet, Saliency(small_resnet.module), "predefined", classes=[1, 2])
-    got = explainer.attribute(X[:1], target=2, abs=False)
-    torch.testing.assert_close(got[0], expected(small_resnet, X[:1], [1, 2], 2, "gradient"))
+def test_var_over_a_captum_object(small_resnet64):
+    explainer = var.VAR(small_resnet64, Saliency(small_resnet64.module), "predefined", classes=[1, 2])
+    got = explainer.attribute(X64[:1], target=2, abs=False)
+    torch.testing.assert_close(got[0], expected(small_resnet64, X64[:1], [1, 2], 2, "gradient"))
 
 
 # ---------------------------------------------------------------- CLI conventions
