@@ -95,7 +95,7 @@ for m in ["gradient", "integrated_gradients", "gradcam"]:
     h = var.attribute(model, e.inputs, e.classes, m, **({"steps": 16} if m == "integrated_gradients" else {}))
     for norm in [None, "joint_max"]:
         for t in [1e-4, 1e-3, 1e-2, 0.1, 1.0]:
-            kept = float(var.kept_share(var.relevance(h, t, 0.01, normalize=norm)).mean())
+            kept = float(var.kept_share(var.relevance(h, t, 0.01, normalize=norm, warn_below=None)).mean())
             rows.append({"method": m, "normalize": str(norm), "t": t, "kept": kept,
                          "max |H|": float(h.abs().max())})
 scale = pd.DataFrame(rows)
@@ -103,6 +103,29 @@ g = sns.relplot(scale, x="t", y="kept", hue="method", col="normalize", kind="lin
 g.set(xscale="log")
 plt.show()
 scale.pivot_table(index=["method", "normalize"], columns="t", values="kept").round(3)
+
+# %% [markdown]
+# ## Empty maps
+# When no location of a class beats chance by $\tau$, its VAR map is all zero (never NaN): VAR's
+# answer that at this $t$ and $\tau$ nothing in the image is relevant to that class *rather than*
+# to the others. Top-k's least probable class usually ends here, on purpose. The workspace treats
+# such maps one way everywhere:
+#
+# - figures write "nothing kept" on them, so an empty map is not mistaken for a faint one;
+# - benchmark tables record an `empty` row (1 or 0) per map, so every summary reports the share of
+#   empty maps; metrics on the map's mass (RA, precision, F1) score an empty map 0, rank
+#   correlations (sanity checks) have no value for it (NaN, counted in `n_nan`);
+# - the adapters give a defined result: `var.attributor.visualize_image_attr` draws Captum's
+#   figure titled "nothing kept" where Captum's own fails, and `var.quantus.explain_func(...,
+#   empty="nan")` lets Quantus report NaN instead of refusing an all-zero batch.
+#
+# When *all* classes together keep less than 1% of the locations, $t$ and $\tau$ do not fit the
+# attributions' scale, and `var.relevance` warns, naming the scale and what to change. Here the
+# gradient maps at $t = 10$:
+
+# %%
+empty = var.relevance(var.attribute(model, e.inputs, e.classes, "gradient"), temperature=10.0)
+pd.DataFrame({"class": e.class_names, "kept": var.kept_share(empty).numpy()})
 
 # %% [markdown]
 # ## Explore

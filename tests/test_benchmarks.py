@@ -164,8 +164,8 @@ def full_table(tmp_path_factory, imagenet_sample):
 
 def test_grid_table_is_tidy(full_table):
     assert set(full_table.columns) >= {"unit", "item", "model", "method", "var", "metric", "value"}
-    # grids x quadrants x methods x var x (RA + 4 metrics for each of 4 binarisation rules)
-    assert len(full_table) == 3 * 4 * 2 * 2 * (1 + 4 * 4)
+    # grids x quadrants x methods x var x (RA + empty + 4 metrics for each of 4 binarisation rules)
+    assert len(full_table) == 3 * 4 * 2 * 2 * (2 + 4 * 4)
     assert not full_table.duplicated(["unit", "item", "method", "var", "binarize", "metric"]).any()
 
 
@@ -245,6 +245,7 @@ def test_cli_tiny_runs(tmp_path, args, capsys, imagenet_sample):
     assert bench_main(args + ["--out", str(tmp_path)]) == 0
     assert (tmp_path / "results.parquet").exists() and (tmp_path / "summary.csv").exists()
     assert "rows ->" in capsys.readouterr().out
+    assert "empty" in set(pd.read_csv(tmp_path / "summary.csv").metric)  # every benchmark counts empty maps
 
 
 def test_cli_rejects_unknown_option(tmp_path, capsys):

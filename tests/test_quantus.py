@@ -55,13 +55,27 @@ def test_explain_func_is_var(small_resnet, batch):
     lambda: quantus.RelevanceMassAccuracy(disable_warnings=True),  # localisation
 ], ids=["Sparseness", "MaxSensitivity", "FaithfulnessCorrelation", "RelevanceMassAccuracy"])
 def test_quantus_metrics_run_on_var_maps(small_resnet, batch, metric):
-    # Not RandomLogit: it explains a random other class, whose VAR map is empty (the point of VAR), and
-    # Quantus refuses all-zero explanations (see var.quantus).
+    # RandomLogit: see the next test.
     x, y, masks = batch
     scores = metric()(model=small_resnet.module, x_batch=x, y_batch=y, a_batch=None, s_batch=masks,
                       explain_func=var.quantus.explain_func, explain_func_kwargs=explain_kwargs(small_resnet),
                       device="cpu")
     assert len(scores) == 3 and np.isfinite(np.asarray(scores, dtype=float)).all()
+
+
+def test_random_logit_refuses_empty_maps_as_zeros_and_reports_nan_with_empty_nan(small_resnet, batch):
+    # RandomLogit explains a random other class, whose VAR map is empty here (the point of VAR)
+    x, y, _ = batch
+    kwargs = {**explain_kwargs(small_resnet), "warn_below": None}
+    metric = quantus.RandomLogit(num_classes=10, seed=0, disable_warnings=True)
+    with pytest.raises(AssertionError, match="all equal to zero"):
+        metric(model=small_resnet.module, x_batch=x, y_batch=y, a_batch=None, device="cpu",
+               explain_func=var.quantus.explain_func, explain_func_kwargs=kwargs)
+    scores = metric(model=small_resnet.module, x_batch=x, y_batch=y, a_batch=None, device="cpu",
+                    explain_func=var.quantus.explain_func, explain_func_kwargs={**kwargs, "empty": "nan"})
+    assert len(scores) == 3 and np.isnan(scores).any()  # "no value" for the empty maps, not a crash
+    with pytest.raises(ValueError, match="empty"):
+        var.quantus.explain_func(small_resnet.module, x, y, **kwargs, empty="none")
 
 
 def test_var_region_attribution_equals_quantus_relevance_mass(small_resnet, batch):
@@ -77,3 +91,69 @@ def test_var_region_attribution_equals_quantus_relevance_mass(small_resnet, batc
     theirs = quantus.RelevanceMassAccuracy(disable_warnings=True)(
         model=small_resnet.module, x_batch=x, y_batch=y, a_batch=blurred.unsqueeze(1).numpy(), s_batch=masks)
     np.testing.assert_allclose(ours, theirs, rtol=1e-5, atol=1e-7)
+
+
+def test_var_grid_scoring_equals_quantus_focus(small_resnet, small_resnet64, imagenet_sample):
+    """var's grid pointing game and Quantus Focus (Arias-Duart et al. 2022) score a mosaic alike.
+
+    Both take the positive part of the map and divide its mass in the target's quadrants by its total.
+    Intentional differences (see var.benchmarks.grid): var's grids hold four distinct classes, one
+    target quadrant each, and var sums channels and blurs before scoring; Focus mosaics hold the
+    target twice. Fed var's blurred map and the same quadrants, the two agree, for one quadrant and two.
+    """
+    from var.benchmarks.grid import make_grid
+
+    spec = [(str(path), q) for q, (path, _) in enumerate(var.datasets.imagenet_items(imagenet_sample)[:4])]
+    x, quadrants = make_grid(small_resnet64, spec, "half")
+    x = x.double()
+    maps = var.attribute(small_resnet64, x, [0, 1, 2, 3], "input_x_gradient")  # signed, spread: a scoring test
+    blurred = blur_positive(maps).double()
+    focus = quantus.Focus(disable_warnings=True)
+    for positions in [(1, 0, 0, 0), (0, 0, 1, 0), (1, 0, 0, 1)]:
+        region = sum(quadrants[q].int() for q, on in enumerate(positions) if on).bool()
+        target = positions.index(1)
+        ours = localisation(blurred[target], region)["ra"]
+        theirs = focus(model=small_resnet.module, x_batch=x.float().numpy(), y_batch=np.array([target]),
+                       a_batch=blurred[target][None, None].numpy(), custom_batch=[positions])
+        np.testing.assert_allclose(theirs, [ours], rtol=1e-7)  # Focus adds 1e-9 to the total
+
+
+def test_var_randomisation_and_similarity_equal_quantus_mprt(small_resnet, batch):
+    """Quantus MPRT (Adebayo et al. 2018) on VAR maps: var randomises layers in the same order and its
+    similarity gives the same Spearman correlations on the same randomised networks.
+
+    Intentional differences (see var.benchmarks.sanity): var re-initialises the last *fraction* of the
+    layers at once, not every layer in turn, draws each layer from its own seed (Quantus re-seeds every
+    layer alike) and by default from a Gaussian matched to the layer's weights; its main measure
+    ranks magnitudes (``spearman_abs``). Empty VAR maps (likely on a randomised network) go to Quantus
+    as NaN (``empty="nan"``): MPRT then runs and reports NaN, as var's own similarity does.
+    """
+    from quantus.functions.similarity_func import correlation_spearman
+    from quantus.helpers.model.pytorch_model import PyTorchModel
+
+    from var.benchmarks.metrics import similarity
+    from var.benchmarks.sanity import parametrised_layers
+
+    x, y = batch[0][:2], batch[1][:2]
+    kwargs = {"method": "gradient", "k": 2, "normalize": "joint_max", "empty": "nan", "warn_below": None}
+    mprt = quantus.MPRT(similarity_func=correlation_spearman, abs=False, normalise=False, seed=1,
+                        disable_warnings=True)
+    scores = mprt(model=small_resnet.module, x_batch=x, y_batch=y, a_batch=None, batch_size=1, device="cpu",
+                  explain_func=var.quantus.explain_func, explain_func_kwargs=kwargs)
+    layers = list(scores)[1:]
+    assert layers == parametrised_layers(small_resnet.module)[::-1]  # output side first, as var's randomised()
+
+    def explain(net):  # image by image, as MPRT with batch_size=1 (a batch may round float32 differently)
+        return [var.quantus.explain_func(net, x[i:i + 1], y[i:i + 1], **kwargs)[0] for i in range(len(x))]
+
+    original = explain(small_resnet.module)
+    generator = PyTorchModel(small_resnet.module, channel_first=True).get_random_layer_generator("top_down", seed=1)
+    finite = []
+    for i, (name, randomised) in enumerate(generator):
+        if i % 4 and i != len(layers) - 1:  # every fourth network of the cascade, and the fully random one
+            continue
+        perturbed = explain(randomised)
+        ours = [similarity(torch.from_numpy(a), torch.from_numpy(b))["spearman"] for a, b in zip(original, perturbed)]
+        np.testing.assert_allclose(scores[name], ours, rtol=1e-6, atol=1e-9, err_msg=name)
+        finite += np.isfinite(ours).tolist()
+    assert np.mean(finite) > 0.5  # most randomised maps are not empty: the comparison is not vacuous

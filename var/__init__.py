@@ -15,17 +15,17 @@ from . import class_sets, methods
 from .adapters import from_hf, from_timm, from_torchvision
 from .attribution import attribute
 from .attributor import VAR
-from .class_relevance import kept_share, relevance, spatial_softmax
+from .class_relevance import SparseMapWarning, kept_share, relevance, spatial_softmax
 from .explanation import Explanation, explain
 from .images import load_image
 from .methods import METHOD_DESCRIPTIONS, METHOD_TITLES, METHODS, make_baseline
 from .models import MODEL_NAMES, VarModel, WeightsUnavailableError, imagenet_classes, load_model, wrap_model
 
 __version__ = "0.1.0"
-__all__ = ["attribute", "VAR", "relevance", "spatial_softmax", "kept_share", "explain", "Explanation", "class_sets",
-           "methods", "load_model", "wrap_model", "load_image", "imagenet_classes", "make_baseline", "VarModel",
-           "METHODS", "METHOD_TITLES", "METHOD_DESCRIPTIONS", "MODEL_NAMES", "WeightsUnavailableError", "from_timm",
-           "from_hf", "from_torchvision"]
+__all__ = ["attribute", "VAR", "relevance", "spatial_softmax", "kept_share", "SparseMapWarning", "explain",
+           "Explanation", "class_sets", "methods", "load_model", "wrap_model", "load_image", "imagenet_classes",
+           "make_baseline", "VarModel", "METHODS", "METHOD_TITLES", "METHOD_DESCRIPTIONS", "MODEL_NAMES",
+           "WeightsUnavailableError", "from_timm", "from_hf", "from_torchvision"]
 
 
 #: The modules loaded on first use (not by ``import var``) and the extra each needs (pyproject.toml).

@@ -15,18 +15,19 @@ from __future__ import annotations
 import dataclasses
 import functools
 
+import numpy as np
 import torch
 from torch import nn
 
 from . import class_sets
 from .attribution import attribute, check_inputs, per_image
 from .checks import check_choice, check_float
-from .class_relevance import relevance
+from .class_relevance import SPARSE_SHARE, relevance
 from .explanation import Explanation
 from .methods import SIGNED
 from .models import VarModel, eval_mode, logits_of
 
-__all__ = ["VAR"]
+__all__ = ["VAR", "visualize_image_attr"]
 
 
 def _unlogged(attribute_method):
@@ -51,6 +52,7 @@ class VAR:
         k: for ``top_k``.
         temperature, tau, reduce_channels, normalize: VAR steps 2-3 (see :func:`var.relevance`).
         internal_batch_size, backward: see :func:`var.attribute`.
+        warn_below: warn when a VAR map keeps less than this share (see :func:`var.relevance`).
 
     Attributes:
         explanations: one :class:`~var.explanation.Explanation` per image of the last call
@@ -65,7 +67,8 @@ class VAR:
     def __init__(self, model: VarModel | nn.Module, method="guided_backprop", class_set: str = "top_k", *,
                  classes=None, k: int = 3, temperature: float = 0.1, tau: float = 0.01,
                  reduce_channels: str | None = None, normalize: str | None = None,
-                 internal_batch_size: int | None = None, backward: str | None = None):
+                 internal_batch_size: int | None = None, backward: str | None = None,
+                 warn_below: float | None = SPARSE_SHARE):
         net = model.module if isinstance(model, VarModel) else model
         if not isinstance(net, nn.Module):
             raise TypeError(f"model must be a VarModel or a torch.nn.Module, not {type(model).__name__}.")
@@ -79,6 +82,7 @@ class VAR:
         self.temperature, self.tau = temperature, tau
         self.reduce_channels, self.normalize = reduce_channels, normalize
         self.internal_batch_size, self.backward = internal_batch_size, backward
+        self.warn_below = warn_below
         self.explanations: list[Explanation] = []
 
     # What Captum's wrappers (NoiseTunnel, metrics) ask of an attribution.
@@ -167,7 +171,7 @@ class VAR:
 
     def _explanation(self, x, logits, chosen, h) -> Explanation:
         maps, m = relevance(h, self.temperature, self.tau, reduce_channels=self.reduce_channels,
-                            normalize=self.normalize, return_softmax=True)
+                            normalize=self.normalize, return_softmax=True, warn_below=self.warn_below)
         names = (self.model.class_names if isinstance(self.model, VarModel)
                  else [f"class {i}" for i in range(logits.numel())])
         return Explanation(x, chosen, [names[c] for c in chosen], logits.softmax(-1)[chosen], h, m, maps,
@@ -189,3 +193,60 @@ class _WithArgs(nn.Module):
         args = [a.expand(x.shape[0], *a.shape[1:]) if isinstance(a, torch.Tensor) and a.dim() and a.shape[0] == 1
                 else a for a in self.args]
         return self.net(x, *args)
+
+
+def visualize_image_attr(attr, original_image=None, method: str = "heat_map", *, title: str | None = None,
+                         **options):
+    """Captum's ``visualize_image_attr``, defined for the empty maps VAR returns.
+
+    Captum scales a map by its largest value and fails ("Cannot normalize by scale factor = 0") on an
+    all-zero map, which is VAR's answer where it keeps nothing (see "Empty maps" in
+    :mod:`var.class_relevance`). Here such a map draws the image (or an empty panel without one) with
+    the title "nothing kept"; every other map goes to Captum unchanged.
+
+    Args:
+        attr: one map, (H, W, C) as Captum takes it, or a (C, H, W) tensor as :class:`VAR` returns it.
+        original_image: the image, (H, W, 3) in [0, 1] (or a (3, H, W) tensor), optional.
+        method: Captum's visualisation method (``"heat_map"``, ``"blended_heat_map"``, ...).
+        title: the figure's title (``"nothing kept"`` is added for an empty map).
+        **options: Captum's other options (``sign``, ``plt_fig_axis``, ``fig_size``, ``use_pyplot``, ...).
+
+    Returns:
+        (figure, axis), as Captum.
+
+    Example:
+        >>> maps = var.VAR(model, "guided_backprop").attribute(x, target=281)
+        >>> fig, ax = visualize_image_attr(maps[0], model.unnormalize(x[0]), "blended_heat_map")
+    """
+    from captum.attr import visualization
+
+    from .plotting import NOTHING_KEPT
+
+    attr, original_image = _channels_last(attr), _channels_last(original_image)
+    if np.any(attr):
+        return visualization.visualize_image_attr(attr, original_image, method, title=title, **options)
+    title = NOTHING_KEPT if title is None else f"{title} ({NOTHING_KEPT})"
+    if options.get("plt_fig_axis") is not None:
+        fig, ax = options["plt_fig_axis"]
+    elif options.get("use_pyplot", True):
+        import matplotlib.pyplot as plt
+
+        fig, ax = plt.subplots(figsize=options.get("fig_size", (6, 6)))
+    else:
+        from matplotlib.figure import Figure
+
+        fig = Figure(figsize=options.get("fig_size", (6, 6)))
+        ax = fig.subplots()
+    if original_image is not None:  # Captum scales the map before it looks at the method: draw the image here
+        ax.imshow(original_image)
+    ax.axis("off")
+    ax.set_title(title)
+    return fig, ax
+
+
+def _channels_last(image):
+    """A (C, H, W) tensor as Captum's (H, W, C) numpy array; arrays and None pass unchanged."""
+    if isinstance(image, torch.Tensor):
+        image = image.detach().cpu()
+        return (image.permute(1, 2, 0) if image.dim() == 3 else image).numpy()
+    return image

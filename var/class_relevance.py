@@ -10,6 +10,31 @@ class-relevant saliency maps", Section 4:
 
 As in the authors' published code, the softmax sees the magnitude ``|H|`` of
 each element (channel and pixel) and the output keeps the attribution's sign.
+
+Empty maps, one policy for the whole workspace
+----------------------------------------------
+A class's VAR map is *empty* when no location beats chance by tau: the map is
+all zero (never NaN). That is an answer ("at this t and tau no location is
+relevant to this class rather than to the others"), not a failure, and it is
+treated the same everywhere:
+
+* one class keeping nothing is VAR's answer (top-k's least probable class
+  usually does); but when *all* classes together keep less than
+  :data:`SPARSE_SHARE` of the locations, t and tau do not fit the attributions'
+  scale, and :func:`relevance` warns (:class:`SparseMapWarning`), naming the scale
+  and the options that change it (``warn_below=None`` silences it, as the
+  benchmarks and explorers do: they count and show the share instead);
+* benchmark tables record one ``empty`` row (1 or 0) per VAR map, so every
+  summary reports the share of empty maps next to the scores; metrics defined on
+  the map's mass score an empty map as highlighting nothing (RA, precision, F1
+  = 0), metrics defined on its order (rank correlations) have no value (NaN,
+  counted in ``n_nan``);
+* figures draw an empty map as "nothing kept" (:data:`var.plotting.NOTHING_KEPT`);
+* the adapters give a defined result: :func:`var.attributor.visualize_image_attr`
+  draws Captum's figure of the image, titled "nothing kept", where Captum's own
+  raises; :func:`var.quantus.explain_func` returns the zeros, or NaN with
+  ``empty="nan"`` (so that Quantus reports "no value" rather than refusing a
+  batch whose maps are all zero).
 """
 
 from __future__ import annotations
@@ -20,12 +45,19 @@ import torch
 
 from .checks import check_float
 
-__all__ = ["relevance", "spatial_softmax", "keep_mask", "kept_share", "REDUCTIONS", "NORMALIZATIONS"]
+__all__ = ["relevance", "spatial_softmax", "keep_mask", "kept_share", "SparseMapWarning", "REDUCTIONS",
+           "NORMALIZATIONS", "SPARSE_SHARE"]
 
 #: How channels are reduced to one score per pixel before the softmax (None: per element).
 REDUCTIONS = (None, "sum", "max")
 #: How attributions are rescaled before the softmax (None: the authors' unnormalised default).
 NORMALIZATIONS = (None, "joint_max")
+#: Below this share of locations kept for any class :func:`relevance` warns that VAR kept (almost) nothing.
+SPARSE_SHARE = 0.01
+
+
+class SparseMapWarning(UserWarning):
+    """VAR kept less than :data:`SPARSE_SHARE` of the locations for any class (see "Empty maps" above)."""
 
 
 def spatial_softmax(
@@ -88,6 +120,7 @@ def relevance(
     reduce_channels: str | None = None,
     normalize: str | None = None,
     return_softmax: bool = False,
+    warn_below: float | None = SPARSE_SHARE,
 ):
     """Class-relevant attributions C_c = H_c * M_c * 1[M_c - 1/|K| > tau] (VAR steps 2-3).
 
@@ -99,19 +132,24 @@ def relevance(
         tau: margin over chance 1/|K| a location needs to be kept, in [0, 1) (paper: 0.01).
         reduce_channels, normalize: see :func:`spatial_softmax`.
         return_softmax: also return M (for plots).
+        warn_below: warn (:class:`SparseMapWarning`) when the classes together keep less than this
+            share of the locations; None: never (for callers that report the share themselves).
 
     Returns:
         The VAR maps, same shape, sign and dtype as ``attributions``; with
         ``return_softmax=True`` the pair (maps, M).
 
-    All-zero or class-uniform attributions give M = 1/|K| everywhere and so an
-    all-zero map (never NaN).
+    A map that keeps nothing is all zero, never NaN (all-zero or class-uniform
+    attributions give M = 1/|K| everywhere and so empty maps): see "Empty maps"
+    in :mod:`var.class_relevance` for how the workspace treats it.
 
     Example:
         >>> maps = var.attribute(model, x, [281, 282, 285], "guided_backprop")
         >>> var_maps, m = var.relevance(maps, temperature=0.1, tau=0.01, return_softmax=True)
     """
     tau = check_float("tau", tau, low=0.0, high=1.0, high_open=True)
+    if warn_below is not None:
+        check_float("warn_below", warn_below, low=0.0, high=1.0)
     m = spatial_softmax(attributions, temperature, reduce_channels=reduce_channels, normalize=normalize)
     batched = attributions.dim() == 5  # (B, |K|, C, H, W) from var.attribute on a batch: classes on dim 1
     k = attributions.shape[1 if batched else 0]
@@ -120,6 +158,8 @@ def relevance(
                       "it, so every VAR map is all zero. Use a smaller tau (paper: 0.01).", stacklevel=2)
     keep = torch.stack([keep_mask(mb, tau) for mb in m]) if batched else keep_mask(m, tau)
     maps = (attributions * m * keep).to(attributions.dtype)
+    if warn_below is not None:
+        _warn_if_sparse(attributions, keep, temperature, tau, normalize, warn_below)
     return (maps, m) if return_softmax else maps
 
 
@@ -132,6 +172,27 @@ def kept_share(var_maps: torch.Tensor) -> torch.Tensor:
 def keep_mask(softmax: torch.Tensor, tau: float) -> torch.Tensor:
     """VAR step 3's mask 1[M_c - 1/|K| > tau] for M of shape (|K|, ...)."""
     return (softmax - 1.0 / softmax.shape[0]) > tau
+
+
+def _warn_if_sparse(h, keep, temperature, tau, normalize, share) -> None:
+    """Warn when VAR keeps less than ``share`` of the locations for any class: t and tau do not fit H's scale.
+
+    One class keeping nothing is VAR's answer (top_k's least probable class usually does); *all*
+    classes keeping (almost) nothing means M stays near 1/|K| everywhere, which the options change.
+    """
+    kept = keep.any(1 if h.dim() == 5 else 0).flatten(1 if h.dim() == 5 else 0).float().mean(-1)
+    low = (kept.reshape(-1) < share).nonzero().flatten().tolist()
+    if not low:
+        return
+    image = (f"image {low[0]}" + (f" (and {len(low) - 1} more)" if len(low) > 1 else "") + ": "
+             if h.dim() == 5 else "")
+    scale = float((h[low[0]] if h.dim() == 5 else h).abs().max())
+    hint = " or normalize='joint_max' (t relative to the largest |H|)" if normalize is None else ""
+    warnings.warn(f"{image}VAR kept {float(kept.reshape(-1)[low[0]]):.2%} of the locations (all classes together) at "
+                  f"t = {temperature:g}, tau = {tau:g}: M stays within tau of 1/|K| almost everywhere, because "
+                  f"the attributions (largest |H| {scale:.3g}) are small against t. A smaller temperature, a "
+                  f"smaller tau{hint} keeps more. warn_below=None silences this warning.",
+                  SparseMapWarning, stacklevel=3)
 
 
 def _check(h, temperature) -> torch.Tensor:

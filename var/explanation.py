@@ -8,7 +8,7 @@ import torch
 
 from . import class_sets
 from .attribution import attribute, check_inputs
-from .class_relevance import keep_mask, relevance
+from .class_relevance import SPARSE_SHARE, keep_mask, relevance
 from .models import VarModel
 
 __all__ = ["Explanation", "explain"]
@@ -64,6 +64,7 @@ def explain(
     tau: float = 0.01,
     reduce_channels: str | None = None,
     normalize: str | None = None,
+    warn_below: float | None = SPARSE_SHARE,
     **method_options,
 ) -> Explanation:
     """Attribute an image for a class set and apply VAR.
@@ -75,7 +76,7 @@ def explain(
         method: an attribution method (see :data:`var.METHODS`).
         class_set: ``"top_k"`` (k most probable + least probable, plus ``target``),
             ``"best_vs_worst"`` or ``"predefined"`` (then pass ``classes``).
-        temperature, tau, reduce_channels, normalize: VAR steps 2-3, see :func:`var.relevance`.
+        temperature, tau, reduce_channels, normalize, warn_below: VAR steps 2-3, see :func:`var.relevance`.
         **method_options: passed to :func:`var.attribute`.
 
     Returns:
@@ -96,6 +97,6 @@ def explain(
     chosen = class_sets.choose(class_set, logits, classes=classes, k=k, target=target)
     h = attribute(model, x, chosen, method, **method_options)
     maps, m = relevance(h, temperature, tau, reduce_channels=reduce_channels, normalize=normalize,
-                        return_softmax=True)
+                        return_softmax=True, warn_below=warn_below)
     return Explanation(x, chosen, [model.class_names[c] for c in chosen], logits.softmax(-1)[chosen], h, m, maps,
                        method, temperature, tau)

@@ -23,7 +23,7 @@ from .class_relevance import kept_share, relevance, spatial_softmax
 from .images import EXAMPLE_IMAGES, load_image
 from .methods import METHOD_TITLES, METHODS
 from .models import VarModel
-from .plotting import display_max, to_heatmap
+from .plotting import display_max, label_empty, to_heatmap
 
 __all__ = ["LiveExplorer", "live_explorer"]
 
@@ -141,7 +141,7 @@ class LiveExplorer:
 
     def _draw(self, x, logits, chosen, h) -> None:
         t, tau = self.temperature.value, self.tau.value
-        maps = relevance(h, t, tau)
+        maps = relevance(h, t, tau, warn_below=None)  # the table shows the kept share
         m = spatial_softmax(h, t)
         self.figure.value = _panel_png(self.model, x, h, m, maps, [self.model.class_names[c] for c in chosen])
         prob = logits.softmax(-1)[chosen]
@@ -192,6 +192,8 @@ def _panel_png(model, x, h, m, maps, names) -> bytes:
             axes[r, 0].text(0.5, 0.5, label, ha="center", va="center", fontsize=10)
         for c, heat in enumerate(heats):
             axes[r, c + 1].imshow(heat, cmap=cmap, vmin=0, vmax=vmax)
+            if r == 2:
+                label_empty(axes[r, c + 1], heat)
             if r == 0:
                 axes[r, c + 1].set_title(names[c][:18], fontsize=8)
     fig.tight_layout()

@@ -11,8 +11,19 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-__all__ = ["to_heatmap", "display_max", "show_image", "show_explanation", "show_vanilla_var", "show_maps", "grey",
-           "metric_bars", "dumbbell", "sanity_curves", "show_intervention"]
+__all__ = ["NOTHING_KEPT", "label_empty", "to_heatmap", "display_max", "show_image", "show_explanation",
+           "show_vanilla_var", "show_maps", "grey", "metric_bars", "dumbbell", "sanity_curves", "show_intervention"]
+
+
+#: What figures write on a map that keeps nothing (see "Empty maps" in :mod:`var.class_relevance`).
+NOTHING_KEPT = "nothing kept"
+
+
+def label_empty(ax, heat: np.ndarray, label: str = NOTHING_KEPT) -> None:
+    """Write ``label`` over an all-zero map, so that an empty map is not read as a faint one."""
+    if not np.any(heat):
+        ax.text(0.5, 0.5, label, transform=ax.transAxes, ha="center", va="center", fontsize=9,
+                bbox={"facecolor": "white", "alpha": 0.85, "edgecolor": "none"})
 
 
 def to_heatmap(attribution: torch.Tensor, signed: bool = False) -> np.ndarray:
@@ -44,13 +55,14 @@ def display_max(heats, percentile: float = 99.5) -> float:
 
 
 def show_maps(axes, maps: torch.Tensor, titles=None, signed: bool = False, shared_scale: bool = True,
-              vmax: float | None = None, background: np.ndarray | None = None):
+              vmax: float | None = None, background: np.ndarray | None = None, empty_label: str = NOTHING_KEPT):
     """Draw one heatmap per class on ``axes``; one colour scale across classes by default.
 
     A shared scale keeps class maps comparable: VAR moves attribution between classes.
     The scale tops out at the 99.5th percentile of the non-zero magnitudes, or
     at ``vmax`` (to share it with another row). With a ``background`` (a grey
-    (H, W) image) the map is drawn over it, transparent where it is zero.
+    (H, W) image) the map is drawn over it, transparent where it is zero. An
+    all-zero map carries ``empty_label``.
     """
     heat = [to_heatmap(m, signed) for m in maps]
     peak = vmax or display_max(heat)
@@ -64,6 +76,7 @@ def show_maps(axes, maps: torch.Tensor, titles=None, signed: bool = False, share
         else:
             ax.imshow(h, cmap=cmap, vmin=vmin, vmax=top)
         ax.axis("off")
+        label_empty(ax, h, empty_label)
         if titles is not None:
             ax.set_title(titles[i], fontsize=9)
 
@@ -100,7 +113,7 @@ def show_vanilla_var(inputs: torch.Tensor, attributions: torch.Tensor, var_maps:
     axes[1, 0].text(0.5, 0.5, note, ha="center", va="center")
     background = grey(inputs, unnormalize) if overlay else None
     vmax = display_max([to_heatmap(a, signed) for a in attributions])
-    show_maps(axes[0, 1:], attributions, titles, signed, vmax=vmax, background=background)
+    show_maps(axes[0, 1:], attributions, titles, signed, vmax=vmax, background=background, empty_label="all zero")
     show_maps(axes[1, 1:], var_maps, None, signed, vmax=vmax, background=background)
     axes[0, 1].text(-0.08, 0.5, "vanilla", transform=axes[0, 1].transAxes, rotation=90, va="center", ha="right")
     axes[1, 1].text(-0.08, 0.5, "VAR", transform=axes[1, 1].transAxes, rotation=90, va="center", ha="right")

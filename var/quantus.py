@@ -7,13 +7,16 @@ expect numpy maps back. ``explain_func`` runs :class:`var.VAR` (any method of
 and returns the target's VAR map summed over channels, (B, 1, H, W), as Quantus'
 own Captum wrapper does.
 
-Empty maps: where VAR keeps nothing (a randomised model, or a temperature that is
-large for the method's scale), the map is all zero. That is VAR's answer ("no
-location is class-relevant at this t and tau"), not an error, but Quantus
-refuses a batch of all-zero explanations. ``RandomLogit`` meets it by design: it
-explains a random other class, whose VAR map is empty (tested on a random
-ResNet-18: all three maps empty). Choose t and tau for the method's scale
-(``normalize="joint_max"`` makes t scale-free) or count such images apart.
+Empty maps (see "Empty maps" in :mod:`var.class_relevance`): where VAR keeps
+nothing (a randomised model, or a temperature that is large for the method's
+scale), the map is all zero. That is VAR's answer ("no location is class-relevant
+at this t and tau"), not an error, but Quantus refuses a batch whose explanations
+are all zero ("Recompute the explanations"). ``RandomLogit`` meets it by design: it
+explains a random other class, whose VAR map is empty; ``MPRT`` meets it on the
+randomised models. ``empty="nan"`` returns such maps as NaN instead, so that
+Quantus runs and reports NaN ("no value") for them, as var's own rank-correlation
+metrics do. Or choose t and tau for the method's scale (``normalize="joint_max"``
+makes t scale-free).
 
 Example:
     >>> import quantus
@@ -28,13 +31,19 @@ import numpy as np
 import torch
 
 from .attributor import VAR
+from .checks import check_choice
+from .class_relevance import SPARSE_SHARE
 
-__all__ = ["explain_func"]
+__all__ = ["explain_func", "EMPTY"]
+
+#: How :func:`explain_func` returns an empty VAR map.
+EMPTY = ("zeros", "nan")
 
 
 def explain_func(model, inputs, targets, *, method="guided_backprop", class_set: str = "top_k", k: int = 3,
                  classes=None, temperature: float = 0.1, tau: float = 0.01, normalize: str | None = None,
-                 var_model=None, device=None, **method_options) -> np.ndarray:
+                 var_model=None, device=None, empty: str = "zeros", warn_below: float | None = SPARSE_SHARE,
+                 **method_options) -> np.ndarray:
     """The VAR map of each target, channels summed, as Quantus wants it.
 
     Args:
@@ -45,18 +54,25 @@ def explain_func(model, inputs, targets, *, method="guided_backprop", class_set:
         var_model: a :class:`~var.models.VarModel` of the same network, for methods that need
             its GradCAM layer (Quantus passes only the module).
         device: where to compute (Quantus passes its ``device``); default the model's.
+        empty: how an empty VAR map is returned: ``"zeros"`` (as VAR gives it) or ``"nan"`` (Quantus then
+            scores it NaN instead of refusing an all-zero batch).
+        warn_below: see :func:`var.relevance` (Quantus calls this often: None keeps its output quiet).
         **method_options: the method's options (see :func:`var.attribute`).
 
     Returns:
         float32 array (B, 1, H, W).
     """
+    check_choice("empty", empty, EMPTY)
     net = getattr(model, "module", model)
     if var_model is not None and getattr(var_model, "module", None) is not net:
         raise ValueError("var_model wraps another network than the model Quantus passes; wrap the same module.")
     explainer = VAR(var_model or net, method, class_set, classes=classes, k=k, temperature=temperature, tau=tau,
-                    normalize=normalize)
+                    normalize=normalize, warn_below=warn_below)
     device = device or next((p.device for p in net.parameters()), torch.device("cpu"))
     x = torch.as_tensor(np.asarray(inputs), dtype=torch.float32, device=device)
     target = torch.as_tensor(np.asarray(targets)).long().flatten().tolist()
     maps = explainer.attribute(x, target=target, **method_options)
-    return maps.sum(1, keepdim=True).detach().cpu().numpy().astype(np.float32)
+    out = maps.sum(1, keepdim=True).detach().cpu().numpy().astype(np.float32)
+    if empty == "nan":
+        out[~maps.flatten(1).any(1).cpu().numpy()] = np.nan
+    return out

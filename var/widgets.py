@@ -18,7 +18,7 @@ import torch
 
 from .checks import check_grid, check_int, check_list
 from .class_relevance import kept_share, relevance
-from .plotting import display_max, to_heatmap
+from .plotting import NOTHING_KEPT, display_max, label_empty, to_heatmap
 
 __all__ = ["var_explorer", "DEFAULT_TEMPERATURES", "DEFAULT_TAUS"]
 
@@ -33,6 +33,7 @@ def _png(heat: np.ndarray, vmax: float, title: str, cmap: str = "inferno") -> by
     fig = Figure(figsize=(2.6, 2.8), dpi=80)
     ax = fig.subplots()
     ax.imshow(heat, cmap=cmap, vmin=0, vmax=vmax)
+    label_empty(ax, heat)
     ax.set_title(title, fontsize=8)
     ax.axis("off")
     buf = io.BytesIO()
@@ -86,7 +87,7 @@ def var_explorer(
     heats = {}
     for t in temperatures:
         for tau in taus:
-            maps = relevance(attributions, t, tau, normalize=normalize)
+            maps = relevance(attributions, t, tau, normalize=normalize, warn_below=None)  # shown as "kept"
             for c, share in enumerate(kept_share(maps).tolist()):
                 heats[c, t, tau] = (to_heatmap(maps[c]), share)
     vmax = display_max([h for h, _ in heats.values()])
@@ -220,7 +221,7 @@ def method_explorer(
                 h = attribute(model, x, chosen, method, **method_options.get(method, {}))
                 heats = [to_heatmap(a) for a in h]
                 v_m.append(_row_png(heats, names, "vanilla", map_size, model.unnormalize(x[0])))
-                r_m.append([[_row_png([to_heatmap(a) for a in relevance(h, t, tau)], names,
+                r_m.append([[_row_png([to_heatmap(a) for a in relevance(h, t, tau, warn_below=None)], names,
                                       f"VAR t={t:g} τ={tau:g}", map_size, None, vmax=display_max(heats))
                              for tau in taus] for t in temperatures])
             # Each method's widgets are made right after its maps, so the kernel sends their messages in
@@ -271,6 +272,8 @@ def _row_png(heats, names, label: str, size: int, image=None, vmax: float | None
     row = Image.new("RGB", (len(tiles) * (size + 4), size + title), "white")
     draw = ImageDraw.Draw(row)
     for i, tile in enumerate(tiles):
+        if i and not np.any(heats[i - 1]):  # an empty map is labelled, not left to look faint
+            ImageDraw.Draw(tile).text((4, size // 2 - 6), NOTHING_KEPT, fill="white")
         row.paste(tile, (i * (size + 4), title))
         draw.text((i * (size + 4) + 1, 1), names[i - 1][:14] if i else ("vanilla" if image is not None else ""),
                   fill="black")

@@ -21,9 +21,9 @@ from PIL import Image
 from ..checks import check_float
 from ..datasets import COCO_NAMES, CocoImage, coco_items
 from ..images import load_image
-from .base import Benchmark
+from .base import Benchmark, rows_from
 from .coco_imagenet import COCO_TO_IMAGENET
-from .metrics import BINARIZATIONS, blur_positive, check_rules, localisation_rows
+from .metrics import BINARIZATIONS, blur_positive, check_rules, is_empty, localisation_rows
 
 
 class CocoBenchmark(Benchmark):
@@ -57,9 +57,10 @@ class CocoBenchmark(Benchmark):
         for method, is_var, maps in self.maps(x, classes):
             blurred = blur_positive(maps)
             for i, (cat, target, mask) in enumerate(kept):
-                rows += localisation_rows(blurred[i], mask, check_rules(self.options["binarize"]), unit=unit,
-                                          item=cat, model=self.config.model, method=method, var=is_var,
-                                          target=target, image=item.path.name, k=len(classes))
+                keys = dict(unit=unit, item=cat, model=self.config.model, method=method, var=is_var, target=target,
+                            image=item.path.name, k=len(classes))
+                rows += localisation_rows(blurred[i], mask, check_rules(self.options["binarize"]), **keys)
+                rows += rows_from({"empty": is_empty(maps[i])}, binarize="none", **keys)
         return rows
 
 

@@ -27,8 +27,8 @@ import torch.nn.functional as F
 from ..checks import check_choice, check_float, check_int
 from ..datasets import imagenet_items
 from ..images import load_image
-from .base import Benchmark
-from .metrics import BINARIZATIONS, blur_positive, check_rules, localisation_rows
+from .base import Benchmark, rows_from
+from .metrics import BINARIZATIONS, blur_positive, check_rules, is_empty, localisation_rows
 
 
 class GridBenchmark(Benchmark):
@@ -93,9 +93,9 @@ class GridBenchmark(Benchmark):
         for method, is_var, maps in self.maps(x, classes):
             blurred = blur_positive(maps)
             for q in range(4):
-                rows += localisation_rows(blurred[q], quadrants[q], check_rules(self.options["binarize"]), unit=unit,
-                                          item=q, model=self.config.model, method=method, var=is_var,
-                                          target=classes[q])
+                keys = dict(unit=unit, item=q, model=self.config.model, method=method, var=is_var, target=classes[q])
+                rows += localisation_rows(blurred[q], quadrants[q], check_rules(self.options["binarize"]), **keys)
+                rows += rows_from({"empty": is_empty(maps[q])}, binarize="none", **keys)
         return rows
 
 

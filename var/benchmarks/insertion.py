@@ -26,6 +26,7 @@ from .. import class_sets
 from ..checks import check_float, check_int
 from ..images import load_image
 from .base import ImageNetBenchmark
+from .metrics import is_empty
 from .pic import THRESHOLDS, pic_curves_many, random_mask, strict_ranking
 from .reproduce import Tolerance
 
@@ -60,13 +61,15 @@ class InsertionBenchmark(ImageNetBenchmark):
         predict = predictor(self.model, label)
         min_pred = {"sic": self.options["min_pred_sic"], "aic": self.options["min_pred_aic"]}
         keys = dict(unit=unit, item=0, model=self.config.model, target=label, image=path.name)
-        names, ranked = [], []
+        names, ranked, empty = [], [], []
         for method, is_var, maps in self.maps(x, classes):
             names.append((method, is_var))
             ranked.append(strict_ranking(maps[classes.index(label)].abs().sum(0).numpy(), seed=unit))
+            empty.append(is_empty(maps[classes.index(label)]))
         rows = []
         results = pic_curves_many(img, ranked, mask, predict, self.options["thresholds"], min_pred)
-        for (method, is_var), (curves, skipped) in zip(names, results):
+        for (method, is_var), (curves, skipped), e in zip(names, results, empty):
+            rows.append(dict(keys, method=method, var=is_var, metric="empty", value=e))
             for metric, res in curves.items():  # the points let PAIR's median-curve aggregate be computed later
                 rows.append(dict(keys, method=method, var=is_var, metric=metric, value=res.auc,
                                  curve=json.dumps(res.points)))

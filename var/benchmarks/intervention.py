@@ -25,6 +25,7 @@ from .. import class_sets
 from ..checks import check_float
 from ..methods import make_baseline
 from .base import ImageNetBenchmark, rows_from
+from .metrics import is_empty
 from .pic import strict_ranking
 from .reproduce import Tolerance
 
@@ -51,7 +52,8 @@ class InterventionBenchmark(ImageNetBenchmark):
         for method, is_var, maps in self.maps(x, classes):
             result = intervene(self.model, x, blurred, maps[:2], classes[:2], self.options["fraction"], seed=unit)
             for i, scores in enumerate(result["scores"]):
-                rows += rows_from(scores, unit=unit, item=i, model=self.config.model, method=method, var=is_var,
+                rows += rows_from({**scores, "empty": is_empty(maps[i])}, unit=unit, item=i, model=self.config.model,
+                                  method=method, var=is_var,
                                   target=classes[i], other=classes[1 - i], label=label)
         return rows
 

@@ -27,7 +27,7 @@ import torch
 from scipy import stats
 from torchvision.transforms.functional import gaussian_blur
 
-__all__ = ["blur_positive", "binarize", "localisation", "localisation_rows", "check_rules", "similarity",
+__all__ = ["is_empty", "blur_positive", "binarize", "localisation", "localisation_rows", "check_rules", "similarity",
            "HIGHER_IS_BETTER", "BLUR_KERNEL", "BINARIZATIONS"]
 
 BLUR_KERNEL = 11
@@ -44,6 +44,14 @@ HIGHER_IS_BETTER = {
     # intervention: deleting a class's marked pixels should hurt that class, not the other
     "own_drop": True, "other_drop": False, "selectivity": True,
 }
+
+
+def is_empty(var_map: torch.Tensor) -> float:
+    """1.0 if the map keeps nothing (all zero), else 0.0: the ``empty`` row every benchmark records per map.
+
+    See "Empty maps" in :mod:`var.class_relevance` for how the workspace treats them.
+    """
+    return float(not var_map.any())
 
 
 def blur_positive(maps: torch.Tensor, kernel: int = BLUR_KERNEL, sigma: float = BLUR_SIGMA) -> torch.Tensor:

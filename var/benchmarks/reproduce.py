@@ -30,7 +30,7 @@ Rows within :attr:`Tolerance.exact` are reported as ``exact``; the others as ``r
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -66,11 +66,13 @@ class Reproduction:
             (``exact``, ``rounding`` or ``drift``).
         groups: per method x var: rows, exact share, median and max absolute difference, ``drift``.
         key_errors: what differs in the keys (empty when they match).
+        added: metrics the code now records that the committed run predates (not compared).
     """
 
     rows: pd.DataFrame
     groups: pd.DataFrame
     key_errors: list[str]
+    added: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -80,6 +82,8 @@ class Reproduction:
     def report(self, limit: int = 12) -> str:
         """A readable account of every difference: key errors, drifting groups, the largest rows."""
         lines = list(self.key_errors)
+        if self.added:
+            lines.append(f"not compared (the committed run predates them): {', '.join(self.added)}")
         counts = self.rows["status"].value_counts().to_dict()
         lines.append(f"{len(self.rows)} rows: " + ", ".join(f"{v} {k}" for k, v in sorted(counts.items())))
         if len(self.groups):
@@ -140,7 +144,8 @@ def compare(committed: pd.DataFrame, fresh: pd.DataFrame, tolerance: Tolerance =
     """Compare a unit's committed rows with a re-run of it (same row order): drift or rounding.
 
     Columns that only other units fill (all NaN here, e.g. insertion curves of a skipped image) are
-    dropped from ``committed`` first.
+    dropped from ``committed`` first, and rows of metrics the committed table never has (added to the
+    code after the run, such as ``empty``) from ``fresh``: they are named in ``added``.
 
     Args:
         committed: the unit's rows as stored in ``results.parquet``.
@@ -157,6 +162,8 @@ def compare(committed: pd.DataFrame, fresh: pd.DataFrame, tolerance: Tolerance =
     """
     committed = committed.reset_index(drop=True)
     fresh = pd.DataFrame(fresh).reset_index(drop=True)
+    added = sorted(set(fresh["metric"]) - set(committed["metric"])) if "metric" in committed else []
+    fresh = fresh[~fresh["metric"].isin(added)].reset_index(drop=True) if added else fresh
     committed = committed.drop(columns=[c for c in committed.columns
                                         if c not in fresh.columns and committed[c].isna().all()])
     keys = [c for c in committed.columns if c not in VALUE_COLUMNS]
@@ -164,7 +171,7 @@ def compare(committed: pd.DataFrame, fresh: pd.DataFrame, tolerance: Tolerance =
     rows = committed.copy()
     if key_errors:
         rows["fresh"], rows["diff"], rows["status"] = np.nan, np.inf, "drift"
-        return Reproduction(rows, pd.DataFrame(columns=["method", "var", "drift"]), key_errors)
+        return Reproduction(rows, pd.DataFrame(columns=["method", "var", "drift"]), key_errors, added)
     diff = _value_diff(committed["value"], fresh["value"])
     if "curve" in committed.columns:
         diff = np.maximum(diff, _curve_diff(committed["curve"], fresh["curve"]))
@@ -175,4 +182,4 @@ def compare(committed: pd.DataFrame, fresh: pd.DataFrame, tolerance: Tolerance =
               .agg(rows=("diff", "size"), exact_share=("is_exact", "mean"), median_diff=("diff", "median"),
                    max_diff=("diff", "max")).reset_index())
     groups["drift"] = groups["median_diff"] > tolerance.group_median
-    return Reproduction(rows, groups, key_errors)
+    return Reproduction(rows, groups, key_errors, added)

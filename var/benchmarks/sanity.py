@@ -42,7 +42,7 @@ from torch import nn
 from .. import class_sets
 from ..checks import check_choice, check_float, check_int
 from .base import ImageNetBenchmark, rows_from
-from .metrics import similarity
+from .metrics import is_empty, similarity
 from .reproduce import Tolerance
 
 
@@ -78,7 +78,7 @@ class SanityBenchmark(ImageNetBenchmark):
             # no layer re-initialised: the maps are the original ones, not worth computing again
             runs = original_runs if model is self.model else self.maps(x, classes, model)
             for method, is_var, maps in runs:
-                scores = {**similarity(original[method, is_var], maps[t]), "empty": float(not maps[t].any())}
+                scores = {**similarity(original[method, is_var], maps[t]), "empty": is_empty(maps[t])}
                 rows += rows_from(scores, unit=unit, item=0, model=self.config.model, method=method, var=is_var,
                                   fraction=float(fraction), target=label)
         return rows
