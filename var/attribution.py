@@ -13,6 +13,7 @@ check it.
 
 from __future__ import annotations
 
+import importlib
 import inspect
 from collections.abc import Sequence
 
@@ -20,9 +21,10 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from . import registry
 from .checks import check_choice, check_classes, check_int
 from .engine import BACKWARDS, Engine, concat
-from .methods import VAR_OPTIONS, Method, make_method
+from .methods import METHODS, VAR_OPTIONS, Method, make_method
 from .models import VarModel, eval_mode
 
 __all__ = ["attribute"]
@@ -100,10 +102,13 @@ def attribute(
     if x.shape[0] == 1 and per_image(classes):  # a data loader's last batch of one keeps its batch axis
         return attribute(model, x, k[0].tolist(), method, internal_batch_size=internal_batch_size,
                          backward=backward, **options).unsqueeze(0)
+    if isinstance(method, str) and method not in METHODS:  # a library method, var's occlusion or the user's own
+        return _registered(registry.get(method), model, x, k, options, internal_batch_size, backward)
     if x.shape[0] == 1:
         k = k[0]
     elif not isinstance(method, (str, Method)):
-        raise TypeError("A Captum object explains one image at a time here; pass the method by name for a batch.")
+        raise TypeError("A Captum object explains one image at a time here; pass the method by name for a batch "
+                        f"(e.g. 'captum:{type(method).__name__}').")
     if not isinstance(method, (str, Method)):
         if backward is not None:
             raise TypeError("backward= chooses how var's engine shares a forward pass; a Captum object runs its "
@@ -122,6 +127,19 @@ def attribute(
     if x.shape[0] == 1:
         return method.maps(engine, x, x)
     return _batch(method, engine, x)
+
+
+def _registered(entry, model, x, k, options, internal_batch_size, backward) -> torch.Tensor:
+    """A registry entry's maps, image by image: (|K|, C, H, W) for one image, (B, |K|, C, H, W) for a batch."""
+    if backward is not None:
+        raise TypeError(f"backward= chooses how var's engine shares a forward pass; {entry.name} runs its own passes. "
+                        "Drop backward=.")
+    if internal_batch_size is not None and entry.library == "captum":  # Captum's path methods bound memory so
+        cls = getattr(importlib.import_module("captum.attr"), entry.name.partition(":")[2])
+        if "internal_batch_size" in inspect.signature(cls.attribute).parameters:
+            options = {**options, "internal_batch_size": internal_batch_size}
+    maps = [entry.attribute(model, x[b:b + 1], k[b].tolist(), options) for b in range(x.shape[0])]
+    return maps[0] if x.shape[0] == 1 else torch.stack(maps)
 
 
 def per_image(classes) -> bool:

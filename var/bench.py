@@ -67,7 +67,9 @@ def parser(benchmark: str | None = None) -> argparse.ArgumentParser:
     p.add_argument("--model", default=BenchConfig.model, choices=MODEL_NAMES, metavar="MODEL",
                    help=f"one of {', '.join(MODEL_NAMES)}")
     p.add_argument("--methods", nargs="+", default=list(BenchConfig.methods), metavar="METHOD",
-                   help=f"any of {', '.join(METHODS)}")
+                   help=f"var's own ({', '.join(METHODS)}, occlusion), a library's (captum:DeepLift, "
+                        "gradcam:LayerCAM, zennit:EpsilonPlusFlat, ...) or module:function; "
+                        "'var-bench methods' lists them")
     p.add_argument("--n", type=int, default=BenchConfig.n, help="number of grids / images")
     p.add_argument("--data", default=None, help="data folder (None: $VAR_DATA, data/, ../shared/data)")
     p.add_argument("--seed", type=int, default=BenchConfig.seed, help="seeds grids, masks, re-initialisations")
@@ -128,7 +130,7 @@ def _tool(module: str):
 
 #: The subcommands that are not benchmarks, each with its own options (``var-bench TOOL --help``).
 _TOOLS = {"speed": _tool("speed"), "insertion-speed": _tool("insertion_speed"), "reference": _reference,
-          "cost": _tool("cost"), "machine": _tool("machine")}
+          "cost": _tool("cost"), "machine": _tool("machine"), "methods": _tool("catalogue")}
 
 
 def _benchmark(argv: list[str]) -> int:
