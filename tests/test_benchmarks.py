@@ -240,6 +240,8 @@ def test_summary_counts_units_and_clusters_the_interval():
     ["coco", "--n", "3", "--methods", "gradcam", "contrastive_gradient"],
     ["insertion", "--n", "1", "--methods", "gradcam"],
     ["sanity", "--n", "1", "--methods", "gradcam", "--option", "fractions=[0, 1.0]"],
+    ["intervention", "--n", "1", "--methods", "captum:Deconvolution", "gradcam:LayerCAM", "occlusion",
+     "tests.method_example:saliency"],  # any registry name, a module function included
 ])
 def test_cli_tiny_runs(tmp_path, args, capsys, imagenet_sample):
     assert bench_main(args + ["--out", str(tmp_path)]) == 0

@@ -39,6 +39,12 @@ def per_class(fn, classes=CLASSES):
     return torch.cat([fn(c) for c in classes])
 
 
+def seed(value: int = 0) -> None:
+    """Captum's GradientShap draws from torch's and NumPy's global RNGs."""
+    torch.manual_seed(value)
+    np.random.seed(value)  # noqa: NPY002  (the RNG Captum draws from)
+
+
 def assert_same(ours, theirs, tol=1e-10):
     torch.testing.assert_close(ours, theirs.expand_as(ours).to(ours.dtype), rtol=tol, atol=tol)
 
@@ -79,14 +85,16 @@ def test_captum_layer_gradcam_is_relu_by_default_and_upsampled_like_var(small_re
     raw = per_class(lambda c: method.attribute(x64, target=c, relu_attributions=True))
     assert_same(ours, F.interpolate(raw, size=(64, 64), mode="bilinear", align_corners=False))
     assert_same(ours, var.attribute(small_resnet64, x64, CLASSES, "gradcam"))  # GradCAM is GradCAM
-    with pytest.warns(registry.MethodWarning, match="relu_attributions=False keeps negative values"):
+    with pytest.warns(registry.MethodWarning, match="without relu_attributions=True keeps negative values"):
         var.attribute(small_resnet64, x64, CLASSES, "captum:LayerGradCam", relu_attributions=False)
+    with pytest.warns(registry.MethodWarning, match="LayerGradCam object without relu_attributions=True"):
+        var.attribute(small_resnet64, x64, CLASSES, method)  # a user's own object: Captum's default, warned
 
 
 def test_captum_stochastic_methods_are_the_librarys_own_seeded_calls(small_resnet64, x64):
-    torch.manual_seed(1)
+    seed(1)
     ours = var.attribute(small_resnet64, x64, CLASSES, "captum:GradientShap", baselines="zero", n_samples=3)
-    torch.manual_seed(1)
+    seed(1)
     method = captum_attr.GradientShap(small_resnet64.module)
     theirs = per_class(lambda c: method.attribute(x64, torch.zeros_like(x64), target=c, n_samples=3))
     assert_same(ours, theirs)  # n_samples reaches Captum: no clash with SmoothGrad's option name
@@ -155,6 +163,17 @@ def test_a_registered_function_and_a_module_function_run_everywhere(small_resnet
     explainer = var.VAR(small_resnet64, "my_methods:cam_like", "predefined", classes=CLASSES, warn_below=None)
     assert explainer.attribute(x64, target=3).shape == (1, 1, 64, 64)
     sys.modules.pop("my_methods", None)
+
+
+def test_captum_objects_take_a_batch_and_their_own_options(small_cnn64):
+    x = torch.randn(2, 3, 64, 64, generator=torch.Generator().manual_seed(3), dtype=torch.float64)
+    shap = captum_attr.GradientShap(small_cnn64.module)
+    seed(0)
+    ours = var.attribute(small_cnn64, x, CLASSES, shap, baselines=torch.zeros_like(x[:1]), n_samples=2)
+    seed(0)
+    theirs = [per_class(lambda c: shap.attribute(x[b:b + 1], torch.zeros_like(x[:1]), target=c, n_samples=2))
+              for b in range(2)]
+    assert_same(ours, torch.stack(theirs))
 
 
 def test_a_batch_equals_its_images(small_cnn64):

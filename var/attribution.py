@@ -18,14 +18,13 @@ import inspect
 from collections.abc import Sequence
 
 import torch
-import torch.nn.functional as F
 from torch import nn
 
 from . import registry
 from .checks import check_choice, check_classes, check_int
 from .engine import BACKWARDS, Engine, concat
-from .methods import METHODS, VAR_OPTIONS, Method, make_method
-from .models import VarModel, eval_mode
+from .methods import METHODS, Method, make_method
+from .models import VarModel
 
 __all__ = ["attribute"]
 
@@ -103,17 +102,16 @@ def attribute(
         return attribute(model, x, k[0].tolist(), method, internal_batch_size=internal_batch_size,
                          backward=backward, **options).unsqueeze(0)
     if isinstance(method, str) and method not in METHODS:  # a library method, var's occlusion or the user's own
-        return _registered(registry.get(method), model, x, k, options, internal_batch_size, backward)
+        entry = registry.get(method)
+        library_class = (getattr(importlib.import_module("captum.attr"), method.partition(":")[2])
+                         if entry.library == "captum" else None)
+        return _registered(entry, library_class, model, x, k, options, internal_batch_size, backward)
+    if not isinstance(method, (str, Method)):  # a Captum object
+        _check_captum_object(method, net)
+        return _registered(registry.from_captum(method), type(method), model, x, k, options, internal_batch_size,
+                           backward)
     if x.shape[0] == 1:
         k = k[0]
-    elif not isinstance(method, (str, Method)):
-        raise TypeError("A Captum object explains one image at a time here; pass the method by name for a batch "
-                        f"(e.g. 'captum:{type(method).__name__}').")
-    if not isinstance(method, (str, Method)):
-        if backward is not None:
-            raise TypeError("backward= chooses how var's engine shares a forward pass; a Captum object runs its "
-                            "own passes per class. Drop backward=, or pass the method by name.")
-        return _captum_loop(method, net, x, k, options, internal_batch_size)
     if isinstance(method, Method) and options:
         raise TypeError(f"Pass the options of a Method object to its constructor, not to attribute: "
                         f"{sorted(options)}.")
@@ -129,17 +127,32 @@ def attribute(
     return _batch(method, engine, x)
 
 
-def _registered(entry, model, x, k, options, internal_batch_size, backward) -> torch.Tensor:
-    """A registry entry's maps, image by image: (|K|, C, H, W) for one image, (B, |K|, C, H, W) for a batch."""
+def _registered(entry, captum_class, model, x, k, options, internal_batch_size, backward) -> torch.Tensor:
+    """A registry entry's maps, image by image: (|K|, C, H, W) for one image, (B, |K|, C, H, W) for a batch.
+
+    ``captum_class``: the Captum class behind the entry (None otherwise), which may take
+    ``internal_batch_size`` (its path methods bound memory with it).
+    """
     if backward is not None:
         raise TypeError(f"backward= chooses how var's engine shares a forward pass; {entry.name} runs its own passes. "
                         "Drop backward=.")
-    if internal_batch_size is not None and entry.library == "captum":  # Captum's path methods bound memory so
-        cls = getattr(importlib.import_module("captum.attr"), entry.name.partition(":")[2])
-        if "internal_batch_size" in inspect.signature(cls.attribute).parameters:
-            options = {**options, "internal_batch_size": internal_batch_size}
+    if internal_batch_size is not None:
+        if captum_class is None or "internal_batch_size" not in inspect.signature(captum_class.attribute).parameters:
+            raise TypeError(f"{entry.name} takes no internal_batch_size; drop it (it bounds the memory of var's own "
+                            "methods and of Captum's path methods).")
+        options = {**options, "internal_batch_size": internal_batch_size}
     maps = [entry.attribute(model, x[b:b + 1], k[b].tolist(), options) for b in range(x.shape[0])]
     return maps[0] if x.shape[0] == 1 else torch.stack(maps)
+
+
+def _check_captum_object(method, net: nn.Module) -> None:
+    if not hasattr(method, "attribute"):
+        raise ValueError(f"method must be a name ('var-bench methods' lists them), a var.methods.Method or a Captum "
+                         f"attribution object, not {method!r}.")
+    forward = getattr(method, "forward_func", None)
+    if forward is not None and forward is not net and getattr(forward, "__self__", None) is not net:
+        raise ValueError("The Captum object was built on another network; build it on this model's module, "
+                         "e.g. IntegratedGradients(model.module).")
 
 
 def per_image(classes) -> bool:
@@ -212,31 +225,3 @@ def check_inputs(inputs) -> torch.Tensor:
         with torch.inference_mode(False):
             inputs = inputs.clone()
     return inputs.detach()
-
-
-def _captum_loop(method, net: nn.Module, x, classes, kwargs, internal_batch_size: int | None) -> torch.Tensor:
-    if not hasattr(method, "attribute"):
-        raise ValueError(f"method must be a name from var.METHODS, a var.methods.Method or a Captum attribution "
-                         f"object, not {method!r}.")
-    ours = sorted(set(kwargs) & VAR_OPTIONS)
-    if ours:
-        raise TypeError(f"{ours} are var's method options; a Captum object takes its own attribute() arguments "
-                        "(e.g. n_steps=, baselines=, nt_samples=), or pass the method by name.")
-    forward = getattr(method, "forward_func", None)
-    if forward is not None and forward is not net and getattr(forward, "__self__", None) is not net:
-        raise ValueError("The Captum object was built on another network; build it on this model's module, "
-                         "e.g. IntegratedGradients(model.module).")
-    if internal_batch_size is not None:
-        if "internal_batch_size" not in inspect.signature(method.attribute).parameters:
-            raise TypeError(f"{type(method).__name__}.attribute takes no internal_batch_size; drop it (it bounds "
-                            "the memory of var's own methods and of Captum's path methods).")
-        kwargs = {**kwargs, "internal_batch_size": internal_batch_size}
-    maps = []
-    with torch.enable_grad(), eval_mode(net):
-        for c in classes.tolist():
-            a = method.attribute(x, target=c, **kwargs)
-            a = a[0] if isinstance(a, tuple) else a
-            if a.shape[-2:] != x.shape[-2:]:
-                a = F.interpolate(a, size=x.shape[-2:], mode="bilinear", align_corners=False)
-            maps.append(a.detach()[0])
-    return torch.stack(maps)

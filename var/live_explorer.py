@@ -16,7 +16,7 @@ from __future__ import annotations
 import io
 import time
 
-from . import class_sets
+from . import class_sets, registry
 from .attribution import attribute
 from .checks import check_choice, check_list
 from .class_relevance import kept_share, relevance, spatial_softmax
@@ -45,7 +45,8 @@ class LiveExplorer:
         if not isinstance(model, VarModel):
             raise TypeError("live_explorer needs a VarModel; wrap your network with var.wrap_model(...).")
         images = check_list("images", list(EXAMPLE_IMAGES) if images is None else images)
-        check_choice("method", method, METHODS)
+        if method not in METHODS:
+            registry.get(method)  # a registry name, or one error naming the choices
         check_choice("strategy", strategy, class_sets.STRATEGIES)
         self.model = model
         self.attributions_computed = 0
@@ -55,7 +56,8 @@ class LiveExplorer:
         names = [str(im) for im in images]
         self.image = W.Dropdown(options=names + [_UPLOAD], value=names[0], description="image")
         self.upload = W.FileUpload(accept="image/*", multiple=False, description="upload")
-        self.method = W.Dropdown(options=[(METHOD_TITLES[m], m) for m in METHODS], value=method,
+        listed = [e.name for e in registry.entries()] + ([method] if method not in METHODS else [])
+        self.method = W.Dropdown(options=[(METHOD_TITLES.get(m, m), m) for m in dict.fromkeys(listed)], value=method,
                                  description="method")
         self.strategy = W.Dropdown(options=list(class_sets.STRATEGIES), value=strategy, description="class set")
         self.k = W.IntSlider(value=3, min=1, max=8, description="k")

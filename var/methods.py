@@ -272,9 +272,6 @@ METHOD_TITLES = {name: cls.title for name, cls in _BY_NAME.items()}
 METHOD_DESCRIPTIONS = {name: cls.description for name, cls in _BY_NAME.items()}
 #: Methods whose maps are read with their sign (a diverging colormap): the input-times-gradient family.
 SIGNED = frozenset({"input_x_gradient", "integrated_gradients"})
-#: Every option name of every method (a Captum object refuses them: they would be silently dropped).
-VAR_OPTIONS = frozenset({"base", "n_samples", "noise_level", "seed"} |
-                        {f.name for cls in _CLASSES for f in dataclasses.fields(cls)})
 
 
 def make_method(name: str, **options) -> Method:

@@ -37,8 +37,8 @@ from torch import nn
 from .checks import check_choice
 from .models import VarModel, eval_mode, logits_of
 
-__all__ = ["Entry", "MethodWarning", "register", "get", "entries", "check_maps", "raw_cams", "canonizers_for",
-           "FAMILIES", "LIBRARY_METHODS"]
+__all__ = ["Entry", "MethodWarning", "register", "get", "entries", "from_captum", "check_maps", "raw_cams",
+           "canonizers_for", "FAMILIES", "LIBRARY_METHODS"]
 
 #: The method families (the gallery's rows and the claims' "does it generalise?" column).
 FAMILIES = ("gradient", "modified backprop", "path", "perturbation", "cam", "propagation", "user")
@@ -141,8 +141,14 @@ def get(name: str) -> Entry:
 
 
 def entries() -> list[Entry]:
-    """The methods ``var-bench methods`` lists: var's own and the curated library methods (:data:`LIBRARY_METHODS`)."""
-    return list(_BUILTIN.values()) + [get(name) for name in LIBRARY_METHODS]
+    """The methods the CLI lists: var's own, and those of :data:`LIBRARY_METHODS` whose library is installed."""
+    listed = list(_BUILTIN.values())
+    for name in LIBRARY_METHODS:
+        try:
+            listed.append(get(name))
+        except ModuleNotFoundError:  # its extra is not installed (pip install 'var-saliency[methods]')
+            continue
+    return listed
 
 
 # ---------------------------------------------------------------- var's own
@@ -238,37 +244,52 @@ def _captum_entry(_prefix: str, cls_name: str) -> Entry:
         raise ValueError(f"captum:{cls_name} is not class-specific (NoiseTunnel wraps a method: use smoothgrad or "
                          "var.VAR inside NoiseTunnel; LayerActivation has no target), so VAR has no classes to "
                          "compare.")
-    layer = "layer" in inspect.signature(cls.__init__).parameters
-    defaults = _CAPTUM_DEFAULTS.get(cls_name, {})
-    return Entry(f"captum:{cls_name}", "captum", _CAPTUM_FAMILY.get(cls_name, "cam" if layer else "gradient"),
-                 cls_name not in _CAPTUM_UNSIGNED, "layer" if cls_name.startswith("Layer") else "pixel",
-                 cls_name in CAPTUM_BATCHED, _captum_compute(cls, cls_name, layer), defaults,
-                 f"Captum's {cls_name}, options passed through unchanged.")
+    needs_layer = "layer" in inspect.signature(cls.__init__).parameters
 
-
-def _captum_compute(cls, cls_name: str, needs_layer: bool) -> Callable:
-    def compute(model, x, classes, options):
-        options = dict(options)
+    def build(model, options):
         net = model.module if isinstance(model, VarModel) else model
-        layer = options.pop("layer", None) or (getattr(model, "gradcam_layer", None) if needs_layer else None)
-        if needs_layer and layer is None:
+        if not needs_layer:
+            return cls(net)
+        layer = options.pop("layer", None) or getattr(model, "gradcam_layer", None)
+        if layer is None:
             raise ValueError(f"captum:{cls_name} needs a layer: pass layer=<module> or use a VarModel with "
                              "gradcam_layer.")
-        if cls_name == "LayerGradCam" and not options.get("relu_attributions", True):
-            warnings.warn("captum:LayerGradCam with relu_attributions=False keeps negative values; VAR's softmax "
-                          "compares |H|, so negative evidence competes as if it were positive. GradCAM's "
-                          "definition is relu_attributions=True (the default here).", MethodWarning, stacklevel=4)
+        return cls(net, layer)
+
+    return _captum(f"captum:{cls_name}", cls_name, build, _CAPTUM_DEFAULTS.get(cls_name, {}),
+                   f"Captum's {cls_name}, options passed through unchanged.")
+
+
+def from_captum(method) -> Entry:
+    """The entry of a Captum attribution object the user built (its options go to its ``attribute``)."""
+    cls_name = type(method).__name__
+    return _captum(f"Captum {cls_name} object", cls_name, lambda model, options: method, {},
+                   f"The given Captum {cls_name} object.")
+
+
+def _captum(name: str, cls_name: str, build: Callable, defaults: Mapping, description: str) -> Entry:
+    def compute(model, x, classes, options):
+        options = dict(options)
+        method = build(model, options)
+        if cls_name == "LayerGradCam" and not options.get("relu_attributions", False):
+            warnings.warn(f"{name} without relu_attributions=True keeps negative values; VAR's softmax compares "
+                          "|H|, so negative evidence competes as if it were positive. GradCAM's definition is "
+                          "relu_attributions=True (the default of captum:LayerGradCam).", MethodWarning,
+                          stacklevel=4)
         if isinstance(options.get("baselines"), str):  # var's names for baselines: "zero", "blur"
             from .methods import make_baseline
 
             options["baselines"] = make_baseline(x, options["baselines"])
-        method = cls(net, layer) if needs_layer else cls(net)
         if cls_name in CAPTUM_BATCHED:  # |K| copies, one target each, one call
             a = method.attribute(x.expand(len(classes), *x.shape[1:]).clone(), target=list(classes), **options)
         else:  # stochastic methods (sampled baselines, noise): the library's own per-class call
             a = torch.cat([_first(method.attribute(x, target=c, **options)) for c in classes])
         return _to_input_size(_first(a), x)
-    return compute
+
+    layer = cls_name.startswith("Layer")
+    return Entry(name, "captum", _CAPTUM_FAMILY.get(cls_name, "cam" if layer else "gradient"),
+                 cls_name not in _CAPTUM_UNSIGNED, "layer" if layer else "pixel", cls_name in CAPTUM_BATCHED,
+                 compute, defaults, description)
 
 
 def _first(a):

@@ -27,6 +27,7 @@ import torch
 from ..attribution import attribute
 from ..class_relevance import relevance
 from ..datasets import find_data, imagenet_items
+from ..methods import METHODS
 from ..models import VarModel, load_model
 from .config import BenchConfig
 from .reproduce import Tolerance
@@ -88,9 +89,10 @@ class Benchmark(ABC):
         cfg = self.config
         for method in cfg.methods:
             options = {"steps": cfg.ig_steps} if method == "integrated_gradients" else {}
+            if method in METHODS:  # var's engine; a registry method runs its library's own passes
+                options["internal_batch_size"] = cfg.internal_batch_size
             start = time.perf_counter()
-            h = attribute(model or self.model, x, classes, method, internal_batch_size=cfg.internal_batch_size,
-                          **options)
+            h = attribute(model or self.model, x, classes, method, **options)
             if self.timings is not None:
                 self.timings.append((method, time.perf_counter() - start))
             yield method, False, h
