@@ -54,6 +54,10 @@ def chapters(small: bool) -> list[tuple[str, str, dict]]:
         ("04b_explorers", "04b_explorers",
          {"images": ["skimage:coffee"], "methods": ["gradient", "gradcam"]} if small else {}),
         ("04c_your_model", "04c_your_model", {"timm_models": ["resnet18"]} if small else {}),
+        ("04d_gallery", "04d_gallery",
+         {"methods": ["gradient", "gradcam", "captum:Deconvolution", "gradcam:LayerCAM", "occlusion"]}
+         if small else {}),
+        ("04e_your_method", "04e_your_method", {**out("your_method"), **({"n_grids": 1} if small else {})}),
         ("05_grid_pointing", "05_grid_pointing",
          {**out("grid"), **({"n_grids": 1, "ig_steps": 2, "scan": 40} if small else {"n_grids": 6})}),
         ("06_coco_masks", "06_coco_masks", {**out("coco"), **({"n_images": 2, "ig_steps": 2} if small else {})}),

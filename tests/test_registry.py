@@ -195,6 +195,9 @@ def test_guards_name_the_fix(small_resnet64, x64):
                       family="propagation")
     with pytest.raises(ValueError, match="relevance exploded .*canonizer"):
         var.attribute(small_resnet64, x64, CLASSES, "test_boom")
+    registry.register("test_vanish", lambda model, x, target: x[0] * 1e-9, family="propagation")
+    with pytest.warns(registry.MethodWarning, match="relevance vanished"):
+        var.attribute(small_resnet64, x64, CLASSES, "test_vanish")
     registry.register("test_constant", lambda model, x, target: torch.ones(3, 64, 64, dtype=x.dtype) * (target == 3)
                       + (target != 3) * x[0])
     with pytest.warns(registry.MethodWarning, match="constant map for K\\[0\\]"):

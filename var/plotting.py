@@ -12,7 +12,8 @@ import numpy as np
 import torch
 
 __all__ = ["NOTHING_KEPT", "label_empty", "to_heatmap", "display_max", "show_image", "show_explanation",
-           "show_vanilla_var", "show_maps", "grey", "metric_bars", "dumbbell", "sanity_curves", "show_intervention"]
+           "show_vanilla_var", "show_maps", "show_gallery", "grey", "metric_bars", "dumbbell", "sanity_curves",
+           "show_intervention"]
 
 
 #: What figures write on a map that keeps nothing (see "Empty maps" in :mod:`var.class_relevance`).
@@ -117,6 +118,47 @@ def show_vanilla_var(inputs: torch.Tensor, attributions: torch.Tensor, var_maps:
     show_maps(axes[1, 1:], var_maps, None, signed, vmax=vmax, background=background)
     axes[0, 1].text(-0.08, 0.5, "vanilla", transform=axes[0, 1].transAxes, rotation=90, va="center", ha="right")
     axes[1, 1].text(-0.08, 0.5, "VAR", transform=axes[1, 1].transAxes, rotation=90, va="center", ha="right")
+    fig.tight_layout()
+    return fig
+
+
+def show_gallery(explanations: dict, unnormalize, cell: float = 1.7):
+    """Many methods on one image: a row per method (vanilla and VAR per class), labelled with its family.
+
+    Each map has its own colour scale (methods differ by orders of magnitude); signed methods are
+    drawn signed (as the registry declares them); a VAR map's title gives the share it keeps, and an
+    empty one says "nothing kept".
+
+    Args:
+        explanations: ``{registry method name: Explanation}``, all of one image and one class set,
+            in the order of the rows.
+        unnormalize: the model's inverse normalisation, to draw the image.
+        cell: inches per map.
+
+    Returns:
+        The matplotlib figure.
+    """
+    import matplotlib.pyplot as plt
+
+    from .class_relevance import kept_share
+    from .registry import get
+
+    names = list(explanations)
+    first = explanations[names[0]]
+    k = len(first.classes)
+    fig, axes = plt.subplots(len(names), 2 * k + 1, figsize=(cell * (2 * k + 1), cell * 1.1 * len(names)),
+                             squeeze=False)
+    for row, name in zip(axes, names):
+        e = explanations[name]
+        show_image(row[0], e.inputs, unnormalize)
+        entry = get(name)
+        row[0].set_title(f"{entry.family}\n{name}", fontsize=8)
+        signed = entry.signed
+        shares = kept_share(e.maps).tolist()
+        for c in range(k):
+            show_maps([row[1 + 2 * c]], e.attributions[c:c + 1], [f"{e.class_names[c][:14]}"], signed,
+                      empty_label="all zero")
+            show_maps([row[2 + 2 * c]], e.maps[c:c + 1], [f"VAR · kept {shares[c]:.0%}"], signed)
     fig.tight_layout()
     return fig
 

@@ -446,6 +446,26 @@ def _function_entry(module: str, function: str) -> Entry:
 # ---------------------------------------------------------------- guards
 #: |H| above this many times the largest |logit| of K: relevance has exploded (LRP without a canonizer).
 EXPLODED = 1e4
+#: A map's total relevance below this share of the largest |logit| of K: relevance has vanished.
+VANISHED = 1e-2
+
+
+def _check_conservation(entry: Entry, maps, x, net, classes) -> None:
+    """Relevance propagation should roughly conserve the logit: refuse an explosion, warn about a vanishing."""
+    with torch.no_grad():
+        scale = max(float(logits_of(net(x))[0, torch.as_tensor(classes)].abs().max()), 1e-12)
+    largest, total = float(maps.abs().max()), float(maps.flatten(1).sum(1).abs().max())
+    if largest > EXPLODED * scale:
+        raise ValueError(f"{entry.name}: the relevance exploded (largest |H| {largest:.3g} vs largest |logit| "
+                         f"{scale:.3g}), as LRP does on skip connections without a canonizer; pass canonizers= "
+                         "(e.g. zennit.torchvision.ResNetCanonizer()) or use zennit:EpsilonPlusFlat, which adds "
+                         "the network's canonizers.")
+    if total < VANISHED * scale:
+        warnings.warn(f"{entry.name}: the relevance vanished (largest |sum of H| {total:.3g} vs largest |logit| "
+                      f"{scale:.3g}): its rules do not conserve relevance through some of this network's layers "
+                      "(activations other than ReLU, depthwise convolutions, padding modules), so VAR compares "
+                      "numerical noise. Check the composite and canonizers for this architecture.", MethodWarning,
+                      stacklevel=4)
 
 
 def check_maps(entry: Entry, maps: torch.Tensor, x: torch.Tensor, net: nn.Module, classes) -> torch.Tensor:
@@ -461,13 +481,7 @@ def check_maps(entry: Entry, maps: torch.Tensor, x: torch.Tensor, net: nn.Module
         raise ValueError(f"{entry.name} returned maps scaled to [0, 1] per class, which erases the magnitudes VAR "
                          "compares across classes; return the raw maps (before per-class normalisation).")
     if entry.family == "propagation":
-        with torch.no_grad():
-            scale = logits_of(net(x))[0, torch.as_tensor(classes)].abs().max()
-        if maps.abs().max() > EXPLODED * max(float(scale), 1e-12):
-            raise ValueError(f"{entry.name}: the relevance exploded (largest |H| {float(maps.abs().max()):.3g} vs "
-                             f"largest |logit| {float(scale):.3g}), as LRP does on skip connections without a "
-                             "canonizer; pass canonizers= (e.g. zennit.torchvision.ResNetCanonizer()) or use "
-                             "zennit:EpsilonPlusFlat, which adds the network's canonizers.")
+        _check_conservation(entry, maps, x, net, classes)
     constant = (flat.amax(1) == flat.amin(1)).nonzero().flatten().tolist()
     if constant:
         warnings.warn(f"{entry.name} returned a constant map for K[{', '.join(map(str, constant))}]: VAR has nothing "

@@ -133,7 +133,7 @@ def test_static_explorer_controls_change_the_maps_without_a_kernel(page, server)
 
 
 TUTORIAL = ["chapters/01_quickstart", "chapters/methods/gradient", "chapters/03_var_steps", "chapters/04_class_sets",
-            "chapters/04c_your_model"]
+            "chapters/04c_your_model", "chapters/04d_gallery", "chapters/04e_your_method"]
 
 
 @pytest.mark.parametrize("name", TUTORIAL)
