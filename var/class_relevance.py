@@ -189,9 +189,9 @@ def _warn_if_sparse(h, keep, temperature, tau, normalize, share) -> None:
     scale = float((h[low[0]] if h.dim() == 5 else h).abs().max())
     hint = " or normalize='joint_max' (t relative to the largest |H|)" if normalize is None else ""
     warnings.warn(f"{image}VAR kept {float(kept.reshape(-1)[low[0]]):.2%} of the locations (all classes together) at "
-                  f"t = {temperature:g}, tau = {tau:g}: M stays within tau of 1/|K| almost everywhere, because "
-                  f"the attributions (largest |H| {scale:.3g}) are small against t. A smaller temperature, a "
-                  f"smaller tau{hint} keeps more. warn_below=None silences this warning.",
+                  f"t = {temperature:g}, tau = {tau:g}: M stays within tau of 1/|K| almost everywhere, so tau is "
+                  f"large or the attributions (largest |H| {scale:.3g}) are small against t. A smaller "
+                  f"temperature, a smaller tau{hint} keeps more. warn_below=None silences this warning.",
                   SparseMapWarning, stacklevel=3)
 
 
