@@ -213,6 +213,13 @@ def test_guards_name_the_fix(small_resnet64, x64):
         var.attribute(small_resnet64, x64, CLASSES, "captum:Deconvolution")
 
 
+def test_signedness_is_declared_once_for_names_methods_and_captum_objects(small_cnn64):
+    assert registry.is_signed("integrated_gradients") and not registry.is_signed("gradcam")
+    assert registry.is_signed("captum:DeepLift") and not registry.is_signed("gradcam:LayerCAM")
+    assert registry.is_signed(var.methods.make_method("input_x_gradient"))
+    assert not registry.is_signed(captum_attr.GuidedBackprop(small_cnn64.module))
+
+
 def test_the_listing_covers_eighteen_class_specific_methods_from_three_libraries():
     listed = registry.entries()
     assert len(listed) >= 18 and len({e.library for e in listed} - {"var"}) >= 3

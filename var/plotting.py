@@ -151,9 +151,8 @@ def show_gallery(explanations: dict, unnormalize, cell: float = 1.7):
     for row, name in zip(axes, names):
         e = explanations[name]
         show_image(row[0], e.inputs, unnormalize)
-        entry = get(name)
-        row[0].set_title(f"{entry.family}\n{name}", fontsize=8)
-        signed = entry.signed
+        row[0].set_title(f"{get(name).family}\n{name}", fontsize=8)
+        signed = get(name).signed
         shares = kept_share(e.maps).tolist()
         for c in range(k):
             show_maps([row[1 + 2 * c]], e.attributions[c:c + 1], [f"{e.class_names[c][:14]}"], signed,
@@ -167,12 +166,12 @@ def show_explanation(explanation, unnormalize, signed: bool | None = None, figsi
                      overlay: bool = True):
     """:func:`show_vanilla_var` of an :class:`~var.explanation.Explanation`, with class names and probabilities.
 
-    ``signed`` defaults to the method's own convention (:data:`var.methods.SIGNED`).
+    ``signed`` defaults to the method's own convention (what :mod:`var.registry` declares).
     """
-    from .methods import SIGNED
+    from .registry import is_signed
 
     e = explanation
-    signed = e.method in SIGNED if signed is None else signed
+    signed = is_signed(e.method) if signed is None else signed
     titles = [f"{name[:18]}\np = {p:.2f}" for name, p in zip(e.class_names, e.probabilities.tolist())]
     note = f"{e.method}\nt = {e.temperature:g}\nτ = {e.tau:g}"
     return show_vanilla_var(e.inputs, e.attributions, e.maps, titles, unnormalize, note, signed, figsize_per_cell,

@@ -37,7 +37,7 @@ from torch import nn
 from .checks import check_choice
 from .models import VarModel, eval_mode, logits_of
 
-__all__ = ["Entry", "MethodWarning", "register", "get", "entries", "from_captum", "check_maps", "raw_cams",
+__all__ = ["Entry", "MethodWarning", "register", "get", "is_signed", "entries", "from_captum", "check_maps", "raw_cams",
            "canonizers_for", "FAMILIES", "LIBRARY_METHODS"]
 
 #: The method families (the gallery's rows and the claims' "does it generalise?" column).
@@ -138,6 +138,16 @@ def get(name: str) -> Entry:
     entry = makers.get(prefix, _function_entry)(prefix, rest)
     _REGISTRY[name] = entry
     return entry
+
+
+def is_signed(method) -> bool:
+    """Whether a method's maps are read with their sign: a registry name, a var Method, or a Captum object."""
+    if isinstance(method, str):
+        return get(method).signed
+    name = getattr(method, "name", None)
+    if isinstance(name, str) and name in _BUILTIN:
+        return _BUILTIN[name].signed
+    return type(method).__name__ not in _CAPTUM_UNSIGNED
 
 
 def entries() -> list[Entry]:
