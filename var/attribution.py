@@ -3,7 +3,9 @@
 The front door of the package's attribution: it checks the inputs and the
 class set, builds the method from its name and options (:mod:`var.methods`)
 and lets the :class:`~var.engine.Engine` compute all |K| maps from shared
-forward passes. A Captum attribution object also works (run per class).
+forward passes. Any other name is looked up in :mod:`var.registry` (library
+methods, var's occlusion, the user's own), and a Captum attribution object
+also works; both run their library's own passes, image by image.
 
 The maps equal Captum's per-class results (``Saliency(abs=False)``,
 ``InputXGradient``, ``IntegratedGradients``, ``GuidedBackprop``,
@@ -50,9 +52,13 @@ def attribute(
         classes: the class set K, a list of distinct class indices. For a batch:
             one class set per image (B lists of the same length |K|, or a
             (B, |K|) tensor), or one list shared by all images.
-        method: a name from :data:`var.METHODS`, a :class:`~var.methods.Method`
+        method: a name from :data:`var.METHODS` or of :mod:`var.registry`
+            (``"occlusion"``, ``"captum:DeepLift"``, ``"gradcam:LayerCAM"``,
+            ``"zennit:EpsilonPlusFlat"``, a registered name, ``"module:function"``;
+            ``var-bench methods`` lists them), a :class:`~var.methods.Method`
             object, or a Captum attribution object built on this model's network
-            (then run per class with ``target=c``; ``options`` go to its ``attribute``).
+            (|K| copies with a target list in one call where its class allows,
+            else per class; ``options`` go to its ``attribute`` unchanged).
         internal_batch_size: at most this many (point, class) gradient maps are
             held at once (default 64); bounds memory for IG and SmoothGrad, whose
             points are built chunk by chunk. A Captum object gets it as its own

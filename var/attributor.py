@@ -43,8 +43,9 @@ class VAR:
 
     Args:
         model: a :class:`~var.models.VarModel` or an ``nn.Module`` returning logits.
-        method: a name from :data:`var.METHODS`, a :class:`~var.methods.Method`, or a Captum
-            attribution object built on the model's network.
+        method: a name from :data:`var.METHODS` or of :mod:`var.registry` (library methods,
+            ``module:function``), a :class:`~var.methods.Method`, or a Captum attribution object
+            built on the model's network.
         class_set: ``"top_k"`` (the k most probable classes, the least probable one and the
             target), ``"best_vs_worst"`` or ``"predefined"`` (then ``classes``, which must hold
             every target).

@@ -73,7 +73,8 @@ def explain(
         model: a :class:`~var.models.VarModel`.
         image: path, PIL image, array, example name (``"skimage:chelsea"``) or a
             preprocessed (1, C, H, W) tensor.
-        method: an attribution method (see :data:`var.METHODS`).
+        method: an attribution method: a name of :data:`var.METHODS` or of :mod:`var.registry`
+            (``var-bench methods`` lists them).
         class_set: ``"top_k"`` (k most probable + least probable, plus ``target``),
             ``"best_vs_worst"`` or ``"predefined"`` (then pass ``classes``).
         temperature, tau, reduce_channels, normalize, warn_below: VAR steps 2-3, see :func:`var.relevance`.
