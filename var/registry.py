@@ -241,15 +241,24 @@ _CAPTUM_DEFAULTS = {"LayerGradCam": {"relu_attributions": True}, "GradientShap":
 _CAPTUM_UNSIGNED = {"Saliency", "GuidedBackprop", "Deconvolution", "LayerGradCam", "GuidedGradCam"}
 
 
-def _captum_entry(_prefix: str, cls_name: str) -> Entry:
+def _library_class(prefix: str, module: str, name: str, library: str, extra: str, kind: str, accept) -> type:
+    """The class ``name`` of a library's ``module``: one error naming the extra if it is not installed, one
+    naming the module if it has no such class (``accept(module, cls)`` says what counts).
+    """
     try:
-        import captum.attr as captum_attr
+        lib = importlib.import_module(module)
     except ModuleNotFoundError as err:
-        raise ModuleNotFoundError("captum: methods need Captum: pip install 'var-saliency[bench]'.",
+        raise ModuleNotFoundError(f"{prefix}: methods need {library}: pip install 'var-saliency[{extra}]'.",
                                   name=err.name) from err
-    cls = getattr(captum_attr, cls_name, None)
-    if not (inspect.isclass(cls) and hasattr(cls, "attribute")):
-        raise ValueError(f"captum:{cls_name}: captum.attr has no attribution class {cls_name!r}.")
+    cls = getattr(lib, name, None)
+    if not (inspect.isclass(cls) and accept(lib, cls)):
+        raise ValueError(f"{prefix}:{name}: {module} has no {kind} {name!r}.")
+    return cls
+
+
+def _captum_entry(_prefix: str, cls_name: str) -> Entry:
+    cls = _library_class("captum", "captum.attr", cls_name, "Captum", "bench", "attribution class",
+                         lambda lib, c: hasattr(c, "attribute"))
     if cls_name in ("NoiseTunnel", "LayerActivation"):
         raise ValueError(f"captum:{cls_name} is not class-specific (NoiseTunnel wraps a method: use smoothgrad or "
                          "var.VAR inside NoiseTunnel; LayerActivation has no target), so VAR has no classes to "
@@ -323,17 +332,11 @@ CLASS_AGNOSTIC = {
 
 
 def _grad_cam_entry(_prefix: str, cls_name: str) -> Entry:
-    try:
-        import pytorch_grad_cam
-    except ModuleNotFoundError as err:
-        raise ModuleNotFoundError("gradcam: methods need pytorch-grad-cam: pip install 'var-saliency[methods]'.",
-                                  name=err.name) from err
+    cls = _library_class("gradcam", "pytorch_grad_cam", cls_name, "pytorch-grad-cam", "methods", "CAM class",
+                         lambda lib, c: hasattr(c, "get_cam_image"))
     if cls_name in CLASS_AGNOSTIC:
         raise ValueError(f"gradcam:{cls_name} is not class-specific ({CLASS_AGNOSTIC[cls_name]}), so VAR has no "
                          "classes to compare. Use a class-specific CAM such as gradcam:GradCAMPlusPlus.")
-    cls = getattr(pytorch_grad_cam, cls_name, None)
-    if not (inspect.isclass(cls) and hasattr(cls, "get_cam_image")):
-        raise ValueError(f"gradcam:{cls_name}: pytorch_grad_cam has no CAM class {cls_name!r}.")
     return Entry(f"gradcam:{cls_name}", "pytorch-grad-cam", "cam", False, "layer", True, _grad_cam_compute(cls),
                  description=f"pytorch-grad-cam's {cls_name}, the raw CAM (after its ReLU, before the library's "
                              "per-class min-max scaling), upsampled bilinearly.")
@@ -375,14 +378,8 @@ def raw_cams(cls, model, x: torch.Tensor, classes, layer: nn.Module | None = Non
 
 # ---------------------------------------------------------------- Zennit
 def _zennit_entry(_prefix: str, composite: str) -> Entry:
-    try:
-        from zennit import composites
-    except ModuleNotFoundError as err:
-        raise ModuleNotFoundError("zennit: methods need Zennit: pip install 'var-saliency[methods]'.",
-                                  name=err.name) from err
-    cls = getattr(composites, composite, None)
-    if not (inspect.isclass(cls) and issubclass(cls, composites.Composite)):
-        raise ValueError(f"zennit:{composite}: zennit.composites has no composite {composite!r}.")
+    cls = _library_class("zennit", "zennit.composites", composite, "Zennit", "methods", "composite",
+                         lambda lib, c: issubclass(c, lib.Composite))
     return Entry(f"zennit:{composite}", "zennit", "propagation", True, "pixel", True, _zennit_compute(cls),
                  description=f"Zennit's LRP composite {composite} with the network's canonizers (ResNet, VGG or "
                              "merged BatchNorm), all classes from one pass over |K| copies.")

@@ -21,21 +21,19 @@ __all__ = ["catalogue", "measure", "main"]
 
 def catalogue() -> pd.DataFrame:
     """One row per listed method: name, library, family, signed, resolution, one call for all |K|, available."""
+    from .reference import load_cost
+
+    cost = load_cost()  # read once for all methods
+    units = cost["units"] if cost is not None else pd.DataFrame(columns=["benchmark", "part", "seconds"])
     rows = []
     for entry in registry.entries():
         rows.append({"method": entry.name, "library": entry.library, "family": entry.family,
                      "signed": entry.signed, "resolution": entry.resolution, "all |K| in one call": entry.multi_target,
-                     "committed s per grid (4 maps)": _committed_cost(entry.name)})
+                     "committed s per grid (4 maps)": _committed_cost(units, entry.name)})
     return pd.DataFrame(rows)
 
 
-def _committed_cost(name: str) -> float | None:
-    from .reference import load_cost
-
-    cost = load_cost()
-    if cost is None:
-        return None
-    units = cost["units"]
+def _committed_cost(units: pd.DataFrame, name: str) -> float | None:
     rows = units[(units["benchmark"] == "grid") & (units["part"] == f"attribution: {name}")]
     return round(float(rows["seconds"].median()), 3) if len(rows) else None
 
