@@ -12,11 +12,23 @@ from ..checks import check_choice, check_float, check_int
 from ..methods import METHODS
 from ..models import MODEL_NAMES
 
-__all__ = ["BenchConfig", "PAPER_METHODS"]
+__all__ = ["BenchConfig", "PAPER_METHODS", "STUDY_METHODS"]
 
 #: The paper's five methods plus the contrastive baseline: the benchmarks' default.
 PAPER_METHODS = ("gradcam", "guided_backprop", "guided_gradcam", "input_x_gradient", "integrated_gradients",
                  "contrastive_gradient")
+
+#: The 18 class-specific methods of the "does it generalise?" reference runs, by family (registry names):
+#: gradient, modified backprop, path, perturbation, CAM, relevance propagation. ScoreCAM is left out for its
+#: cost (one forward pass per channel of the layer: ~8 s per image on 2 cores), Captum's Occlusion and
+#: LayerGradCam because var's occlusion and gradcam equal them.
+STUDY_METHODS = ("gradient", "input_x_gradient", "smoothgrad", "contrastive_gradient",
+                 "guided_backprop", "captum:Deconvolution",
+                 "integrated_gradients", "captum:GradientShap",
+                 "occlusion",
+                 "gradcam", "guided_gradcam", "gradcam:GradCAMPlusPlus", "gradcam:XGradCAM", "gradcam:LayerCAM",
+                 "gradcam:HiResCAM",
+                 "captum:DeepLift", "zennit:EpsilonPlusFlat", "zennit:EpsilonAlpha2Beta1Flat")
 
 
 @dataclass
