@@ -31,10 +31,10 @@ table = catalogue()
 table
 
 # %% [markdown]
-# `gradcam:ScoreCAM` (one masked forward pass per channel of the layer and class: 1,280 × |K|
-# passes, minutes per image on two cores) and `captum:Occlusion` (the same maps as var's
-# `occlusion`, which reads every class from one set of occluded passes; `tests/test_registry.py`
-# checks that they are equal) are left out of the figure by default.
+# `gradcam:ScoreCAM` and `captum:Occlusion` are left out of the figure by default: they give the
+# same maps as var's `scorecam` and `occlusion` (`tests/test_registry.py` checks that they are
+# equal), which read every class from one set of perturbed passes (1,280 masked passes for
+# ScoreCAM on this model, shared by all classes), where the libraries repeat the passes per class.
 
 # %%
 names = methods or [m for m in table.sort_values("family", kind="stable")["method"] if m not in skip]

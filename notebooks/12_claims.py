@@ -67,6 +67,28 @@ plt.show()
 details.round(3)
 
 # %% [markdown]
+# ## Does it generalise? The grid claims for 18 methods
+# The paper claims VAR works with *any* attribution method. The `methods-grid` reference run
+# repeats the grid benchmark for 18 class-specific methods from six families (var's own,
+# Captum, pytorch-grad-cam and Zennit; `var-bench methods` lists them). Each cell is that
+# method's verdict under the rule above: its own 95% interval over grids on the claimed side of 0
+# (**holds**), on the other side (**does not hold**), or straddling 0 (**cannot tell**). The
+# last row counts the methods for which the claim holds.
+
+# %%
+study = var.claims.generalise(tables)
+if len(study):
+    display(Markdown(f"{study['n'].max()} grids per method (`methods-grid`)."))
+    display(var.claims.generalise_grid(study).style.map(
+        lambda v: {"holds": "background-color: #d9f2d9", "does not hold": "background-color: #f8d7d7",
+                   "cannot tell": "background-color: #f2f2f2"}.get(v, "")))
+else:
+    display(Markdown("`methods-grid`: no reference run (run `python -m var.bench reference methods-grid`)."))
+
+# %%
+study.round(3)
+
+# %% [markdown]
 # ## Does a verdict depend on the binarisation?
 # The paper does not say how it turns maps into masks for IoU, precision,
 # recall and F1. The table above uses the rule that best reproduces the paper's

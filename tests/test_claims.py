@@ -69,3 +69,17 @@ def test_across_rules_rechecks_binarised_claims_per_rule():
     result = claims.across_rules({"grid": grid}, ["median", "positive"])
     recall = result.loc["Recall drops slightly on the grid"]
     assert recall[("median", "verdict")] == "does not hold" and recall[("positive", "verdict")] == "holds"
+
+
+def test_generalise_gives_each_method_its_own_verdict_and_family():
+    effect = {**{m: 0.2 for m in METHODS}, "gradcam": -0.2, "integrated_gradients": 0.0}
+    study = claims.generalise({"methods-grid": table(effect)}, claims=(RA_EVERY,))
+    verdicts = dict(zip(study["method"], study["verdict"]))
+    assert verdicts == {"gradcam": "does not hold", "integrated_gradients": "cannot tell",
+                        **{m: "holds" for m in ("guided_backprop", "guided_gradcam", "input_x_gradient")}}
+    assert dict(zip(study["method"], study["family"]))["integrated_gradients"] == "path"
+    assert (study["n"] == 30).all() and set(study["test"]) == {"grid ra"}
+    grid = claims.generalise_grid(study)
+    assert grid.loc[("all", "holds for"), "grid ra"] == "3 of 5"
+    assert list(grid.index.get_level_values(0)[:-1]) == ["gradient", "modified backprop", "path", "cam", "cam"]
+    assert claims.generalise({"grid": table(effect)}, claims=(RA_EVERY,)).empty  # only the study runs count

@@ -34,8 +34,9 @@ def test_reference_run_is_committed_at_its_size(name):
 
 
 def test_reference_sizes():
-    grid, coco, ins, sanity, intervention = (reference.load(n)["table"] for n in NAMES)
+    grid, coco, ins, sanity, intervention, study_grid = (reference.load(n)["table"] for n in NAMES)
     assert grid["unit"].nunique() >= 250
+    assert study_grid["unit"].nunique() >= 80 and study_grid["method"].nunique() == 18
     assert reference.load("coco")["config"].n >= 128  # every COCO128 image tried
     assert coco["unit"].nunique() >= 80  # those with an object kept by the paper's filters
     assert ins[ins["metric"] == "sic"]["unit"].nunique() >= 50  # images that passed PIC's filters

@@ -65,6 +65,24 @@ def test_var_occlusion_reads_every_class_from_one_set_of_passes_and_equals_captu
     assert_same(ours, theirs, 1e-6)  # Captum sums the windows in float32
 
 
+def test_var_scorecam_scores_every_class_from_one_set_of_masked_passes_and_equals_the_library(small_cnn64, x64):
+    pytorch_grad_cam = pytest.importorskip("pytorch_grad_cam")
+    calls = []
+    hook = small_cnn64.module.register_forward_hook(lambda m, i, o: calls.append(i[0].shape[0]))
+    try:
+        ours = var.attribute(small_cnn64, x64, CLASSES, "scorecam")
+        passes = sum(calls)
+        calls.clear()
+        var.attribute(small_cnn64, x64, [3], "scorecam")
+    finally:
+        hook.remove()
+    assert sum(calls) == passes == 1 + 16  # the image, then one masked copy per channel, for any |K|
+    raw = registry.raw_cams(pytorch_grad_cam.ScoreCAM, small_cnn64, x64, CLASSES)  # the library's, per copy
+    # the library turns its scores into float32 (torch.Tensor(list)), so it agrees to float32 rounding
+    assert_same(ours, F.interpolate(raw, size=(64, 64), mode="bilinear", align_corners=False), 1e-5)
+    assert ours[0].amax() > 0 and not torch.equal(ours[0], ours[1])
+
+
 @pytest.mark.parametrize("name, make, options", [
     ("DeepLift", lambda net, layer: captum_attr.DeepLift(net), {}),
     ("Deconvolution", lambda net, layer: captum_attr.Deconvolution(net), {}),
@@ -224,3 +242,27 @@ def test_the_listing_covers_eighteen_class_specific_methods_from_three_libraries
     listed = registry.entries()
     assert len(listed) >= 18 and len({e.library for e in listed} - {"var"}) >= 3
     assert {e.family for e in listed} >= {"gradient", "path", "perturbation", "cam", "propagation"}
+
+
+def test_the_study_methods_are_eighteen_listed_methods_of_every_family():
+    from var.benchmarks.config import STUDY_METHODS
+
+    families = {registry.get(m).family for m in STUDY_METHODS}
+    assert len(set(STUDY_METHODS)) == 18 and families == set(registry.FAMILIES) - {"user"}
+    assert set(STUDY_METHODS) <= {e.name for e in registry.entries()}
+
+
+def test_var_bench_methods_keeps_its_timings_with_provenance(tmp_path, capsys):
+    import json
+
+    import pandas as pd
+
+    from var.bench import main as bench_main
+
+    assert bench_main(["methods", "--out", str(tmp_path / "t.csv")]) == 2  # --out needs --measure
+    assert "add --measure" in capsys.readouterr().err
+    out = tmp_path / "t.csv"
+    assert bench_main(["methods", "--measure", "--methods", "gradcam", "--repeats", "1", "--out", str(out)]) == 0
+    timings = pd.read_csv(out)
+    assert list(timings["method"]) == ["gradcam"] and (timings["s (|K|=4)"] > 0).all()
+    assert {"commit", "cpu", "repeats"} <= set(json.loads(out.with_suffix(".json").read_text()))

@@ -25,7 +25,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-__all__ = ["Claim", "CLAIMS", "PAPER_FIVE", "paired_differences", "by_method", "check", "details", "across_rules"]
+__all__ = ["Claim", "CLAIMS", "PAPER_FIVE", "paired_differences", "by_method", "check", "details", "across_rules",
+           "generalise", "generalise_grid"]
 
 #: The five attribution methods the paper evaluates (its claims are about these).
 PAPER_FIVE = ("gradcam", "guided_backprop", "guided_gradcam", "input_x_gradient", "integrated_gradients")
@@ -217,3 +218,58 @@ def across_rules(tables: dict[str, pd.DataFrame | None], rules, methods=PAPER_FI
         rows += [{"claim": c.claim, "rule": rule, "VAR - vanilla [95% CI]": est, "verdict": v}
                  for c, est, v in zip(binarised, result.iloc[:, 3], result["verdict"])]
     return pd.DataFrame(rows).pivot(index="claim", columns="rule").swaplevel(axis=1).sort_index(axis=1)
+
+
+_VERDICT = {"claimed side": "holds", "other side": "does not hold", "straddles 0": "cannot tell"}
+
+
+def generalise(tables: dict[str, pd.DataFrame | None], claims=CLAIMS) -> pd.DataFrame:
+    """Does it generalise? Each claim per method of the 18-method study runs, with the method's family.
+
+    Args:
+        tables: reference-run name -> results table; the study runs are ``methods-<benchmark>``
+            (:data:`var.benchmarks.reference.REFERENCE`). Claims whose benchmark has no study run are left out.
+        claims: the claims to check.
+
+    Returns:
+        One row per claim and method: claim, test (benchmark and metric), method, family, mean VAR - vanilla,
+        95% interval, n and the method's verdict (the interval on the claimed side: ``holds``; on the other
+        side: ``does not hold``; else ``cannot tell``).
+    """
+    from . import registry
+
+    frames = []
+    for claim in claims:
+        table = tables.get(f"methods-{claim.benchmark}")
+        if table is None or not len(table):
+            continue
+        per = by_method(paired_differences(table, claim.metric, claim.binarize), claim.direction)
+        if len(per):
+            frames.append(per.assign(claim=claim.claim, test=_test_name(claim),
+                                     verdict=per["interval"].map(_VERDICT)))
+    columns = ["claim", "test", "method", "family", "mean", "ci95_low", "ci95_high", "n", "verdict"]
+    if not frames:
+        return pd.DataFrame(columns=columns)
+    result = pd.concat(frames, ignore_index=True)
+    result["family"] = [registry.get(m).family for m in result["method"]]
+    return result[columns]
+
+
+def _test_name(claim: Claim) -> str:
+    """A short column name for a claim: benchmark, metric and, for binarised metrics, the rule."""
+    rule = f" ({claim.binarize})" if claim.binarize not in (None, "none") else ""
+    return f"{claim.benchmark} {claim.metric}{rule}"
+
+
+def generalise_grid(result: pd.DataFrame) -> pd.DataFrame:
+    """:func:`generalise` as a grid: one row per method (by family), one column per test, the verdict in
+    each cell, and a last row counting, per test, the methods for which the claim holds.
+    """
+    from .registry import FAMILIES
+
+    grid = result.pivot(index=["family", "method"], columns="test", values="verdict")
+    grid = grid.reindex(columns=list(dict.fromkeys(result["test"])))  # the claims' order
+    order = sorted(grid.index, key=lambda key: (FAMILIES.index(key[0]), key[1]))
+    grid = grid.loc[order].fillna("no pairs")  # no pairs: every map of the method empty (no rank correlation)
+    counts = {test: f"{(grid[test] == 'holds').sum()} of {len(grid)}" for test in grid.columns}
+    return pd.concat([grid, pd.DataFrame(counts, index=pd.MultiIndex.from_tuples([("all", "holds for")]))])

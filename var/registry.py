@@ -7,6 +7,8 @@ explorers, ``var-bench --methods``, the benchmarks) resolves a method name here:
 * var's own engine methods (:data:`var.methods.METHODS`), all |K| maps from shared passes;
 * ``"occlusion"``: occlusion (Zeiler & Fergus 2014) with every class's logit read from one
   set of occluded forward passes (equal to Captum's ``Occlusion`` per class);
+* ``"scorecam"``: Score-CAM (Wang et al. 2020) with every class's score read from one set of
+  masked forward passes (equal to pytorch-grad-cam's raw ``ScoreCAM`` per class);
 * ``"captum:<Class>"``: any ``captum.attr`` class; layer methods get the model's GradCAM
   layer (or ``layer=``) and are upsampled like var's GradCAM; options go to Captum unchanged;
 * ``"gradcam:<Class>"``: pytorch-grad-cam's class-specific CAMs, read *before* the
@@ -184,6 +186,12 @@ def _builtin() -> dict[str, Entry]:
         description="Occlusion (Zeiler & Fergus 2014): the drop of the class logit when a window of the input is "
                     "replaced by a baseline, averaged over the windows covering each pixel; every class's logit "
                     "comes from the same occluded forward passes (equals Captum's Occlusion per class).")
+    table["scorecam"] = Entry(
+        "scorecam", "var", "cam", False, "layer", True, _scorecam, defaults={"batch": 32},
+        description="Score-CAM (Wang et al. 2020): the layer's channels weighted by the softmax over channels of "
+                    "the class logit when the input is masked by each channel's min-max scaled, upsampled "
+                    "activation; the masks do not depend on the class, so every class's scores come from the "
+                    "same masked forward passes (equals pytorch-grad-cam's raw ScoreCAM per class).")
     return table
 
 
@@ -220,6 +228,39 @@ def _occlusion(model, x, classes, options):
         for t, left in boxes:
             count[..., t:t + window, left:left + window] += 1
     return (total / count).expand(-1, x.shape[1], -1, -1).clone()
+
+
+def _scorecam(model, x, classes, options):
+    """Score-CAM of all classes from one set of masked passes (pytorch-grad-cam's rule, before its scaling)."""
+    batch = int(options.pop("batch"))
+    layer = options.pop("layer", None) or getattr(model, "gradcam_layer", None)
+    if options:
+        raise TypeError(f"scorecam takes layer and batch, not {sorted(options)}.")
+    if layer is None:
+        raise ValueError("scorecam needs a layer: pass layer=<module> or use a VarModel with gradcam_layer.")
+    net = model.module if isinstance(model, VarModel) else model
+    reshape = getattr(model, "reshape", None)
+    store = []
+    hook = layer.register_forward_hook(lambda module, args, out: store.append(out.detach()))
+    try:
+        with torch.no_grad():
+            net(x)
+    finally:
+        hook.remove()
+    acts = reshape(store[0]) if reshape is not None else store[0]  # (1, channels, h, w)
+    # the library's masks: bilinear with aligned corners (nn.UpsamplingBilinear2d), scaled to [0, 1] per channel
+    up = F.interpolate(acts, size=x.shape[-2:], mode="bilinear", align_corners=True)[0]
+    low, high = up.amin(dim=(1, 2), keepdim=True), up.amax(dim=(1, 2), keepdim=True)
+    masks = (up - low) / (high - low + 1e-8)
+    k = torch.as_tensor(classes)
+    scores = []
+    with torch.no_grad():
+        for start in range(0, len(masks), batch):
+            chunk = masks[start:start + batch]
+            scores.append(logits_of(net(x * chunk[:, None]))[:, k])  # (channels, |K|): every class at once
+    weights = torch.cat(scores).T.softmax(dim=1)  # (|K|, channels)
+    cam = torch.einsum("kc,chw->khw", weights.to(acts.dtype), acts[0]).clamp(min=0).unsqueeze(1)
+    return _to_input_size(cam, x)
 
 
 # ---------------------------------------------------------------- Captum

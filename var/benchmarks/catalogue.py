@@ -1,22 +1,27 @@
 """``var-bench methods``: every method of the registry with its family, library and cost per map.
 
 Without ``--measure`` the cost column comes from the committed cost table (``var-bench cost``), where
-the method has a row. ``--measure`` times one call per method on one image at |K| = 1 and |K| = 4 and
-reports seconds per map and the ratio t(|K| = 4) / t(|K| = 1): about 1 where all |K| maps come from
-shared passes (var's engine, var's occlusion), about 4 for a per-class loop. Timings share the
-machine with whatever else runs; run it alone for numbers to quote.
+the method has a row (a grid unit of the ``grid`` or ``methods-grid`` reference run). ``--measure`` times
+one call per method on one image at |K| = 1 and |K| = 4 (median of ``--repeats`` after a warm-up) and
+reports the ratio t(|K| = 4) / t(|K| = 1): about 1 where all |K| maps come from shared passes (var's
+engine, var's occlusion and scorecam), up to 4 for a per-class loop. var's shared-pass perturbation
+methods are also timed against a per-class loop of the library method they equal, and their maps
+compared. ``--out FILE.csv`` keeps the timings with a provenance JSON beside them
+(``results/reference/cost/methods.csv`` is made so). Timings share the machine with whatever else
+runs; run it alone for numbers to quote.
 """
 
 from __future__ import annotations
 
-import time
+import json
 
 import pandas as pd
+import torch
 
 from .. import registry
-from ..checks import CliParser
+from ..checks import CliParser, check_writable, out_path
 
-__all__ = ["catalogue", "measure", "main"]
+__all__ = ["catalogue", "measure", "main", "LIBRARY_TWINS"]
 
 
 def catalogue() -> pd.DataFrame:
@@ -34,13 +39,20 @@ def catalogue() -> pd.DataFrame:
 
 
 def _committed_cost(units: pd.DataFrame, name: str) -> float | None:
-    rows = units[(units["benchmark"] == "grid") & (units["part"] == f"attribution: {name}")]
+    rows = units[units["benchmark"].isin(["grid", "methods-grid"]) & (units["part"] == f"attribution: {name}")]
     return round(float(rows["seconds"].median()), 3) if len(rows) else None
 
 
-def measure(model_name: str = "efficientnet_lite0", image: str = "skimage:chelsea", repeats: int = 1,
+#: var's methods that compute all |K| maps from one set of passes, and the library method each equals per class.
+LIBRARY_TWINS = {"occlusion": "captum:Occlusion", "scorecam": "gradcam:ScoreCAM"}
+
+
+def measure(model_name: str = "efficientnet_lite0", image: str = "skimage:chelsea", repeats: int = 3,
             methods=None) -> pd.DataFrame:
-    """Seconds per call at |K| = 1 and 4 for each method (the best of ``repeats``), and their ratio."""
+    """Seconds per call at |K| = 1 and 4 for each method (median of ``repeats`` after a warm-up), their ratio,
+    and for var's shared-pass methods (:data:`LIBRARY_TWINS`) the per-class loop of the library's own call
+    at |K| = 4 and the largest difference of the two sets of maps (relative to the largest |map|).
+    """
     import var
 
     model = var.load_model(model_name)
@@ -48,17 +60,27 @@ def measure(model_name: str = "efficientnet_lite0", image: str = "skimage:chelse
     top = model.logits(x)[0].argsort(descending=True)[:4].tolist()
     rows = []
     for name in methods or [e.name for e in registry.entries()]:
-        times = {}
-        for k in (1, 4):
-            best = float("inf")
-            for _ in range(repeats):
-                start = time.perf_counter()
-                var.attribute(model, x, top[:k], name)
-                best = min(best, time.perf_counter() - start)
-            times[k] = best
-        rows.append({"method": name, "s (|K|=1)": round(times[1], 3), "s per map (|K|=4)": round(times[4] / 4, 3),
-                     "t(|K|=4) / t(|K|=1)": round(times[4] / times[1], 2)})
+        one, four = (_seconds(model, x, [top[:k]], name, repeats) for k in (1, 4))
+        row = {"method": name, "s (|K|=1)": round(one, 3), "s (|K|=4)": round(four, 3),
+               "t(|K|=4) / t(|K|=1)": round(four / one, 2)}
+        twin = LIBRARY_TWINS.get(name)
+        if twin is not None:
+            loop = _seconds(model, x, [[c] for c in top], twin, repeats)
+            ours = var.attribute(model, x, top, name)
+            theirs = torch.cat([var.attribute(model, x, [c], twin) for c in top])
+            row.update({"library": twin, "library per-class loop s (|K|=4)": round(loop, 3),
+                        "max |difference| / max |map|": float((ours - theirs).abs().max() / theirs.abs().max())})
+        rows.append(row)
     return pd.DataFrame(rows)
+
+
+def _seconds(model, x, class_sets: list[list[int]], name: str, repeats: int) -> float:
+    """Median seconds of one call of ``name`` per class set (one set: |K| maps in one call; |K| sets: a loop)."""
+    import var
+
+    from .speed import median_time
+
+    return median_time(lambda: [var.attribute(model, x, k, name) for k in class_sets], repeats)
 
 
 def main(argv: list[str]) -> int:
@@ -67,13 +89,34 @@ def main(argv: list[str]) -> int:
     p.add_argument("--measure", action="store_true", help="time every method on one image at |K| = 1 and 4")
     p.add_argument("--model", default="efficientnet_lite0", help="the model --measure times")
     p.add_argument("--methods", nargs="+", default=None, metavar="METHOD", help="only these (--measure)")
+    p.add_argument("--repeats", type=int, default=3, help="timed calls per method and |K| (--measure)")
+    p.add_argument("--out", type=out_path, default=None,
+                   help="write the timings to this CSV, with a provenance JSON beside it (--measure)")
     args = p.parse_args(argv)
+    if args.out is not None and not args.measure:
+        raise ValueError("--out writes the timings of --measure; add --measure.")
+    if args.out is not None:
+        check_writable(args.out, folder=False)  # before minutes of timing
     table = catalogue()
     if args.measure:
-        table = table.merge(measure(args.model, methods=args.methods), on="method",
-                            how="inner" if args.methods else "left")
+        timings = measure(args.model, repeats=args.repeats, methods=args.methods)
+        if args.out is not None:
+            _write(timings, args.out, args.model, args.repeats)
+        table = table.merge(timings, on="method", how="inner" if args.methods else "left")
     with pd.option_context("display.max_rows", None, "display.width", 200):
         print(table.to_string(index=False))
     print(f"\n{len(table)} methods from {table['library'].nunique()} libraries. Pass any of them to --methods, "
           "or any captum:<Class>, gradcam:<CAM>, zennit:<Composite>, module:function.")
     return 0
+
+
+def _write(timings: pd.DataFrame, out, model: str, repeats: int) -> None:
+    from .reference import environment, git
+    from .runner import atomic_write
+
+    out.parent.mkdir(parents=True, exist_ok=True)
+    atomic_write(out, lambda p: timings.to_csv(p, index=False))
+    provenance = {**environment(), "commit": git("rev-parse", "HEAD"), "model": model, "repeats": repeats,
+                  "torch_threads": torch.get_num_threads()}
+    out.with_suffix(".json").write_text(json.dumps(provenance, indent=1) + "\n")
+    print(f"timings -> {out} (provenance {out.with_suffix('.json')})")
