@@ -86,6 +86,20 @@ else:
     display(Markdown("`methods-grid`: no reference run (run `python -m var.bench reference methods-grid`)."))
 
 # %%
+ra = study[study["test"] == "grid ra"]
+Markdown("On the grid's RA, the claim " + "; ".join(
+    f"**{verdict}** for {', '.join(f'`{m}`' for m in group['method'])}"
+    for verdict, group in ra.groupby("verdict")) + ".")
+
+# %% [markdown]
+# Both Zennit composites warn on this model that their relevance vanishes: LRP's rules conserve
+# relevance through ReLU networks, but EfficientNet-Lite's ReLU6 activations and depthwise
+# convolutions have no conserving rule in these composites, so their maps are a small remnant of
+# the logit (`var.registry.check_maps` says so for every image). What VAR does to them is shown as
+# measured, not as evidence about LRP on networks it was designed for (ResNet, VGG: use
+# `zennit:EpsilonPlusFlat` there with the canonizers the registry adds).
+
+# %%
 study.round(3)
 
 # %% [markdown]

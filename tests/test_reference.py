@@ -64,7 +64,10 @@ def onednn(enabled: bool):
 #: methods re-run where a unit of all six would cost minutes: insertion's PIC curves cost per map, and
 #: sanity's IG runs on five randomised networks (IG is re-run on grid, COCO and the intervention).
 SUBSETS = {"insertion": ("integrated_gradients", "guided_backprop"),
-           "sanity": ("gradcam", "guided_backprop", "guided_gradcam", "input_x_gradient", "contrastive_gradient")}
+           "sanity": ("gradcam", "guided_backprop", "guided_gradcam", "input_x_gradient", "contrastive_gradient"),
+           # the study's methods that the grid run does not already check
+           "methods-grid": tuple(m for m in reference.REFERENCE["methods-grid"].methods
+                                 if m not in reference.REFERENCE["grid"].methods)}
 
 
 @pytest.mark.slow

@@ -102,7 +102,8 @@ def main(argv: list[str]) -> int:
         timings = measure(args.model, repeats=args.repeats, methods=args.methods)
         if args.out is not None:
             _write(timings, args.out, args.model, args.repeats)
-        table = table.merge(timings, on="method", how="inner" if args.methods else "left")
+        table = table.merge(timings.rename(columns={"library": "timed against"}), on="method",
+                            how="inner" if args.methods else "left")
     with pd.option_context("display.max_rows", None, "display.width", 200):
         print(table.to_string(index=False))
     print(f"\n{len(table)} methods from {table['library'].nunique()} libraries. Pass any of them to --methods, "
