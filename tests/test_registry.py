@@ -266,3 +266,6 @@ def test_var_bench_methods_keeps_its_timings_with_provenance(tmp_path, capsys):
     timings = pd.read_csv(out)
     assert list(timings["method"]) == ["gradcam"] and (timings["s (|K|=4)"] > 0).all()
     assert {"commit", "cpu", "repeats"} <= set(json.loads(out.with_suffix(".json").read_text()))
+    assert bench_main(["methods", "--measure", "--methods", "gradcam", "--out", str(out)]) == 2  # never replaced
+    assert "exists" in capsys.readouterr().err and len(pd.read_csv(out)) == 1
+    assert bench_main(["methods", "--measure", "--repeats", "0"]) == 2

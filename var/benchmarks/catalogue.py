@@ -95,8 +95,12 @@ def main(argv: list[str]) -> int:
     args = p.parse_args(argv)
     if args.out is not None and not args.measure:
         raise ValueError("--out writes the timings of --measure; add --measure.")
+    if args.repeats < 1:
+        raise ValueError(f"--repeats {args.repeats}: time each call at least once (--repeats 1 or more).")
     if args.out is not None:
-        check_writable(args.out, folder=False)  # before minutes of timing
+        if args.out.exists():  # a committed table is never replaced (or shrunk) by a later run
+            raise ValueError(f"--out {args.out} exists; write to a new file and compare, or delete it first.")
+        check_writable(args.out.parent, folder=True)  # before minutes of timing
     table = catalogue()
     if args.measure:
         timings = measure(args.model, repeats=args.repeats, methods=args.methods)
