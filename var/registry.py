@@ -230,14 +230,20 @@ def _occlusion(model, x, classes, options):
     return (total / count).expand(-1, x.shape[1], -1, -1).clone()
 
 
+def _layer_of(model, layer: nn.Module | None, method: str) -> nn.Module:
+    """The layer a layer method reads: ``layer`` if given, else the model's GradCAM layer."""
+    layer = layer or getattr(model, "gradcam_layer", None)
+    if layer is None:
+        raise ValueError(f"{method} needs a layer: pass layer=<module> or use a VarModel with gradcam_layer.")
+    return layer
+
+
 def _scorecam(model, x, classes, options):
     """Score-CAM of all classes from one set of masked passes (pytorch-grad-cam's rule, before its scaling)."""
     batch = int(options.pop("batch"))
-    layer = options.pop("layer", None) or getattr(model, "gradcam_layer", None)
+    layer = _layer_of(model, options.pop("layer", None), "scorecam")
     if options:
         raise TypeError(f"scorecam takes layer and batch, not {sorted(options)}.")
-    if layer is None:
-        raise ValueError("scorecam needs a layer: pass layer=<module> or use a VarModel with gradcam_layer.")
     net = model.module if isinstance(model, VarModel) else model
     reshape = getattr(model, "reshape", None)
     store = []
@@ -310,11 +316,7 @@ def _captum_entry(_prefix: str, cls_name: str) -> Entry:
         net = model.module if isinstance(model, VarModel) else model
         if not needs_layer:
             return cls(net)
-        layer = options.pop("layer", None) or getattr(model, "gradcam_layer", None)
-        if layer is None:
-            raise ValueError(f"captum:{cls_name} needs a layer: pass layer=<module> or use a VarModel with "
-                             "gradcam_layer.")
-        return cls(net, layer)
+        return cls(net, _layer_of(model, options.pop("layer", None), f"captum:{cls_name}"))
 
     return _captum(f"captum:{cls_name}", cls_name, build, _CAPTUM_DEFAULTS.get(cls_name, {}),
                    f"Captum's {cls_name}, options passed through unchanged.")
@@ -400,9 +402,7 @@ def raw_cams(cls, model, x: torch.Tensor, classes, layer: nn.Module | None = Non
     from pytorch_grad_cam.utils.model_targets import ClassifierOutputTarget
 
     net = model.module if isinstance(model, VarModel) else model
-    layer = layer or getattr(model, "gradcam_layer", None)
-    if layer is None:
-        raise ValueError("gradcam: methods need a layer: pass layer=<module> or use a VarModel with gradcam_layer.")
+    layer = _layer_of(model, layer, f"gradcam:{cls.__name__}")
     reshape = getattr(model, "reshape", None)
     xs = x.expand(len(classes), *x.shape[1:]).clone()
     targets = [ClassifierOutputTarget(int(c)) for c in classes]

@@ -20,7 +20,7 @@ PAPER_METHODS = ("gradcam", "guided_backprop", "guided_gradcam", "input_x_gradie
 
 #: The 18 class-specific methods of the "does it generalise?" reference runs, by family (registry names):
 #: gradient, modified backprop, path, perturbation, CAM, relevance propagation. ScoreCAM is left out for its
-#: cost (one forward pass per channel of the layer: ~8 s per image on 2 cores), Captum's Occlusion and
+#: cost (one forward pass per channel of the layer: ~30 s per image on 2 cores, all classes), Captum's Occlusion and
 #: LayerGradCam because var's occlusion and gradcam equal them.
 STUDY_METHODS = ("gradient", "input_x_gradient", "smoothgrad", "contrastive_gradient",
                  "guided_backprop", "captum:Deconvolution",
