@@ -153,6 +153,28 @@ def test_sanity_similarity_is_one_unrandomised_and_falls_after(imagenet_sample):
     assert (empty.astype(bool) == nan).all()
 
 
+def test_stochastic_library_maps_depend_on_the_unit_not_on_what_ran_before(small_resnet64):
+    """GradientShap draws from torch's and NumPy's global RNGs: Benchmark.maps seeds both per (seed, unit,
+    method), so a re-run of one unit reproduces it, and leaves the caller's generator states as they were."""
+    pytest.importorskip("captum")
+    bench = BENCHMARKS["grid"](BenchConfig("grid", methods=("captum:GradientShap",)))
+    bench.model = small_resnet64  # the cached property, set: no model loading
+    x = torch.rand(1, 3, 64, 64, generator=torch.Generator().manual_seed(0), dtype=torch.float64)
+
+    def vanilla(unit):
+        return next(bench.maps(x, [1, 2], unit))[2]
+
+    first = vanilla(3)
+    torch.manual_seed(123)
+    np.random.seed(123)  # noqa: NPY002  (the global RNG Captum draws from)
+    torch_next, numpy_next = torch.rand(1), np.random.rand()  # noqa: NPY002
+    torch.manual_seed(123)
+    np.random.seed(123)  # noqa: NPY002
+    torch.testing.assert_close(vanilla(3), first, rtol=0, atol=0)
+    assert torch.equal(torch.rand(1), torch_next) and np.random.rand() == numpy_next  # noqa: NPY002
+    assert not torch.equal(vanilla(4), first)  # another unit, other draws
+
+
 # ---------------------------------------------------------------- runner
 TINY = dict(methods=("gradcam", "input_x_gradient"), n=3, ig_steps=2, options={"scan": 40})
 

@@ -16,8 +16,10 @@ ImageNet images.
 from __future__ import annotations
 
 import time
+import zlib
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import cached_property, lru_cache
 from typing import ClassVar
 
@@ -32,7 +34,7 @@ from ..models import VarModel, load_model
 from .config import BenchConfig
 from .reproduce import Tolerance
 
-__all__ = ["Benchmark", "ImageNetBenchmark", "get_model", "rows_from"]
+__all__ = ["Benchmark", "ImageNetBenchmark", "get_model", "rows_from", "unit_seed"]
 
 
 class Benchmark(ABC):
@@ -80,11 +82,15 @@ class Benchmark(ABC):
     def run_unit(self, unit: int) -> list[dict]:
         """The tidy rows of one unit."""
 
-    def maps(self, x: torch.Tensor, classes: list[int],
+    def maps(self, x: torch.Tensor, classes: list[int], unit: int,
              model: VarModel | None = None) -> Iterator[tuple[str, bool, torch.Tensor]]:
         """(method, var, maps) for every configured method: vanilla H, then VAR's maps from the same H.
 
-        ``model`` defaults to the run's model (the sanity check passes randomised copies).
+        ``unit`` seeds torch's and NumPy's global random generators per (run seed, unit, method) for the
+        attribution call, so a method that draws from them (Captum's GradientShap: its noise from torch, its
+        path coefficients from NumPy) gives the same maps whichever units ran before it (a re-run of one unit
+        reproduces its rows). ``model`` defaults to the run's model (the
+        sanity check passes randomised copies).
         """
         cfg = self.config
         for method in cfg.methods:
@@ -92,7 +98,8 @@ class Benchmark(ABC):
             if method in METHODS:  # var's engine; a registry method runs its library's own passes
                 options["internal_batch_size"] = cfg.internal_batch_size
             start = time.perf_counter()
-            h = attribute(model or self.model, x, classes, method, **options)
+            with global_rngs_seeded(unit_seed(cfg.seed, unit, method)):
+                h = attribute(model or self.model, x, classes, method, **options)
             if self.timings is not None:
                 self.timings.append((method, time.perf_counter() - start))
             yield method, False, h
@@ -116,6 +123,24 @@ class ImageNetBenchmark(Benchmark):
 def get_model(name: str) -> VarModel:
     """One model per process (dask workers and shards load it once)."""
     return load_model(name)
+
+
+def unit_seed(seed: int, unit: int, method: str) -> int:
+    """The global generators' seed for one (run seed, unit, method): independent of the order units run in."""
+    return int(np.random.SeedSequence([seed, unit, zlib.crc32(method.encode())]).generate_state(1)[0])
+
+
+@contextmanager
+def global_rngs_seeded(seed: int) -> Iterator[None]:
+    """Seed torch's and NumPy's global generators inside the block; restore their states after it."""
+    state = np.random.get_state()  # noqa: NPY002  (libraries draw from the legacy global RNG)
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        np.random.seed(seed % 2**32)  # noqa: NPY002
+        try:
+            yield
+        finally:
+            np.random.set_state(state)  # noqa: NPY002
 
 
 def rows_from(metrics: dict[str, float], **keys) -> list[dict]:

@@ -54,7 +54,7 @@ class CocoBenchmark(Benchmark):
         rows = []
         if not kept:
             return rows
-        for method, is_var, maps in self.maps(x, classes):
+        for method, is_var, maps in self.maps(x, classes, unit):
             blurred = blur_positive(maps)
             for i, (cat, target, mask) in enumerate(kept):
                 keys = dict(unit=unit, item=cat, model=self.config.model, method=method, var=is_var, target=target,

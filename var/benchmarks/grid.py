@@ -90,7 +90,7 @@ class GridBenchmark(Benchmark):
         x, quadrants = make_grid(self.model, spec, self.options["cell"])
         classes = [label for _, label in spec]
         rows = []
-        for method, is_var, maps in self.maps(x, classes):
+        for method, is_var, maps in self.maps(x, classes, unit):
             blurred = blur_positive(maps)
             for q in range(4):
                 keys = dict(unit=unit, item=q, model=self.config.model, method=method, var=is_var, target=classes[q])

@@ -62,7 +62,7 @@ class InsertionBenchmark(ImageNetBenchmark):
         min_pred = {"sic": self.options["min_pred_sic"], "aic": self.options["min_pred_aic"]}
         keys = dict(unit=unit, item=0, model=self.config.model, target=label, image=path.name)
         names, ranked, empty = [], [], []
-        for method, is_var, maps in self.maps(x, classes):
+        for method, is_var, maps in self.maps(x, classes, unit):
             names.append((method, is_var))
             ranked.append(strict_ranking(maps[classes.index(label)].abs().sum(0).numpy(), seed=unit))
             empty.append(is_empty(maps[classes.index(label)]))

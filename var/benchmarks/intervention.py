@@ -49,7 +49,7 @@ class InterventionBenchmark(ImageNetBenchmark):
         classes = class_sets.top_k(self.model.logits(x)[0], 2)
         blurred = make_baseline(x, "blur", self.options["blur_sigma"])
         rows = []
-        for method, is_var, maps in self.maps(x, classes):
+        for method, is_var, maps in self.maps(x, classes, unit):
             result = intervene(self.model, x, blurred, maps[:2], classes[:2], self.options["fraction"], seed=unit)
             for i, scores in enumerate(result["scores"]):
                 rows += rows_from({**scores, "empty": is_empty(maps[i])}, unit=unit, item=i, model=self.config.model,

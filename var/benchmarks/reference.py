@@ -2,8 +2,8 @@
 
 ``python -m var.bench reference`` (or ``make reference``) runs grid, COCO,
 insertion, sanity and the Figure 4 intervention on the embedded EfficientNet-Lite0 with the paper's
-protocol defaults (IG at 50 steps, t = 0.1, tau = 0.01) for the paper's five methods, and the grid
-for the 18 methods of the "does it generalise?" study (``methods-grid``), into
+protocol defaults (IG at 50 steps, t = 0.1, tau = 0.01) for the paper's five methods, and grid, COCO,
+intervention and sanity for the 18 methods of the "does it generalise?" study (``methods-<benchmark>``), into
 ``results/reference/<name>/``: ``config.json``, ``results.parquet``,
 ``summary.csv`` and ``provenance.json`` (git commit, date, machine, torch
 version, threads, wall time and command of every session that worked on the
@@ -48,10 +48,16 @@ REFERENCE = {
     "sanity": BenchConfig("sanity", n=50),
     "intervention": BenchConfig("intervention", n=50),  # Figure 4, for the claims page
 }
-#: "Does it generalise?": the 18 study methods (:data:`~var.benchmarks.config.STUDY_METHODS`) on a smaller
-#: grid run (18 methods cost ~3x the paper's five per unit: ~14 s per grid on 2 cores). COCO, sanity
-#: (~90 s per image) and intervention study runs are still to be made.
-REFERENCE["methods-grid"] = BenchConfig("grid", n=80, methods=STUDY_METHODS, options={"cell": "half"})
+#: "Does it generalise?": the 18 study methods (:data:`~var.benchmarks.config.STUDY_METHODS`) on smaller runs of
+#: grid, COCO, intervention and sanity (18 methods cost ~3x the paper's five per unit on 2 cores: ~14 s per grid,
+#: ~6 s per COCO image, ~13 s per intervention image, ~90 s per sanity image). Insertion keeps the paper's five
+#: (its PIC curves cost per map).
+REFERENCE.update({
+    "methods-grid": BenchConfig("grid", n=80, methods=STUDY_METHODS, options={"cell": "half"}),
+    "methods-coco": BenchConfig("coco", n=64, methods=STUDY_METHODS),
+    "methods-intervention": BenchConfig("intervention", n=30, methods=STUDY_METHODS),
+    "methods-sanity": BenchConfig("sanity", n=12, methods=STUDY_METHODS),
+})
 
 
 def git(*args: str) -> str:

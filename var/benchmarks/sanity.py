@@ -70,13 +70,13 @@ class SanityBenchmark(ImageNetBenchmark):
         x = self.model.prepare(path, exif_orientation=False)
         classes = class_sets.top_k(self.model.logits(x)[0], self.options["k"], target=label)
         t = classes.index(label)
-        original_runs = list(self.maps(x, classes))
+        original_runs = list(self.maps(x, classes, unit))
         original = {(m, v): maps[t] for m, v, maps in original_runs}
         rows = []
         for fraction in self.options["fractions"]:
             model = randomised(self.model, fraction, self.config.seed, self.options["reinit"])
             # no layer re-initialised: the maps are the original ones, not worth computing again
-            runs = original_runs if model is self.model else self.maps(x, classes, model)
+            runs = original_runs if model is self.model else self.maps(x, classes, unit, model)
             for method, is_var, maps in runs:
                 scores = {**similarity(original[method, is_var], maps[t]), "empty": is_empty(maps[t])}
                 rows += rows_from(scores, unit=unit, item=0, model=self.config.model, method=method, var=is_var,
