@@ -55,6 +55,23 @@ else:
 reference.unit_times()
 
 # %% [markdown]
+# ## What each of the 18 study methods costs
+# Seconds of each method's attribution (all |K| maps of the unit) in one fully scored unit of
+# each "does it generalise?" reference run, measured alone on the machine by
+# `python -m var.bench cost --benchmarks methods-grid methods-coco methods-intervention
+# methods-sanity --tables units --out results/reference/cost-methods`. The sanity unit computes
+# each method's maps on the trained and on five randomised networks.
+
+# %%
+study_cost = reference.load_cost(which="study")
+if study_cost is None:
+    display(Markdown("No study cost table under `results/reference/cost-methods`."))
+else:
+    per_method = study_cost["units"][study_cost["units"]["part"].str.startswith("attribution: ")]
+    display(per_method.assign(method=per_method["part"].str.removeprefix("attribution: "))
+            .pivot_table(index="method", columns="benchmark", values="seconds", sort=False).round(2))
+
+# %% [markdown]
 # ## How attribution scales
 # One 224×224 photo: seconds of `var.attribute` against Integrated Gradients'
 # steps (|K| = 4) and against the class-set size |K| (gradient; IG at 16

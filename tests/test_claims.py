@@ -3,6 +3,7 @@
 import numpy as np
 import pandas as pd
 import pytest
+from scipy import stats
 
 from var import claims
 
@@ -83,3 +84,31 @@ def test_generalise_gives_each_method_its_own_verdict_and_family():
     assert grid.loc[("all", "holds for"), "grid ra"] == "3 of 5"
     assert list(grid.index.get_level_values(0)[:-1]) == ["gradient", "modified backprop", "path", "cam", "cam"]
     assert claims.generalise({"grid": table(effect)}, claims=(RA_EVERY,)).empty  # only the study runs count
+
+
+def test_holm_adjusts_step_down_and_keeps_the_order():
+    np.testing.assert_allclose(claims.holm([0.01, 0.04, 0.03, 0.5]), [0.04, 0.09, 0.09, 0.5])
+    assert claims.holm([0.3, 0.6]).tolist() == [0.6, 0.6]  # monotone, capped at 1
+
+
+def test_holm_verdict_needs_more_than_five_raw_intervals():
+    """Each method's difference has p = 0.02: every raw interval is above 0, none after correcting for five tests."""
+    pattern = 0.1 * np.array([1, -1] * 5)  # ten units: mean 0, sd 0.105
+    effect = stats.t.ppf(0.99, 9) * pattern.std(ddof=1) / np.sqrt(10)  # t at the two-sided p = 0.02
+    rows = [{"unit": u, "item": 0, "method": m, "var": is_var, "binarize": "none", "metric": "ra",
+             "value": 0.5 + (effect + pattern[u]) * is_var} for u in range(10) for m in METHODS for is_var in (0, 1)]
+    grid = pd.DataFrame(rows).astype({"var": bool})
+    result = claims.check({"grid": grid}, claims=(RA_EVERY,))
+    assert result["verdict"].item() == "holds" and result["verdict, Holm"].item() == "cannot tell"
+    assert claims._p_value(np.zeros(3)) == 1.0 and claims._p_value(np.full(3, 0.5)) == 0.0
+
+
+def test_binarised_claims_name_the_rules_that_change_their_verdict():
+    up, down = table({m: 0.1 for m in METHODS}), table({m: -0.1 for m in METHODS})
+    recall = next(c for c in claims.CLAIMS if c.claim == "Recall drops slightly on the grid")
+    grid = pd.concat([down.assign(binarize=claims.VERDICT_RULE, metric="recall"),
+                      up.assign(binarize="median", metric="recall"), down.assign(binarize="otsu", metric="recall")])
+    result = claims.check({"grid": grid}, claims=(recall, RA_EVERY)).set_index("claim")
+    assert result.loc[recall.claim, "verdict"] == "holds"
+    assert result.loc[recall.claim, "under other rules"] == "median: does not hold; positive: not run"
+    assert result.loc[RA_EVERY.claim, "under other rules"] == "not binarised"

@@ -1,6 +1,6 @@
 """``var-bench methods``: every method of the registry with its family, library and cost per map.
 
-Without ``--measure`` the cost column comes from the committed cost table (``var-bench cost``), where
+Without ``--measure`` the cost column comes from the committed cost tables (``var-bench cost``), where
 the method has a row (a grid unit of the ``grid`` or ``methods-grid`` reference run). ``--measure`` times
 one call per method on one image at |K| = 1 and |K| = 4 (median of ``--repeats`` after a warm-up) and
 reports the ratio t(|K| = 4) / t(|K| = 1): about 1 where all |K| maps come from shared passes (var's
@@ -26,10 +26,11 @@ __all__ = ["catalogue", "measure", "main", "LIBRARY_TWINS"]
 
 def catalogue() -> pd.DataFrame:
     """One row per listed method: name, library, family, signed, resolution, one call for all |K|, available."""
-    from .reference import load_cost
+    from .reference import COST, load_cost
 
-    cost = load_cost()  # read once for all methods
-    units = cost["units"] if cost is not None else pd.DataFrame(columns=["benchmark", "part", "seconds"])
+    costs = [load_cost(which=which) for which in COST]  # read once for all methods
+    frames = [cost["units"] for cost in costs if cost is not None and "units" in cost]
+    units = pd.concat(frames) if frames else pd.DataFrame(columns=["benchmark", "part", "seconds"])
     rows = []
     for entry in registry.entries():
         rows.append({"method": entry.name, "library": entry.library, "family": entry.family,

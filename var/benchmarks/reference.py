@@ -32,7 +32,7 @@ from .config import STUDY_METHODS, BenchConfig
 from .reproduce import Reproduction, compare
 from .runner import atomic_write, check_out, prepared, read_json, run, summarize
 
-__all__ = ["REFERENCE", "ROOT", "run_reference", "load", "load_cost", "unit_times", "scored_unit", "rerun_unit",
+__all__ = ["REFERENCE", "ROOT", "COST", "run_reference", "load", "load_cost", "unit_times", "scored_unit", "rerun_unit",
            "reproduce", "describe", "environment"]
 
 #: Where the committed reference runs live (relative to the repository root).
@@ -233,13 +233,21 @@ def describe(ref: dict) -> str:
             f"torch {last['torch']}.")
 
 
-def load_cost(root: Path = ROOT) -> dict | None:
-    """The committed cost tables (``python -m var.bench cost``): units, scaling, provenance; None if absent."""
-    out = Path(root) / "cost"
-    if not (out / "units.csv").exists():
+#: the committed cost folders (``python -m var.bench cost``): the paper's five methods on the five benchmarks
+#: (units and scaling), and the 18 study methods on the study runs (units only)
+COST = {"paper": "cost", "study": "cost-methods"}
+
+
+def load_cost(root: Path = ROOT, which: str = "paper") -> dict | None:
+    """A committed cost folder (:data:`COST`): its tables (``units``, ``scaling`` where made) and provenance.
+
+    None if the folder was not made.
+    """
+    out = Path(root) / COST[which]
+    if not (out / "provenance.json").exists():
         return None
-    return {"units": pd.read_csv(out / "units.csv"), "scaling": pd.read_csv(out / "scaling.csv"),
-            "provenance": read_json(out / "provenance.json")}
+    tables = {name: pd.read_csv(out / f"{name}.csv") for name in ("units", "scaling") if (out / f"{name}.csv").exists()}
+    return {**tables, "provenance": read_json(out / "provenance.json")}
 
 
 def unit_times(root: Path = ROOT) -> pd.DataFrame:
