@@ -323,6 +323,7 @@ def claims_forest(details, col_wrap: int = 4):
     import textwrap
 
     import matplotlib.pyplot as plt
+    import pandas as pd
 
     from .methods import METHOD_TITLES
 
@@ -340,7 +341,9 @@ def claims_forest(details, col_wrap: int = 4):
         side = (0, span) if part["direction"].iloc[0] > 0 else (-span, 0)
         ax.axvspan(*side, color="tab:green", alpha=0.12, lw=0)
         ax.set_xlim(-span, span)
-        ax.set_yticks(list(y), [METHOD_TITLES.get(m, m) for m in part["method"]], fontsize=8)
+        labels = [METHOD_TITLES.get(m, m) + (f" at {f:g}" if pd.notna(f) else "")
+                  for m, f in zip(part["method"], part["fraction"])]
+        ax.set_yticks(list(y), labels, fontsize=8 if len(part) < 10 else 6)
         ax.set_title(textwrap.fill(claim, 38), fontsize=8)
         ax.tick_params(axis="x", labelsize=8)
     for ax in axes.flat[len(claims):]:
