@@ -112,3 +112,38 @@ def test_binarised_claims_name_the_rules_that_change_their_verdict():
     assert result.loc[recall.claim, "verdict"] == "holds"
     assert result.loc[recall.claim, "under other rules"] == "median: does not hold; positive: not run"
     assert result.loc[RA_EVERY.claim, "under other rules"] == "not binarised"
+
+
+def test_overhead_is_k_maps_plus_the_var_steps_over_one_map():
+    from var.benchmarks.cost import VAR_STEPS
+
+    scaling = pd.DataFrame([
+        {"method": "gradient", "K": 1, "steps": np.nan, "seconds": 0.10},
+        {"method": "gradient", "K": 4, "steps": np.nan, "seconds": 0.16},
+        {"method": "integrated_gradients", "K": 4, "steps": 50.0, "seconds": 9.0},  # not a |K| row
+        {"method": VAR_STEPS, "K": 4, "steps": np.nan, "seconds": 0.04}])
+    result = claims.overhead(scaling)
+    assert result["method"].tolist() == ["gradient"]
+    assert np.isclose(result["VAR / one map"].item(), 2.0)
+    assert claims.overhead(scaling[scaling["method"] != VAR_STEPS]).empty  # no VAR steps measured: no row
+
+
+def test_largest_effects_compares_each_named_method_with_each_other():
+    effect = {"guided_backprop": 0.3, "input_x_gradient": 0.3, "gradcam": 0.1, "guided_gradcam": 0.1,
+              "integrated_gradients": 0.5}
+    result = claims.largest_effects(table(effect), ["guided_backprop", "input_x_gradient"], "ra", +1)
+    verdicts = dict(zip(zip(result["named"], result["other"]), result["verdict"]))
+    assert len(verdicts) == 6
+    assert verdicts["guided_backprop", "gradcam"] == verdicts["input_x_gradient", "guided_gradcam"] == "holds"
+    assert verdicts["guided_backprop", "integrated_gradients"] == "does not hold"
+    gain = result.set_index(["named", "other"]).loc[("input_x_gradient", "gradcam"), "mean"]
+    assert np.isclose(gain, 0.2, atol=0.03)
+
+
+def test_paper_avg_change_row_is_checked_against_its_own_rows():
+    from var import paper
+
+    check = paper.avg_change_check().set_index(["dataset", "metric"])
+    assert check.loc[("grid", "ra"), "consistent"]  # 0.24 stated; the rows give +0.244
+    assert np.isclose(check.loc[("grid", "ra"), "mean of the rows"], (0.19 + 0.54 + 0.17 + 0.16 + 0.16) / 5)
+    assert not check.loc[("coco", "recall"), "consistent"]  # -0.12 stated; the rows give -0.274

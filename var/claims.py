@@ -31,7 +31,8 @@ import pandas as pd
 from scipy import stats
 
 __all__ = ["Claim", "CLAIMS", "PAPER_FIVE", "VERDICT_RULE", "OURS", "ALPHA", "paired_differences", "by_method",
-           "holm", "check", "details", "across_rules", "generalise", "generalise_grid"]
+           "holm", "check", "details", "across_rules", "generalise", "generalise_grid", "overhead",
+           "largest_effects"]
 
 #: The five attribution methods the paper evaluates (its claims are about these).
 PAPER_FIVE = ("gradcam", "guided_backprop", "guided_gradcam", "input_x_gradient", "integrated_gradients")
@@ -389,3 +390,62 @@ def generalise_grid(result: pd.DataFrame) -> pd.DataFrame:
     grid = grid.loc[order].fillna("no pairs")  # no pairs: every map of the method empty (no rank correlation)
     counts = {test: f"{(grid[test] == 'holds').sum()} of {len(grid)}" for test in grid.columns}
     return pd.concat([grid, pd.DataFrame(counts, index=pd.MultiIndex.from_tuples([("all", "holds for")]))])
+
+
+def overhead(scaling: pd.DataFrame, k: int = 4) -> pd.DataFrame:
+    """"Little computational overhead", measured: what VAR costs beyond one class's vanilla map.
+
+    VAR needs the maps of all |K| classes, then its own steps (softmax across classes, the keep mask).
+
+    Args:
+        scaling: a cost folder's ``scaling.csv`` (``python -m var.bench cost``) with |K| = 1 and ``k`` rows and
+            the VAR steps' row (:data:`var.benchmarks.cost.VAR_STEPS`).
+        k: the class-set size to compare.
+
+    Returns:
+        One row per method: seconds of one map, of ``k`` maps, of the VAR steps, and the ratio
+        (``k`` maps + VAR steps) / one map; empty if the table lacks the rows.
+    """
+    from .benchmarks.cost import VAR_STEPS
+
+    steps = scaling.loc[scaling["method"] == VAR_STEPS, "seconds"]
+    maps = scaling[(scaling["method"] != VAR_STEPS) & (scaling["steps"].isna() | (scaling["steps"] == 16))]
+    rows = []
+    for method, part in maps.groupby("method"):
+        seconds = part.set_index("K")["seconds"]
+        if len(steps) and {1, k} <= set(seconds.index):
+            label = method + (" (16 steps)" if part["steps"].notna().any() else "")
+            rows.append({"method": label, "s, one map": seconds[1], f"s, {k} maps": seconds[k],
+                         "s, VAR steps": float(steps.iloc[0]),
+                         "VAR / one map": (seconds[k] + float(steps.iloc[0])) / seconds[1]})
+    return pd.DataFrame(rows)
+
+
+def largest_effects(table: pd.DataFrame, named, metric: str, direction: int, methods=PAPER_FIVE,
+                    binarize: str | None = None) -> pd.DataFrame:
+    """"VAR's effect is most pronounced for <named>", tested: each named method's effect against each other's.
+
+    The effect of a method is VAR - vanilla per unit (:func:`paired_differences`, fractions averaged); per
+    unit the effect of a named method minus that of another, times ``direction`` (the side VAR improves),
+    is positive where the named method gains more.
+
+    Args:
+        table: a results table.
+        named: the methods the claim says gain most.
+        metric: the metric; direction: +1 if VAR's improvement raises it, -1 if it lowers it.
+        methods: the methods compared.
+        binarize: the binarisation rule (localisation metrics).
+
+    Returns:
+        One row per (named, other) pair: mean, 95% interval, n units and the verdict of "named gains more".
+    """
+    diffs = paired_differences(table[table["method"].isin(methods)], metric, binarize)
+    wide = diffs.pivot(index="unit", columns="method", values="diff")
+    rows = []
+    for a in named:
+        for b in (m for m in wide.columns if m not in named):
+            values = (direction * (wide[a] - wide[b])).dropna().to_numpy()
+            mean, low, high, n = _interval(values)
+            rows.append({"named": a, "other": b, "mean": mean, "ci95_low": low, "ci95_high": high, "n": n,
+                         "verdict": _VERDICT[_SIDES[_side(low, high, +1)]]})
+    return pd.DataFrame(rows)

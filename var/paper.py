@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-__all__ = ["localisation_table", "insertion_table"]
+__all__ = ["localisation_table", "insertion_table", "architectures_table", "avg_change_check", "compact"]
 
 _METRICS = ("ra", "iou", "precision", "recall", "f1")
 # method: (vanilla Quad-ImageNet, VAR Quad-ImageNet, vanilla COCO, VAR COCO), each RA IoU Prec Recall F1
@@ -28,6 +28,8 @@ _TABLE1_RESNET50 = {
     "integrated_gradients": ((0.42, 0.21, 0.26, 0.51, 0.34), (0.58, 0.22, 0.28, 0.50, 0.36),
                              (0.13, 0.09, 0.09, 1.00, 0.15), (0.15, 0.09, 0.09, 1.00, 0.15)),
 }
+# Table 1's "avg. change" row (RA IoU Prec Recall F1), Quad-ImageNet then COCO
+_TABLE1_AVG_CHANGE = {"grid": (0.24, 0.13, 0.31, -0.09, 0.11), "coco": (0.04, 0.02, 0.04, -0.12, 0.02)}
 # method: (SIC ResNet50, SIC ViT, AIC ResNet50, AIC ViT) for vanilla, then VAR
 _TABLE2 = {
     "gradcam": ((0.73, 0.54, 0.76, 0.56), (0.74, 0.51, 0.78, 0.52)),
@@ -75,6 +77,31 @@ def localisation_table(dataset: str = "grid") -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def avg_change_check(tolerance: float = 0.015) -> pd.DataFrame:
+    """Table 1's "avg. change" row against the mean VAR - vanilla of its own ResNet50 rows.
+
+    The rows are given to two decimals (each VAR - vanilla difference off by up to 0.01 from rounding) and the
+    average too (up to 0.005), so rounding alone moves stated - mean by at most 0.015.
+
+    Args:
+        tolerance: how far the stated average may be from the rows' mean before it is marked.
+
+    Returns:
+        One row per data set and metric: stated, rows' mean, stated - mean, and ``consistent``.
+    """
+    rows = []
+    for dataset, stated in _TABLE1_AVG_CHANGE.items():
+        table = localisation_table(dataset).pivot_table(index=["method", "metric"], columns="var",
+                                                          values="paper_resnet50")
+        change = (table[True] - table[False]).groupby("metric").mean()
+        for metric, value in zip(_METRICS, stated):
+            rows.append({"dataset": dataset, "metric": metric, "stated avg. change": value,
+                         "mean of the rows": round(float(change[metric]), 3),
+                         "stated - mean": round(value - float(change[metric]), 3),
+                         "consistent": abs(value - float(change[metric])) <= tolerance + 1e-9})
+    return pd.DataFrame(rows)
+
+
 def insertion_table() -> pd.DataFrame:
     """Table 2: columns method, var, metric (sic/aic), paper_resnet50, paper_vit."""
     rows = []
@@ -83,14 +110,6 @@ def insertion_table() -> pd.DataFrame:
             rows.append({"method": method, "var": is_var, "metric": "sic", "paper_resnet50": sic_r, "paper_vit": sic_v})
             rows.append({"method": method, "var": is_var, "metric": "aic", "paper_resnet50": aic_r, "paper_vit": aic_v})
     return pd.DataFrame(rows)
-
-
-def side_by_side(summary: pd.DataFrame, paper: pd.DataFrame, model: str | None = None) -> pd.DataFrame:
-    """Our summary (``var.benchmarks.summarize``) next to the paper's numbers, one row per method x var x metric."""
-    ours = summary if model is None else summary[summary["model"] == model]
-    ours = ours[["method", "var", "metric", "mean", "ci95_low", "ci95_high", "n"]].rename(columns={"mean": "ours"})
-    table = paper.merge(ours, on=["method", "var", "metric"], how="outer")
-    return table.sort_values(["metric", "method", "var"]).reset_index(drop=True)
 
 
 def compact(summary: pd.DataFrame, paper: pd.DataFrame, metrics, paper_column: str = "paper_resnet50",

@@ -7,7 +7,8 @@ embedded model and with the reference runs' configuration (IG at 50 steps):
   each method's attribution and the rest of the unit (metrics, PIC curves,
   re-initialising the model);
 * ``scaling.csv``: one image, seconds of ``var.attribute`` against IG steps
-  (at |K| = 4) and against |K| (gradient, and IG at 16 steps).
+  (at |K| = 4) and against |K| (gradient, and IG at 16 steps), and of VAR's own
+  steps 2-3 on four maps.
 
 Run it on a quiet machine: other processes on the same cores distort it.
 """
@@ -22,7 +23,7 @@ import pandas as pd
 from ..checks import CliParser, check_writable, out_path
 from .reference import environment, git
 
-__all__ = ["unit_costs", "scaling", "main"]
+__all__ = ["unit_costs", "scaling", "main", "VAR_STEPS"]
 
 #: the paper's five benchmarks: the default of ``--benchmarks``, which takes any reference run's name
 #: (``methods-grid`` etc. time the 18 study methods)
@@ -58,9 +59,15 @@ def unit_costs(names=BENCHMARKS) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def scaling(model_name: str = "efficientnet_lite0", steps=(8, 16, 32, 50), class_counts=(2, 4, 8, 16),
+#: the method name of the VAR steps' own row in ``scaling.csv`` (softmax across classes and the keep mask)
+VAR_STEPS = "VAR steps 2-3"
+
+
+def scaling(model_name: str = "efficientnet_lite0", steps=(8, 16, 32, 50), class_counts=(1, 2, 4, 8, 16),
             internal_batch_size: int = 4, threads: int = 2) -> pd.DataFrame:
-    """Seconds of one ``var.attribute`` call on a 224 x 224 photo against IG steps and |K|."""
+    """Seconds of one ``var.attribute`` call on a 224 x 224 photo against IG steps and |K|, and of VAR's own
+    steps on the |K| = 4 gradient maps (method :data:`VAR_STEPS`): together, what VAR adds to one class's map.
+    """
 
     import var
 
@@ -83,6 +90,9 @@ def scaling(model_name: str = "efficientnet_lite0", steps=(8, 16, 32, 50), class
     for k in class_counts:
         timed("gradient", k)
         timed("integrated_gradients", k, steps=16)
+    h = var.attribute(model, x, top[:4], "gradient")
+    seconds = median_time(lambda: var.relevance(h, warn_below=None), 5)
+    rows.append({"method": VAR_STEPS, "K": 4, "steps": None, "seconds": seconds})
     return pd.DataFrame(rows)
 
 
