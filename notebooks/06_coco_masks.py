@@ -6,7 +6,10 @@
 # region is the union of its instance masks, its target the most probable
 # ImageNet class of the category. Objects under 1% of the image and objects
 # the model gives probability below $10^{-4}$ are dropped (paper §5.1);
-# $K$ = the targets in the image.
+# $K$ = the targets in the image, and where only one object remains, the
+# least probable class joins $K$ (VAR needs two classes; the paper does not
+# say what it does there). The reference section below checks the claims on
+# both kinds of image apart.
 #
 # **Deviations from the paper on this page:** COCO128-seg (128 train2017
 # images; paper: the 5k val2017 images, `data_scripts/coco.py --val2017`
