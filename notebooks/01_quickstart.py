@@ -39,8 +39,11 @@ pd.DataFrame({"class": explanation.class_names, "probability": explanation.proba
 # The class set is the top-$k$ classes plus the least probable one. Top row:
 # the vanilla maps over the (grey) photo, nearly the same for every class.
 # Bottom row: VAR keeps, for each class, only what is relevant to it rather
-# than to the others. Both rows share one colour scale, so what VAR removes
-# shows as lost colour.
+# than to the others. Each row has one colour scale across its classes (the
+# bar at its right): VAR keeps few locations, which would be hard to see on
+# the vanilla scale, so its row has its own, and each VAR title gives the share
+# of locations kept (`var_scale="vanilla"` draws it on the vanilla scale, to
+# see what VAR removes as lost colour).
 
 # %%
 fig = var.plotting.show_explanation(explanation, model.unnormalize)

@@ -1,3 +1,4 @@
+import numpy as np
 import pytest
 import torch
 
@@ -50,4 +51,10 @@ def test_plotting_smoke(lite0):
     matplotlib.use("Agg")
     e = var.explain(lite0, "skimage:coffee", "gradcam", "top_k", k=2)
     fig = var.plotting.show_explanation(e, lite0.unnormalize)
-    assert len(fig.axes) == 8
+    assert len(fig.axes) == 8 + 2  # image, note, 3 x 2 maps, and a colour bar per row
+    vanilla_bar, var_bar = fig.axes[-2:]
+    assert vanilla_bar.get_ylabel().startswith("vanilla") and var_bar.get_ylabel().endswith("its own scale")
+    own = var.plotting.display_max([var.plotting.to_heatmap(m) for m in e.maps])  # the VAR maps' own scale
+    assert np.isclose(var_bar.get_ylim()[1], own)
+    again = var.plotting.show_explanation(e, lite0.unnormalize, var_scale="vanilla")
+    assert again.axes[-1].get_ylim() == again.axes[-2].get_ylim()

@@ -2,8 +2,10 @@
 
 Maps are drawn over a grey copy of the image by default (``overlay``), signed
 methods (Input x Gradient, Integrated Gradients) with a diverging colormap
-centred at 0, and every figure that compares magnitudes (classes, vanilla vs
-VAR) uses one colour scale.
+centred at 0. The maps of one row (the classes) share one colour scale, named by
+the row's colour bar. VAR's row has its own scale by default: its maps keep few
+locations and would come out faint on the vanilla scale (``var_scale="vanilla"``
+shows them so, to see what VAR removes).
 """
 
 from __future__ import annotations
@@ -12,8 +14,8 @@ import numpy as np
 import torch
 
 __all__ = ["NOTHING_KEPT", "label_empty", "to_heatmap", "display_max", "show_image", "show_explanation",
-           "show_vanilla_var", "show_maps", "show_gallery", "grey", "metric_bars", "dumbbell", "sanity_curves",
-           "show_intervention"]
+           "show_vanilla_var", "show_maps", "colour_bar", "show_gallery", "grey", "metric_bars", "dumbbell",
+           "sanity_curves", "show_intervention", "claims_forest"]
 
 
 #: What figures write on a map that keeps nothing (see "Empty maps" in :mod:`var.class_relevance`).
@@ -56,30 +58,51 @@ def display_max(heats, percentile: float = 99.5) -> float:
 
 
 def show_maps(axes, maps: torch.Tensor, titles=None, signed: bool = False, shared_scale: bool = True,
-              vmax: float | None = None, background: np.ndarray | None = None, empty_label: str = NOTHING_KEPT):
+              vmax: float | None = None, background: np.ndarray | None = None, empty_label: str = NOTHING_KEPT,
+              min_alpha: float = 0.0):
     """Draw one heatmap per class on ``axes``; one colour scale across classes by default.
 
     A shared scale keeps class maps comparable: VAR moves attribution between classes.
     The scale tops out at the 99.5th percentile of the non-zero magnitudes, or
     at ``vmax`` (to share it with another row). With a ``background`` (a grey
     (H, W) image) the map is drawn over it, transparent where it is zero. An
-    all-zero map carries ``empty_label``.
+    all-zero map carries ``empty_label``; ``min_alpha`` is the least opacity of a
+    non-zero location over the background (VAR's sparse maps: every kept location
+    visible). Returns the last ``imshow`` image when the scale is shared (for
+    :func:`colour_bar`), else None.
     """
     heat = [to_heatmap(m, signed) for m in maps]
     peak = vmax or display_max(heat)
+    image = None
     for i, (ax, h) in enumerate(zip(axes, heat)):
         top = peak if shared_scale else display_max([h])
         cmap, vmin = ("RdBu_r", -top) if signed else ("inferno", 0)
         if background is not None:
             ax.imshow(background, cmap="gray", vmin=0, vmax=1)
             alpha = np.clip(np.abs(h) / top, 0, 1) ** 0.5 * 0.9  # faint where the map is weak
-            ax.imshow(h, cmap=cmap, vmin=vmin, vmax=top, alpha=alpha)
+            alpha = np.where(h != 0, np.maximum(alpha, min_alpha), alpha)
+            image = ax.imshow(h, cmap=cmap, vmin=vmin, vmax=top, alpha=alpha)
         else:
-            ax.imshow(h, cmap=cmap, vmin=vmin, vmax=top)
+            image = ax.imshow(h, cmap=cmap, vmin=vmin, vmax=top)
         ax.axis("off")
         label_empty(ax, h, empty_label)
         if titles is not None:
             ax.set_title(titles[i], fontsize=9)
+    return image if shared_scale else None
+
+
+def colour_bar(fig, axes, image, label: str):
+    """A colour bar for a row of maps drawn on one scale (``image``: what :func:`show_maps` returns)."""
+    import matplotlib as mpl
+
+    if image is None:
+        return None
+    # the mappable of the scale, not the image: overlays draw the image with per-pixel alpha
+    scale = mpl.cm.ScalarMappable(norm=image.norm, cmap=image.cmap)
+    bar = fig.colorbar(scale, ax=list(axes), shrink=0.85, pad=0.01, aspect=12)
+    bar.set_label(label, fontsize=8)
+    bar.ax.tick_params(labelsize=7)
+    return bar
 
 
 def grey(inputs: torch.Tensor, unnormalize) -> np.ndarray:
@@ -89,11 +112,15 @@ def grey(inputs: torch.Tensor, unnormalize) -> np.ndarray:
 
 
 def show_vanilla_var(inputs: torch.Tensor, attributions: torch.Tensor, var_maps: torch.Tensor, titles, unnormalize,
-                     note: str = "", signed: bool = False, figsize_per_cell: float = 2.4, overlay: bool = True):
+                     note: str = "", signed: bool = False, figsize_per_cell: float = 2.4, overlay: bool = True,
+                     var_scale: str = "own"):
     """The paper's Figure 1/2 layout: classes in columns, vanilla (top) and VAR (bottom) in rows.
 
-    Both rows share one colour scale (the vanilla maps'), so what VAR removes is
-    visible as lost colour; maps are drawn over the grey image unless ``overlay=False``.
+    Each row shares one colour scale across its classes (VAR moves attribution between classes), named by
+    its colour bar. ``var_scale="own"`` gives the VAR row its own scale, so that its few kept locations are
+    visible; ``"vanilla"`` draws it on the vanilla row's scale, so that what VAR removes shows as lost
+    colour. Every kept location is drawn at least 70% opaque over the image, so that sparse maps are seen. Each
+    VAR map's title gives the share of locations it keeps; an empty one says "nothing kept".
 
     Args:
         inputs: the preprocessed image, (1, 3, H, W).
@@ -101,24 +128,39 @@ def show_vanilla_var(inputs: torch.Tensor, attributions: torch.Tensor, var_maps:
         titles: one title per class (column).
         unnormalize: the model's inverse normalisation, to draw the image.
         note: text drawn under the image (method, t, tau).
+        signed: draw the channel sum signed (diverging colours) rather than its magnitude.
+        figsize_per_cell: inches per map.
+        overlay: draw the maps over a grey copy of the image.
+        var_scale: ``"own"`` or ``"vanilla"``.
 
     Returns:
         The matplotlib figure.
     """
     import matplotlib.pyplot as plt  # a pyplot figure, so notebooks show it with plt.show()
 
+    from .checks import check_choice
+    from .class_relevance import kept_share
+
+    check_choice("var_scale", var_scale, ("own", "vanilla"))
     n = attributions.shape[0]
-    fig, axes = plt.subplots(2, n + 1, figsize=(figsize_per_cell * (n + 1), figsize_per_cell * 2.1), squeeze=False)
+    fig, axes = plt.subplots(2, n + 1, figsize=(figsize_per_cell * (n + 1.4), figsize_per_cell * 2.1), squeeze=False,
+                             layout="constrained")
     show_image(axes[0, 0], inputs, unnormalize)
     axes[1, 0].axis("off")
     axes[1, 0].text(0.5, 0.5, note, ha="center", va="center")
     background = grey(inputs, unnormalize) if overlay else None
     vmax = display_max([to_heatmap(a, signed) for a in attributions])
-    show_maps(axes[0, 1:], attributions, titles, signed, vmax=vmax, background=background, empty_label="all zero")
-    show_maps(axes[1, 1:], var_maps, None, signed, vmax=vmax, background=background)
+    what = "H (channel sum)" if signed else "|H| (channel sum)"
+    vanilla = show_maps(axes[0, 1:], attributions, titles, signed, vmax=vmax, background=background,
+                        empty_label="all zero")
+    colour_bar(fig, axes[0, 1:], vanilla, f"vanilla {what}")
+    kept = [f"VAR · kept {share:.1%}" for share in kept_share(var_maps).tolist()]
+    own = var_scale == "own" and bool(var_maps.abs().sum())
+    var_image = show_maps(axes[1, 1:], var_maps, kept, signed, vmax=None if own else vmax, background=background,
+                          min_alpha=0.7)
+    colour_bar(fig, axes[1, 1:], var_image, f"VAR {what}, " + ("its own scale" if own else "vanilla's scale"))
     axes[0, 1].text(-0.08, 0.5, "vanilla", transform=axes[0, 1].transAxes, rotation=90, va="center", ha="right")
     axes[1, 1].text(-0.08, 0.5, "VAR", transform=axes[1, 1].transAxes, rotation=90, va="center", ha="right")
-    fig.tight_layout()
     return fig
 
 
@@ -163,7 +205,7 @@ def show_gallery(explanations: dict, unnormalize, cell: float = 1.7):
 
 
 def show_explanation(explanation, unnormalize, signed: bool | None = None, figsize_per_cell: float = 2.4,
-                     overlay: bool = True):
+                     overlay: bool = True, var_scale: str = "own"):
     """:func:`show_vanilla_var` of an :class:`~var.explanation.Explanation`, with class names and probabilities.
 
     ``signed`` defaults to the method's own convention (what :mod:`var.registry` declares).
@@ -175,7 +217,7 @@ def show_explanation(explanation, unnormalize, signed: bool | None = None, figsi
     titles = [f"{name[:18]}\np = {p:.2f}" for name, p in zip(e.class_names, e.probabilities.tolist())]
     note = f"{e.method}\nt = {e.temperature:g}\nτ = {e.tau:g}"
     return show_vanilla_var(e.inputs, e.attributions, e.maps, titles, unnormalize, note, signed, figsize_per_cell,
-                            overlay)
+                            overlay, var_scale)
 
 
 def metric_bars(table, metrics=None, col_wrap: int = 3, col: str = "metric"):
