@@ -23,8 +23,10 @@ taus = [0.0, 0.01, 0.1, 0.3]
 
 # %%
 import matplotlib.pyplot as plt
+import numpy as np
 import pandas as pd
 import seaborn as sns
+from IPython.display import Markdown
 
 import var
 
@@ -67,7 +69,7 @@ plt.show()
 # %%
 rows = []
 for tau in taus:
-    for name, share in zip(e.class_names, var.kept_share(var.relevance(H, 0.1, tau)).tolist()):
+    for name, share in zip(e.class_names, var.kept_share(var.relevance(H, 0.1, tau, warn_below=None)).tolist()):
         rows.append({"tau": tau, "class": name, "kept": share})
 kept = pd.DataFrame(rows)
 sns.barplot(kept, x="tau", y="kept", hue="class")
@@ -77,32 +79,89 @@ plt.show()
 # %%
 fig, axes = plt.subplots(len(taus), len(e.classes), figsize=(2.2 * len(e.classes), 2.2 * len(taus)))
 for row, tau in zip(axes, taus):
-    var.plotting.show_maps(row, var.relevance(H, 0.1, tau), [f"τ={tau:g} · {n[:14]}" for n in e.class_names])
+    var.plotting.show_maps(row, var.relevance(H, 0.1, tau, warn_below=None),
+                           [f"τ={tau:g} · {n[:14]}" for n in e.class_names])
 plt.show()
 
 # %% [markdown]
+# ## One element by hand
+# Steps 2 and 3 act on every element (channel and pixel) separately. Take one element the top
+# class keeps at $t = 0.1$, $\tau = 0.01$ (the median $|\mathcal{H}|$ among its kept elements)
+# and compute its softmax and mask with pen and paper; the last column is `var.spatial_softmax`.
+
+# %%
+t, tau = 0.1, 0.01
+M = var.spatial_softmax(H, t)
+kept_top = (var.relevance(H, t, tau, warn_below=None)[0] != 0).flatten().nonzero().squeeze(1)
+pick = int(kept_top[H[0].abs().flatten()[kept_top].argsort()[len(kept_top) // 2]])
+ch, i, j = np.unravel_index(pick, H.shape[1:])
+hand = pd.DataFrame({"class": e.class_names, "|H_c|": H[:, ch, i, j].abs().numpy()})
+hand["|H_c| / t"] = hand["|H_c|"] / t
+hand["exp(|H_c| / t)"] = np.exp(hand["|H_c| / t"])
+hand["M_c"] = hand["exp(|H_c| / t)"] / hand["exp(|H_c| / t)"].sum()
+hand["M_c - 1/|K|"] = hand["M_c"] - 1 / len(e.classes)
+hand[f"kept (> {tau:g})"] = hand["M_c - 1/|K|"] > tau
+hand["var.spatial_softmax"] = M[:, ch, i, j].numpy()
+hand.style.format(precision=4).hide(axis="index")
+
+# %%
+Markdown(f"At channel {ch}, pixel ({i}, {j}), chance is 1/|K| = {1 / len(e.classes):.2f}: "
+         + "; ".join(f"{r['class']} has M = {r['M_c']:.4f} ({r['M_c - 1/|K|']:+.4f}), "
+                     + ("kept" if r[f"kept (> {tau:g})"] else "dropped") for _, r in hand.iterrows()) + ".")
+
+# %% [markdown]
+# ## What does the selecting at $t = 0.1$, $\tau = 0.01$
+# Most elements have $|\mathcal{H}|/t$ well below 1, where $e^{x} \approx 1 + x$, so the
+# softmax is nearly linear: $M_c \approx 1/|K| + (|\mathcal{H}_c| - \overline{|\mathcal{H}|})/(|K|\,t)$,
+# with $\overline{|\mathcal{H}|}$ the mean over the classes at that element. The mask
+# $M_c - 1/|K| > \tau$ then reads: **keep the element for class $c$ if its $|\mathcal{H}_c|$ exceeds
+# the classes' mean there by more than $|K|\,t\,\tau$**, a fixed margin on the attribution's
+# own scale. $t$ and $\tau$ act together as that one threshold; neither is "one-hot" here.
+
+# %%
+margin = len(e.classes) * t * tau
+exact = (M - 1 / len(e.classes)) > tau
+linear = (H.abs() - H.abs().mean(0, keepdim=True)) > margin
+agree = float((linear == exact).float().mean())
+Markdown(f"Here |K| t τ = {margin:g}. {float((H.abs() / t < 0.5).float().mean()):.0%} of the elements have "
+         f"|H|/t < 0.5, and the margin rule agrees with the exact mask on {agree:.1%} "
+         f"of them all (exact: {float(exact.float().mean()):.1%} of the class-element pairs kept, margin rule: "
+         f"{float(linear.float().mean()):.1%}). The median |H| of `{method}` is {float(H.abs().median()):.4f}, so "
+         "what t = 0.1 keeps depends on how that scale compares with the margin: the next section.")
+
+# %% [markdown]
 # ## The scale question
-# The authors' code feeds the raw magnitudes $|\mathcal{H}|$ to the softmax,
-# so what $t = 0.1$ means depends on the method's scale: gradients of a logit
-# are around $10^{-3}$, so every location looks nearly uniform and little
-# survives; Integrated Gradients or GradCAM are orders of magnitude larger, so
-# the softmax is almost one-hot. Dividing all maps by their joint maximum
-# (`normalize="joint_max"`) makes $t$ mean the same for every method.
+# The authors' code feeds the raw magnitudes $|\mathcal{H}|$ to the softmax, so the margin
+# $|K|\,t\,\tau$ is measured on each method's own scale, and the same $t$ keeps very different
+# shares for different methods. `normalize="joint_max"` divides all maps of an image by their
+# joint maximum first: the margin becomes the same *fraction of the maximum* for every method,
+# but the kept shares still differ, because methods spread their attribution differently
+# below the maximum.
 
 # %%
 rows = []
 for m in ["gradient", "integrated_gradients", "gradcam"]:
     h = var.attribute(model, e.inputs, e.classes, m, **({"steps": 16} if m == "integrated_gradients" else {}))
     for norm in [None, "joint_max"]:
-        for t in [1e-4, 1e-3, 1e-2, 0.1, 1.0]:
-            kept = float(var.kept_share(var.relevance(h, t, 0.01, normalize=norm, warn_below=None)).mean())
-            rows.append({"method": m, "normalize": str(norm), "t": t, "kept": kept,
-                         "max |H|": float(h.abs().max())})
+        for t_ in [1e-4, 1e-3, 1e-2, 0.1, 1.0]:
+            kept = float(var.kept_share(var.relevance(h, t_, tau, normalize=norm, warn_below=None)).mean())
+            rows.append({"method": m, "normalize": str(norm), "t": t_, "kept": kept,
+                         "median |H|": float(h.abs().median()), "max |H|": float(h.abs().max())})
 scale = pd.DataFrame(rows)
 g = sns.relplot(scale, x="t", y="kept", hue="method", col="normalize", kind="line", marker="o", height=3)
 g.set(xscale="log")
 plt.show()
 scale.pivot_table(index=["method", "normalize"], columns="t", values="kept").round(3)
+
+# %%
+at = scale[scale["t"] == 0.1].set_index(["method", "normalize"])
+raw, joint = at.xs("None", level="normalize"), at.xs("joint_max", level="normalize")
+Markdown(f"At t = 0.1 (margin {margin:g}) on the raw scale: " + ", ".join(
+    f"`{m}` keeps {r['kept']:.1%} (median |H| {r['median |H|']:.4f})" for m, r in raw.iterrows())
+    + "; the more of a method's attribution lies above the margin, the more it keeps. With `joint_max`: "
+    + ", ".join(f"`{m}` {r['kept']:.1%}" for m, r in joint.iterrows()) + ". (Mean kept share over the "
+    f"{len(e.classes)} classes; a one-hot softmax would cap it at 1/|K| = {1 / len(e.classes):.0%}: a share above "
+    "that means several classes beat chance at the same element.)")
 
 # %% [markdown]
 # ## Empty maps
@@ -137,28 +196,32 @@ var.widgets.var_explorer(H, e.class_names, image=e.inputs, unnormalize=model.unn
 # %% [markdown]
 # ## Exercises
 #
-# 1. With the explorer, set $\tau = 0$. At which $t$ do the VAR maps of all
-#    classes together cover (nearly) every location?
+# 1. With the explorer, set $\tau = 0$ and move $t$ from 0.01 to 1. Why do the three top
+#    classes keep almost every location at every $t$, and what changes when you set
+#    $\tau = 0.01$ again?
 #
 # ```{admonition} Solution
 # :class: dropdown
-# At small $t$. With $\tau = 0$ a location is kept for every class whose
-# $M_c$ is above $1/|K|$; at small $t$ the softmax is one-hot, so exactly one
-# class (the winner) is above chance at every location where the maps differ:
-# the classes tile the image. At large $t$ all $M_c \approx 1/|K|$ and ties at
-# chance are dropped.
+# At $\tau = 0$ an element is kept for every class whose $M_c$ is above chance $1/|K|$. The
+# least probable class has almost no attribution, so its $M$ is the smallest wherever the
+# other maps are non-zero, which leaves the three top classes above the mean $1/|K|$ nearly
+# everywhere, whatever $t$ is: $t$ changes how far above chance they are, not whether. With
+# $\tau = 0.01$ a class must beat chance by a margin, which (section "What does the selecting")
+# means $|\mathcal{H}_c|$ exceeding the classes' mean by about $|K|\,t\,\tau$: now $t$ matters,
+# and larger $t$ keeps less.
 # ```
 #
-# 2. Why does $t = 0.1$ keep much more of a GradCAM map than of a plain
-#    gradient map (the scale plot above)?
+# 2. Why does $t = 0.1$ keep much more of a GradCAM map than of an Integrated Gradients map
+#    (the scale section above)?
 #
 # ```{admonition} Solution
 # :class: dropdown
-# The softmax sees raw magnitudes $|\mathcal{H}|/t$. Gradients of a logit are
-# around $10^{-3}$, so $|\mathcal{H}|/t$ differs little between classes and $M$
-# stays near $1/|K|$; GradCAM values are orders of magnitude larger, so $M$ is
-# nearly one-hot. `normalize="joint_max"` rescales all maps by their joint
-# maximum first, which makes $t$ mean the same for every method.
+# The mask keeps an element whose $|\mathcal{H}_c|$ exceeds the classes' mean there by about
+# $|K|\,t\,\tau$ (0.004 for $|K| = 4$), on the method's own scale. GradCAM's values are large
+# almost everywhere (its median $|\mathcal{H}|$ is far above the margin), Integrated Gradients'
+# are tiny almost everywhere (median far below it), so the same margin keeps most of one and
+# little of the other. `normalize="joint_max"` puts the margin at the same fraction of every
+# method's maximum, which narrows the gap but does not close it.
 # ```
 #
 # 3. Show that larger $\tau$ never adds locations.
