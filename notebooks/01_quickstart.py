@@ -52,10 +52,12 @@ plt.show()
 # %% [markdown]
 # ## Try $t$ and $\tau$
 #
-# Pick a class and move the sliders. Small $t$ makes the softmax nearly
-# one-hot (every location goes to one class); large $t$ flattens it towards
-# $1/|K|$ so that nothing beats chance by $\tau$. The maps are precomputed, so
-# the sliders work in the published book without a running kernel.
+# Pick a class and move the sliders. An element (a channel at a pixel) stays in a
+# class's VAR map when that class's $|\mathcal{H}|$ there beats the mean over the
+# classes by about $|K|\,t\,\tau$ (the [VAR-steps page](03_var_steps.ipynb)
+# derives it): smaller $t$ or $\tau$ lowers that bar, larger raises it. The maps
+# are precomputed, so the sliders work in the published book without a running
+# kernel.
 
 # %%
 var.widgets.var_explorer(explanation.attributions, explanation.class_names,
@@ -69,11 +71,14 @@ var.widgets.var_explorer(explanation.attributions, explanation.class_names,
 #
 # ```{admonition} Solution
 # :class: dropdown
-# Small $t$ makes the class softmax nearly one-hot: every location goes to the
-# class with the largest $|\mathcal{H}|$ there, far above chance, so each class
-# keeps the locations it wins. Large $t$ flattens $M$ towards $1/|K|$ and almost
-# nothing beats chance by $\tau$: the maps empty out. The "kept" share under
-# each map says it in numbers.
+# Smaller $t$ keeps more. At $\tau = 0.01$ an element is kept for a class when its
+# $|\mathcal{H}_c|$ beats the classes' mean there by about $|K|\,t\,\tau$: with
+# $|K| = 4$ that is 0.0004 at $t = 0.01$, 0.004 at $t = 0.1$ and 0.04 at $t = 1$.
+# Lowering $t$ lowers the bar, so in this range more of every class's leads pass
+# it (the margin rule is exact only while $|\mathcal{H}|/t$ is small; as $t \to 0$
+# the softmax turns one-hot and only each element's winner stays); at $t = 1$
+# only the strongest leads remain. The "kept" share under each map says it in
+# numbers.
 # ```
 #
 # 2. Set $\tau$ to 0 and then to 0.2 at $t = 0.1$. Is the VAR map at 0.2 a
