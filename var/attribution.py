@@ -59,9 +59,11 @@ def attribute(
             object, or a Captum attribution object built on this model's network
             (|K| copies with a target list in one call where its class allows,
             else per class; ``options`` go to its ``attribute`` unchanged).
-        internal_batch_size: at most this many (point, class) gradient maps are
-            held at once (default 64); bounds memory for IG and SmoothGrad, whose
-            points are built chunk by chunk. A Captum object gets it as its own
+        internal_batch_size: how many (point, class) gradient maps are held at
+            once (default 64): points go through in chunks of
+            ``max(1, internal_batch_size // |K|)``, so a chunk holds at most this
+            many maps, or |K| when |K| exceeds it; bounds memory for IG and
+            SmoothGrad, whose points are built chunk by chunk. A Captum object gets it as its own
             ``internal_batch_size`` where its ``attribute`` takes one.
         backward: how the |K| backward passes share the forward: ``"loop"`` (one
             retained graph, |K| vector-Jacobian products; fastest on CPU),

@@ -106,7 +106,8 @@ class Engine:
         classes: the class set K, a 1-d long tensor; or (B, |K|), one class set per
             image, with ``groups`` telling each point's image.
         output: ``"logits"`` or ``"log_softmax"`` (the contrastive gradient).
-        internal_batch_size: at most this many (point, class) maps are held at once.
+        internal_batch_size: (point, class) maps held at once: chunks of ``max(1, internal_batch_size // |K|)``
+            points, so at most this many maps, or |K| when |K| exceeds it.
         backward: ``"loop"``, ``"vmap"`` or ``"auto"``.
         cam: the GradCAM layer, for the methods that need one.
     """

@@ -79,9 +79,6 @@ COCO_TO_IMAGENET: dict[str, list[int]] = {
     "hair drier": [589],
 }
 
-unknown = set(COCO_TO_IMAGENET) - set(COCO_NAMES)
-assert not unknown, unknown
-
 
 def mapping_table():
     """Pandas DataFrame: COCO id, COCO name, ImageNet ids and names (empty where unmapped)."""

@@ -18,7 +18,6 @@ classes is measured again. Rows per class c (``item`` 0 for a, 1 for b):
 
 from __future__ import annotations
 
-import numpy as np
 import torch
 
 from .. import class_sets
@@ -88,8 +87,3 @@ def intervene(model, x: torch.Tensor, blurred: torch.Tensor, maps: torch.Tensor,
         own, other = prob[0, i] - prob[1 + i, i], prob[0, 1 - i] - prob[1 + i, 1 - i]
         scores.append({"own_drop": float(own), "other_drop": float(other), "selectivity": float(own - other)})
     return {"masks": masks, "deleted": deleted, "probabilities": prob, "scores": scores}
-
-
-def deleted_share(masks: torch.Tensor) -> np.ndarray:
-    """Share of pixels each mask deletes (for figure captions)."""
-    return masks.flatten(1).float().mean(1).numpy()
