@@ -35,8 +35,11 @@ from .runner import atomic_write, check_out, prepared, read_json, run, summarize
 __all__ = ["REFERENCE", "ROOT", "COST", "run_reference", "load", "load_cost", "unit_times", "scored_unit", "rerun_unit",
            "reproduce", "describe", "environment"]
 
-#: Where the committed reference runs live (relative to the repository root).
-ROOT = Path(__file__).resolve().parents[2] / "results" / "reference"
+#: The checkout this module runs from (git provenance; the committed results below it).
+_REPO = Path(__file__).resolve().parents[2]
+#: Where the committed reference runs live: ``results/reference`` of the checkout, or $VAR_REFERENCE (an installed
+#: package has no checkout around it; point it at a clone's ``results/reference``).
+ROOT = Path(os.environ.get("VAR_REFERENCE") or _REPO / "results" / "reference")
 
 #: The reference size of each benchmark: every disjoint grid of the 1,000 sample images (250), every
 #: COCO128 image with a usable object, 120 insertion images (PIC skips those the model predicts with
@@ -63,7 +66,7 @@ REFERENCE.update({
 def git(*args: str) -> str:
     """Output of a git command in this repository ("unknown" outside a checkout)."""
     try:
-        return subprocess.run(["git", *args], cwd=ROOT.parents[1], capture_output=True, text=True,
+        return subprocess.run(["git", *args], cwd=_REPO, capture_output=True, text=True,
                               check=True).stdout.strip()
     except (OSError, subprocess.CalledProcessError):
         return "unknown"
