@@ -127,8 +127,8 @@ def to_notebook(source: Path, title: str | None):
     import jupytext
 
     nb = jupytext.read(source)
-    if title:  # the per-method page gets the method's name as its title
-        nb.cells[0].source = nb.cells[0].source.replace("{method_title}", title)
+    if title:  # the per-method page gets the method's name in its title (run alone, it says it in its first output)
+        nb.cells[0].source = nb.cells[0].source.replace("# Attribution method\n", f"# Attribution method: {title}\n", 1)
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     return nb
 

@@ -1,5 +1,5 @@
 # %% [markdown]
-# # Attribution method: {method_title}
+# # Attribution method
 #
 # One page per method: the book runs this notebook once for each of
 # Gradient, Input×Gradient, Integrated Gradients, Guided Backprop, GradCAM,
@@ -25,7 +25,8 @@ from IPython.display import Markdown
 import var
 
 model = var.load_model(model_name)
-Markdown(var.METHOD_DESCRIPTIONS[method] + f"\n\nOptions used here: `{options or 'defaults'}`.")
+Markdown(f"**{var.METHOD_TITLES[method]}** (`{method}`). " + var.METHOD_DESCRIPTIONS[method]
+         + f"\n\nOptions used here: `{options or 'defaults'}`.")
 
 # %%
 for image in images:

@@ -70,7 +70,7 @@ class Gradient(Method):
     name: ClassVar[str] = "gradient"
     title: ClassVar[str] = "Gradient"
     description: ClassVar[str] = (
-        "The gradient $\\partial S_c / \\partial x$ of the class logit: how much a small change of each input "
+        "The gradient ∂S_c/∂x of the class logit: how much a small change of each input "
         "value would change the class score (Simonyan et al. 2014).")
 
     def maps(self, engine, x, points):
@@ -84,7 +84,7 @@ class ContrastiveGradient(Gradient):
     name: ClassVar[str] = "contrastive_gradient"
     title: ClassVar[str] = "Contrastive gradient (log-softmax)"
     description: ClassVar[str] = (
-        "The gradient of the log-softmax, $\\partial (S_c - \\log\\sum_j e^{S_j})/\\partial x$: why class $c$ "
+        "The gradient of the log-softmax, ∂(S_c − log Σ_j exp S_j)/∂x: why class c "
         "rather than the others. Not in the paper; a contrastive baseline for VAR.")
     output: ClassVar[str] = "log_softmax"
 
@@ -96,7 +96,7 @@ class InputXGradient(Method):
     name: ClassVar[str] = "input_x_gradient"
     title: ClassVar[str] = "Input × Gradient"
     description: ClassVar[str] = (
-        "The input times its gradient, $x \\odot \\partial S_c/\\partial x$, against gradient saturation "
+        "The input times its gradient, x ⊙ ∂S_c/∂x, against gradient saturation "
         "(Shrikumar et al. 2017).")
 
     def maps(self, engine, x, points):
@@ -123,7 +123,7 @@ class IntegratedGradients(Method):
     name: ClassVar[str] = "integrated_gradients"
     title: ClassVar[str] = "Integrated Gradients"
     description: ClassVar[str] = (
-        "Gradients averaged along the straight path from a baseline $\\bar x$ to $x$, times $x - \\bar x$ "
+        "Gradients averaged along the straight path from a baseline x̄ to x, times x − x̄ "
         "(Sundararajan et al. 2017). As in the paper, the baseline is a blurred copy of the image; 50 steps by "
         "default (Gauss-Legendre, as Captum).")
 
