@@ -10,6 +10,7 @@ are not reliably aligned with their architectures.)
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 __all__ = ["localisation_table", "insertion_table", "architectures_table", "avg_change_check", "compact"]
@@ -130,8 +131,9 @@ def compact(summary: pd.DataFrame, paper: pd.DataFrame, metrics, paper_column: s
         a, b = (rows.loc[v, value] for v in (False, True))
         text = f"{a:.{digits}f} → {b:.{digits}f}"
         if ci:
+            n = int(rows.loc[True, "n"])
             half = (rows.loc[True, "ci95_high"] - rows.loc[True, "ci95_low"]) / 2
-            text += f" (±{half:.{digits}f}, n={int(rows.loc[True, 'n'])})"
+            text += f" (±{half:.{digits}f}, n={n})" if n > 1 and np.isfinite(half) else f" (n={n}, no interval)"
         return text
 
     methods = [m for m in paper["method"].unique() if m in set(summary["method"])] + sorted(
