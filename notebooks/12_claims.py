@@ -113,6 +113,22 @@ Markdown("On the grid's RA, the claim " + "; ".join(
     for verdict, group in ra.groupby("verdict")) + ".")
 
 # %% [markdown]
+# Not all 18 rows are independent evidence on this model. Methods whose rows equal another
+# method's in a study run (unbinarised metrics, to 1e-4):
+
+# %%
+repeats = {name: var.claims.same_results(runs[name]["table"]) for name in study_runs if runs[name]}
+Markdown("; ".join(f"`{name}`: " + ", ".join(f"`{m}` = `{o}`" for m, o in pairs.items())
+                   for name, pairs in repeats.items() if pairs) or "None.")
+
+# %% [markdown]
+# Lite0's GradCAM layer feeds a global average pool and a linear layer, so the class gradient
+# is the same at every position of the layer: HiResCAM (gradient × activation per position) and
+# XGradCAM (activation-weighted gradient) then equal GradCAM exactly. Captum's DeepLift applies
+# its rescale rule only to modules of exactly the types it lists (`nn.ReLU`, …); Lite's ReLU6 is
+# not one, so DeepLift falls back to the gradient and equals Input × Gradient. On a ResNet or
+# ViT these methods differ.
+#
 # Both Zennit composites warn on this model that their relevance vanishes: LRP's rules conserve
 # relevance through ReLU networks, but EfficientNet-Lite's ReLU6 activations and depthwise
 # convolutions have no conserving rule in these composites, so their maps are a small remnant of

@@ -147,3 +147,10 @@ def test_paper_avg_change_row_is_checked_against_its_own_rows():
     assert check.loc[("grid", "ra"), "consistent"]  # 0.24 stated; the rows give +0.244
     assert np.isclose(check.loc[("grid", "ra"), "mean of the rows"], (0.19 + 0.54 + 0.17 + 0.16 + 0.16) / 5)
     assert not check.loc[("coco", "recall"), "consistent"]  # -0.12 stated; the rows give -0.274
+
+
+def test_same_results_names_methods_that_repeat_another():
+    base = table({m: 0.1 for m in METHODS})
+    twin = base[base["method"] == "gradcam"].assign(method="gradcam:HiResCAM")
+    other = base[base["method"] == "gradcam"].assign(method="gradcam:LayerCAM", value=lambda t: t["value"] + 1e-3)
+    assert claims.same_results(pd.concat([base, twin, other])) == {"gradcam:HiResCAM": "gradcam"}

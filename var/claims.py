@@ -32,7 +32,7 @@ from scipy import stats
 
 __all__ = ["Claim", "CLAIMS", "PAPER_FIVE", "VERDICT_RULE", "OURS", "ALPHA", "paired_differences", "by_method",
            "holm", "check", "details", "across_rules", "generalise", "generalise_grid", "overhead",
-           "largest_effects"]
+           "largest_effects", "same_results"]
 
 #: The five attribution methods the paper evaluates (its claims are about these).
 PAPER_FIVE = ("gradcam", "guided_backprop", "guided_gradcam", "input_x_gradient", "integrated_gradients")
@@ -449,3 +449,26 @@ def largest_effects(table: pd.DataFrame, named, metric: str, direction: int, met
             rows.append({"named": a, "other": b, "mean": mean, "ci95_low": low, "ci95_high": high, "n": n,
                          "verdict": _VERDICT[_SIDES[_side(low, high, +1)]]})
     return pd.DataFrame(rows)
+
+
+def same_results(table: pd.DataFrame, tol: float = 1e-4) -> dict[str, str]:
+    """Methods whose every row equals an earlier method's (to ``tol``): method -> the method it repeats.
+
+    Binarised rows are left out (a last-digit difference can switch a pixel there). On a network whose
+    attributed layer feeds a global average pool and a linear layer (EfficientNet-Lite's GradCAM layer), the
+    class gradient is constant across the layer's positions, so HiResCAM's and XGradCAM's maps equal GradCAM's;
+    and Captum's DeepLift applies its rescale rule to modules of exactly the types it lists, so on a network
+    without them (Lite's ReLU6) it is Input x Gradient. Such methods are one method there, not independent
+    evidence.
+    """
+    if "binarize" in table.columns:  # a float difference can switch a binarised pixel: compare the rest
+        table = table[table["binarize"].isna() | (table["binarize"] == "none")]
+    keys = [c for c in ("unit", "item", "target", "var", "metric", "fraction") if c in table.columns]
+    wide = table.pivot_table(index=keys, columns="method", values="value", aggfunc="first")
+    repeats = {}
+    for i, method in enumerate(wide.columns):
+        for earlier in wide.columns[:i]:
+            if earlier not in repeats and ((wide[method] - wide[earlier]).abs().max() <= tol):
+                repeats[method] = earlier
+                break
+    return repeats
