@@ -52,14 +52,14 @@ REFERENCE = {
     "intervention": BenchConfig("intervention", n=50),  # Figure 4, for the claims page
 }
 #: "Does it generalise?": the 18 study methods (:data:`~var.benchmarks.config.STUDY_METHODS`) on smaller runs of
-#: grid, COCO, intervention and sanity (18 methods cost ~3x the paper's five per unit on 2 cores: ~14 s per grid,
-#: ~6 s per COCO image, ~13 s per intervention image, ~90 s per sanity image). Insertion keeps the paper's five
-#: (its PIC curves cost per map).
+#: grid, COCO, intervention and sanity (measured on 2 cores: ~14 s per grid, ~24 s per COCO image, ~50 s per
+#: intervention image, ~170 s per sanity image, which runs every method on six networks). Insertion keeps the
+#: paper's five (its PIC curves cost per map).
 REFERENCE.update({
     "methods-grid": BenchConfig("grid", n=80, methods=STUDY_METHODS, options={"cell": "half"}),
     "methods-coco": BenchConfig("coco", n=64, methods=STUDY_METHODS),
     "methods-intervention": BenchConfig("intervention", n=30, methods=STUDY_METHODS),
-    "methods-sanity": BenchConfig("sanity", n=12, methods=STUDY_METHODS),
+    "methods-sanity": BenchConfig("sanity", n=8, methods=STUDY_METHODS),
 })
 
 
