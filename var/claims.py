@@ -347,7 +347,8 @@ def generalise(tables: dict[str, pd.DataFrame | None], claims=CLAIMS) -> pd.Data
         claims: the claims to check.
 
     Returns:
-        One row per claim and method: claim, test (benchmark and metric), method, family, mean VAR - vanilla,
+        One row per claim and method (and per value, for a claim made ``per`` value: the sanity claim has a test
+        per fraction): claim, test (benchmark, metric, rule or fraction), method, family, mean VAR - vanilla,
         95% interval, n and the method's verdict (the interval on the claimed side: ``holds``; on the other
         side: ``does not hold``; else ``cannot tell``).
     """
