@@ -184,6 +184,7 @@ def _side(low: float, high: float, direction: int) -> int:
 
 
 _SIDES = {1: "claimed side", -1: "other side", 0: "straddles 0"}
+_VERDICT = {"claimed side": "holds", "other side": "does not hold", "straddles 0": "cannot tell"}
 
 
 def by_method(diffs: pd.DataFrame, direction: int) -> pd.DataFrame:
@@ -203,7 +204,7 @@ def by_method(diffs: pd.DataFrame, direction: int) -> pd.DataFrame:
 def _verdict(scope: str, sides: list[int]) -> str:
     """A claim's verdict from the sides of its tests (one test "on average", one per method otherwise)."""
     if scope == "on average" and len(sides) == 1:
-        return {1: "holds", -1: "does not hold", 0: "cannot tell"}[sides[0]]
+        return _VERDICT[_SIDES[sides[0]]]
     return "does not hold" if -1 in sides else "holds" if all(side == 1 for side in sides) else "cannot tell"
 
 
@@ -227,6 +228,9 @@ def _raw_verdict(claim: Claim, diffs: pd.DataFrame) -> str:
 
 
 def _ours(claim: Claim, diffs: pd.DataFrame) -> dict:
+    """Our estimate, the methods on the claimed side, n and the verdict of one claim ("no reference run")."""
+    if not len(diffs):
+        return {OURS: "no reference run", "verdict": "cannot tell"}
     mean, low, high, n = _interval(diffs.groupby("unit")["diff"].mean().to_numpy())
     per = by_method(diffs, claim.direction)
     others = per[per["interval"] != "claimed side"]
@@ -295,7 +299,7 @@ def check(tables: dict[str, pd.DataFrame | None], methods=PAPER_FIVE, claims=CLA
     diffs = [_diffs(tables, methods, claim) for claim in claims]
     rows = []
     for claim, d, holm_verdict in zip(claims, diffs, _holm_verdicts(claims, diffs)):
-        ours = _ours(claim, d) if len(d) else {OURS: "no reference run", "verdict": "cannot tell"}
+        ours = _ours(claim, d)
         rows.append({"claim": claim.claim, "where": claim.where, "paper": claim.paper, **ours,
                      "verdict, Holm": holm_verdict,
                      "under other rules": _other_rules(tables, methods, claim, ours["verdict"]),
@@ -328,14 +332,12 @@ def across_rules(tables: dict[str, pd.DataFrame | None], rules, methods=PAPER_FI
     binarised = [c for c in claims if c.binarize not in (None, "none")]
     rows = []
     for rule in rules:
-        again = [dataclasses.replace(c, binarize=rule) for c in binarised]
-        result = check(tables, methods, again)
-        rows += [{"claim": c.claim, "rule": rule, "VAR - vanilla [95% CI]": est, "verdict": v}
-                 for c, est, v in zip(binarised, result[OURS], result["verdict"])]
+        for claim in (dataclasses.replace(c, binarize=rule) for c in binarised):
+            ours = _ours(claim, _diffs(tables, methods, claim))
+            rows.append({"claim": claim.claim, "rule": rule, "VAR - vanilla [95% CI]": ours[OURS],
+                         "verdict": ours["verdict"]})
     return pd.DataFrame(rows).pivot(index="claim", columns="rule").swaplevel(axis=1).sort_index(axis=1)
 
-
-_VERDICT = {"claimed side": "holds", "other side": "does not hold", "straddles 0": "cannot tell"}
 
 
 def generalise(tables: dict[str, pd.DataFrame | None], claims=CLAIMS) -> pd.DataFrame:

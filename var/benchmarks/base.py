@@ -89,8 +89,7 @@ class Benchmark(ABC):
         ``unit`` seeds torch's and NumPy's global random generators per (run seed, unit, method) for the
         attribution call, so a method that draws from them (Captum's GradientShap: its noise from torch, its
         path coefficients from NumPy) gives the same maps whichever units ran before it (a re-run of one unit
-        reproduces its rows). ``model`` defaults to the run's model (the
-        sanity check passes randomised copies).
+        reproduces its rows). ``model`` defaults to the run's model (the sanity check passes randomised copies).
         """
         cfg = self.config
         for method in cfg.methods:

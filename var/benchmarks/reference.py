@@ -236,8 +236,8 @@ def describe(ref: dict) -> str:
             f"torch {last['torch']}.")
 
 
-#: the committed cost folders (``python -m var.bench cost``): the paper's five methods on the five benchmarks
-#: (units and scaling), and the 18 study methods on the study runs (units only)
+#: the committed cost folders (``python -m var.bench cost``): the paper's five methods on the five benchmarks,
+#: and the 18 study methods on the study runs (each with units and scaling)
 COST = {"paper": "cost", "study": "cost-methods"}
 
 
