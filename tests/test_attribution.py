@@ -197,3 +197,25 @@ def test_captum_object_is_accepted(small_resnet64):
 def test_output_shapes(lite0, chelsea):
     assert var.attribute(lite0, chelsea, [1, 2, 3], "gradcam").shape == (3, 1, 224, 224)
     assert var.attribute(lite0, chelsea[0], [1, 2], "gradient").shape == (2, 3, 224, 224)
+
+
+def test_methods_are_plans_of_points_and_weights():
+    """What each method asks of the engine, read off its Plan without running a network."""
+    from var.methods import make_method
+
+    x = randn(1, 3, 16, 16, seed=9).float()
+    for name in var.METHODS:
+        plan = make_method(name).plan(x, x)
+        assert abs(float(plan.weights.sum()) - 1) < 1e-6, name  # an average over its points (IG: float32 weights)
+        assert len(plan.weights) == len(plan.points), name
+    assert make_method("gradcam").plan(x, x).target == "cam"
+    assert make_method("guided_gradcam").plan(x, x).kind() == ("input", True, True, True)
+    assert make_method("input_x_gradient").plan(x, x).scale is x
+    ig = make_method("integrated_gradients", steps=4, baseline="zero").plan(x, x)
+    assert len(ig.points) == 4
+    path = ig.points[0:4]  # each point lies on the line from the baseline (0) to x, at a Gauss-Legendre node
+    alphas = (path.flatten(1) @ x.flatten()) / float(x.flatten() @ x.flatten())
+    assert torch.allclose(path, alphas.view(-1, 1, 1, 1) * x, atol=1e-6) and ((alphas > 0) & (alphas < 1)).all()
+    assert torch.allclose(ig.scale[0:4], x.expand(4, -1, -1, -1))  # times x - baseline
+    smooth = make_method("smoothgrad", base="integrated_gradients", steps=3, n_samples=5).plan(x, x)
+    assert len(smooth.points) == 15  # a path of 3 steps for each of 5 noisy copies

@@ -24,7 +24,7 @@ from torch import nn
 
 from . import registry
 from .checks import check_choice, check_classes, check_int
-from .engine import BACKWARDS, Engine, concat
+from .engine import BACKWARDS, Engine
 from .methods import METHODS, Method, make_method
 from .models import VarModel
 
@@ -118,8 +118,6 @@ def attribute(
         _check_captum_object(method, net)
         return _registered(registry.from_captum(method), type(method), model, x, k, options, internal_batch_size,
                            backward)
-    if x.shape[0] == 1:
-        k = k[0]
     if isinstance(method, Method) and options:
         raise TypeError(f"Pass the options of a Method object to its constructor, not to attribute: "
                         f"{sorted(options)}.")
@@ -130,9 +128,9 @@ def attribute(
     if backward == "auto":  # measured: loop faster on 2 CPU cores, vmap ~1.5x faster on an H100
         backward = "vmap" if x.is_cuda else "loop"
     engine = Engine(net, k, method.output, internal_batch_size, backward, method.cam_layer(model))
-    if x.shape[0] == 1:
-        return method.maps(engine, x, x)
-    return _batch(method, engine, x)
+    images = [x[b:b + 1] for b in range(x.shape[0])]
+    maps = engine.run([method.plan(image, image) for image in images], size=x.shape[-2:])  # (B, |K|, ...)
+    return maps[0] if x.shape[0] == 1 else maps
 
 
 def _registered(entry, captum_class, model, x, k, options, internal_batch_size, backward) -> torch.Tensor:
@@ -185,32 +183,6 @@ def class_sets_of_batch(classes, batch: int, n_classes: int | None) -> torch.Ten
                              "Explain images with different |K| in separate calls.")
         return torch.tensor(sets)
     return torch.tensor(check_classes(classes, n_classes)).expand(batch, -1).clone()
-
-
-class _Request:
-    """Stands in for the engine while a method describes one image's work (its points, weights and flags)."""
-
-    def input_gradients(self, points, weights, **flags):
-        self.kind, self.points, self.weights, self.flags = "input_gradients", points, weights, flags
-
-    def cams(self, points, weights, size):
-        self.kind, self.points, self.weights, self.flags = "cams", points, weights, {"size": size}
-
-
-def _batch(method: Method, engine: Engine, x: torch.Tensor) -> torch.Tensor:
-    """Every image's points in one engine call, summed per image -> (B, |K|, ...)."""
-    requests = []
-    for b in range(x.shape[0]):
-        request = _Request()
-        method.maps(request, x[b:b + 1], x[b:b + 1])
-        requests.append(request)
-    flags = dict(requests[0].flags)
-    if flags.get("scale") is not None:
-        flags["scale"] = concat([r.flags["scale"] for r in requests])
-    groups = torch.cat([torch.full((len(r.points),), b) for b, r in enumerate(requests)])
-    points = concat([r.points for r in requests])
-    weights = torch.cat([r.weights for r in requests])
-    return getattr(engine, requests[0].kind)(points, weights, groups=groups, **flags).transpose(0, 1)
 
 
 def check_inputs(inputs) -> torch.Tensor:

@@ -29,7 +29,7 @@ from torch import nn
 
 from .models import eval_mode, logits_of, shared_change
 
-__all__ = ["Engine", "CamLayer", "Points", "rows", "concat", "BACKWARDS"]
+__all__ = ["Engine", "Plan", "CamLayer", "Points", "rows", "concat", "BACKWARDS"]
 
 BACKWARDS = ("auto", "loop", "vmap")
 
@@ -97,19 +97,51 @@ class _HookState:
     activation: torch.Tensor | None = None  # the GradCAM layer's output
 
 
+@dataclass(frozen=True)
+class Plan:
+    """What a method asks of the engine for one image: the method's whole contract with it.
+
+    The maps are ``sum_p weights[p] * map(points[p])`` for every class in K, where a point's map is
+
+    - ``target="input"``: the gradient of the class output with respect to the point, times ``scale[p]``
+      where given (Input x Gradient: the point; IG: the point minus the baseline); ``guided``: Guided
+      Backprop's rule at every ReLU; ``times_cam``: times the upsampled GradCAM of the same forward pass
+      (Guided GradCAM);
+    - ``target="cam"``: GradCAM at the engine's layer, upsampled to the input size.
+
+    Attributes:
+        points: the n inputs the network sees (a tensor or :class:`Points`, built chunk by chunk).
+        weights: (n,) weight of each point's map (float64; cast to the maps' dtype).
+        target: ``"input"`` or ``"cam"``.
+        scale: (n, C, H, W) tensor or Points multiplying each input gradient, or None.
+        guided: Guided Backprop's rule.
+        times_cam: times GradCAM (needs the engine's ``cam`` layer).
+    """
+
+    points: torch.Tensor | Points
+    weights: torch.Tensor
+    target: str = "input"
+    scale: torch.Tensor | Points | None = None
+    guided: bool = False
+    times_cam: bool = False
+
+    def kind(self) -> tuple:
+        """What must agree for plans to share engine calls (everything but the data)."""
+        return self.target, self.scale is None, self.guided, self.times_cam
+
+
 @dataclass
 class Engine:
     """Maps of every class in K from shared forward passes over chunks of points.
 
     Attributes:
         net: the network, (B, C, H, W) -> logits (or an output ``logits_of`` understands).
-        classes: the class set K, a 1-d long tensor; or (B, |K|), one class set per
-            image, with ``groups`` telling each point's image.
+        classes: (B, |K|): the class set of each image.
         output: ``"logits"`` or ``"log_softmax"`` (the contrastive gradient).
         internal_batch_size: (point, class) maps held at once: chunks of ``max(1, internal_batch_size // |K|)``
             points, so at most this many maps, or |K| when |K| exceeds it.
         backward: ``"loop"``, ``"vmap"`` or ``"auto"``.
-        cam: the GradCAM layer, for the methods that need one.
+        cam: the GradCAM layer, for the plans that need one.
     """
 
     net: nn.Module
@@ -124,35 +156,32 @@ class Engine:
         """Points per forward pass."""
         return max(1, self.internal_batch_size // self.classes.shape[-1])
 
-    def input_gradients(self, points, weights, *, scale=None, guided: bool = False,
-                        times_cam: bool = False, groups: torch.Tensor | None = None) -> torch.Tensor:
-        """sum_p weights[p] * scale[p] * d out_c / d points[p] for every class c -> (K, C, H, W).
+    def run(self, plans: list[Plan], size) -> torch.Tensor:
+        """Every image's plan (one per row of ``classes``) in shared chunks -> (B, |K|, C, H, W).
 
-        ``guided``: Guided Backprop's rule at every ReLU; ``times_cam``: times the
-        upsampled GradCAM of the same forward pass (Guided GradCAM). ``groups``:
-        each point's image (several images at once): the sums run per image,
-        with that image's class set, giving (K, B, C, H, W).
+        One image is a batch of one; ``size`` is the input's (H, W), where CAMs are upsampled to.
         """
-        if guided and not any(isinstance(m, nn.ReLU) for m in self.net.modules()):
+        if len(plans) != len(self.classes) or len({p.kind() for p in plans}) != 1:
+            raise ValueError("Engine.run takes one plan per image, all of one kind (one method per call).")
+        first = plans[0]
+        if first.guided and not any(isinstance(m, nn.ReLU) for m in self.net.modules()):
             warnings.warn(f"{type(self.net).__name__} has no nn.ReLU modules, so Guided Backprop equals the plain "
-                          "gradient (functional F.relu and activations such as GELU are not guided).", stacklevel=4)
-        return self._accumulate(points, weights, scale, groups,
-                                lambda pts, cls: self._input_grads(pts, cls, guided=guided, times_cam=times_cam))
-
-    def cams(self, points, weights, size, groups: torch.Tensor | None = None) -> torch.Tensor:
-        """Weighted sum over points of each class's GradCAM, upsampled to ``size`` -> (K, 1, H, W).
-
-        With ``groups`` (each point's image): (K, B, 1, H, W).
-        """
-        cams = self._accumulate(points, weights, None, groups, self._cams)
-        if groups is None:
-            return self.cam.upsample(cams, size)
-        return self.cam.upsample(cams.flatten(0, 1), size).view(cams.shape[:2] + (1,) + tuple(size))
+                          "gradient (functional F.relu and activations such as GELU are not guided).", stacklevel=3)
+        groups = torch.cat([torch.full((len(p.points),), b) for b, p in enumerate(plans)])
+        points = concat([p.points for p in plans])
+        weights = torch.cat([p.weights for p in plans])
+        scale = None if first.scale is None else concat([p.scale for p in plans])
+        if first.target == "cam":
+            cams = self._accumulate(points, weights, None, groups, self._cams)  # (K, B, 1, h, w)
+            maps = self.cam.upsample(cams.flatten(0, 1), size).view(cams.shape[:2] + (1,) + tuple(size))
+        else:
+            maps = self._accumulate(points, weights, scale, groups, lambda pts, cls: self._input_grads(
+                pts, cls, guided=first.guided, times_cam=first.times_cam))
+        return maps.transpose(0, 1)
 
     def _accumulate(self, points, weights, scale, groups, maps_of) -> torch.Tensor:
-        # each point's class set: K for one image, its image's row of K for several
-        point_classes = (self.classes.expand(len(points), -1) if groups is None
-                         else self.classes[groups.to(self.classes.device)])
+        """sum_p weights[p] * scale[p] * maps_of(point p) per image -> (K, B, ...)."""
+        point_classes = self.classes[groups.to(self.classes.device)]  # each point's image's class set
         total = None
         with ExitStack() as stack:
             stack.enter_context(torch.enable_grad())  # also inside the caller's torch.no_grad()
@@ -162,9 +191,9 @@ class Engine:
                 maps = maps_of(points[sl].detach().requires_grad_(True), point_classes[sl])  # (K, p, ...)
                 if scale is not None:
                     maps = maps * scale[sl]
-                if groups is None:
-                    part = torch.einsum("kp...,p->k...", maps, weights[sl].to(maps))
-                else:  # per image: (K, B, ...)
+                if len(self.classes) == 1:  # one image: a plain weighted sum over the points
+                    part = torch.einsum("kp...,p->k...", maps, weights[sl].to(maps)).unsqueeze(1)
+                else:
                     weighted = maps * weights[sl].to(maps).view((1, -1) + (1,) * (maps.dim() - 2))
                     part = weighted.new_zeros((maps.shape[0], len(self.classes)) + maps.shape[2:])
                     part.index_add_(1, groups[sl].to(maps.device), weighted)

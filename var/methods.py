@@ -2,9 +2,11 @@
 
 Every method reduces to "gradients of the |K| selected outputs with respect to
 something", averaged over a batch of points (the image, its noisy copies, the
-points of an integration path). A method turns the input into those points and
-asks the :class:`~var.engine.Engine` for the maps; the engine runs one forward
-pass per chunk of points and the |K| backward passes over its graph.
+points of an integration path). A method does not compute: :meth:`Method.plan`
+returns a :class:`~var.engine.Plan` (its points, their weights, which gradient,
+which rule), and the :class:`~var.engine.Engine` runs the plans of all images
+in one path: one forward pass per chunk of points and the |K| backward passes
+over its graph.
 
 ``make_method(name, **options)`` builds a method from its name and refuses
 options the method does not take; :func:`var.attribute` calls it.
@@ -24,7 +26,7 @@ import torch
 from torch import nn
 
 from .checks import check_choice, check_float, check_int
-from .engine import CamLayer, Engine, Points, rows
+from .engine import CamLayer, Plan, Points, rows
 
 __all__ = ["Method", "Gradient", "InputXGradient", "IntegratedGradients", "GuidedBackprop", "GradCAM",
            "GuidedGradCAM", "SmoothGrad", "ContrastiveGradient", "METHODS", "METHOD_TITLES",
@@ -40,7 +42,7 @@ class Method:
     """Base class: a named attribution method with its options as dataclass fields.
 
     Subclasses set ``name``, ``title`` and ``description`` and implement
-    :meth:`maps`. ``output`` is the model output the gradients start from:
+    :meth:`plan`. ``output`` is the model output the gradients start from:
     the logits (as in the paper) or the log-softmax (contrastive gradient).
     """
 
@@ -53,8 +55,10 @@ class Method:
         """The GradCAM layer this method needs (None for input-gradient methods)."""
         return None
 
-    def maps(self, engine: Engine, x: torch.Tensor, points: torch.Tensor | Points) -> torch.Tensor:
-        """(|K|, C, H, W): the method's maps for every class, averaged over ``points`` (a tensor or Points)."""
+    def plan(self, x: torch.Tensor, points: torch.Tensor | Points) -> Plan:
+        """What the engine must compute for the (1, C, H, W) image ``x``, starting from ``points`` (``x`` itself,
+        or SmoothGrad's noisy copies of it: a tensor or Points).
+        """
         raise NotImplementedError
 
     @staticmethod
@@ -73,8 +77,8 @@ class Gradient(Method):
         "The gradient ∂S_c/∂x of the class logit: how much a small change of each input "
         "value would change the class score (Simonyan et al. 2014).")
 
-    def maps(self, engine, x, points):
-        return engine.input_gradients(points, self.uniform(points))
+    def plan(self, x, points):
+        return Plan(points, self.uniform(points))
 
 
 @dataclass(frozen=True)
@@ -99,8 +103,8 @@ class InputXGradient(Method):
         "The input times its gradient, x ⊙ ∂S_c/∂x, against gradient saturation "
         "(Shrikumar et al. 2017).")
 
-    def maps(self, engine, x, points):
-        return engine.input_gradients(points, self.uniform(points), scale=points)
+    def plan(self, x, points):
+        return Plan(points, self.uniform(points), scale=points)
 
 
 @dataclass(frozen=True)
@@ -138,7 +142,7 @@ class IntegratedGradients(Method):
             warnings.warn(f"Integrated Gradients with steps={self.steps} is slow (one forward and |K| backward "
                           f"passes per step); 50-300 steps usually suffice.", stacklevel=3)
 
-    def maps(self, engine, x, points):
+    def plan(self, x, points):
         alphas, w = integration_rule(self.integration, self.steps)
         alphas = alphas.to(x)
         base = make_baseline(x, self.baseline, self.blur_sigma)
@@ -149,8 +153,7 @@ class IntegratedGradients(Method):
 
         weights = (w.to(x).view(-1, 1) / n).expand(-1, n).flatten()
         size = len(alphas) * n  # built chunk by chunk: memory does not grow with the steps
-        return engine.input_gradients(Points(size, path), weights,
-                                      scale=Points(size, lambda i: rows(points, i % n) - base))
+        return Plan(Points(size, path), weights, scale=Points(size, lambda i: rows(points, i % n) - base))
 
 
 @dataclass(frozen=True)
@@ -163,8 +166,8 @@ class GuidedBackprop(Method):
         "Backpropagation that lets only positive gradients pass each ReLU (Springenberg et al. 2015). At GELU "
         "(ViT) nothing is changed, as in Captum.")
 
-    def maps(self, engine, x, points):
-        return engine.input_gradients(points, self.uniform(points), guided=True)
+    def plan(self, x, points):
+        return Plan(points, self.uniform(points), guided=True)
 
 
 @dataclass(frozen=True)
@@ -200,8 +203,8 @@ class GradCAM(Method):
             raise ValueError(f"{self.name} needs a layer: pass layer=<module> or use a VarModel with gradcam_layer.")
         return CamLayer(layer, self.reshape or getattr(model, "reshape", None), self.interpolate_mode)
 
-    def maps(self, engine, x, points):
-        return engine.cams(points, self.uniform(points), size=x.shape[-2:])
+    def plan(self, x, points):
+        return Plan(points, self.uniform(points), target="cam")
 
 
 @dataclass(frozen=True)
@@ -212,8 +215,8 @@ class GuidedGradCAM(GradCAM):
     title: ClassVar[str] = "Guided GradCAM"
     description: ClassVar[str] = "Guided Backprop times the upsampled GradCAM map (Selvaraju et al. 2017)."
 
-    def maps(self, engine, x, points):
-        return engine.input_gradients(points, self.uniform(points), guided=True, times_cam=True)
+    def plan(self, x, points):
+        return Plan(points, self.uniform(points), guided=True, times_cam=True)
 
 
 @dataclass(frozen=True)
@@ -253,13 +256,13 @@ class SmoothGrad(Method):
     def cam_layer(self, model):
         return self.base.cam_layer(model)
 
-    def maps(self, engine, x, points):
+    def plan(self, x, points):
         n = len(points)  # the image (or its points), each copied with every sample's noise
 
         def noisy(i):
             return rows(points, i % n) + smoothgrad_noise(x, self.n_samples, self.noise_level, self.seed, i // n)
 
-        return self.base.maps(engine, x, Points(self.n_samples * n, noisy))  # built chunk by chunk
+        return self.base.plan(x, Points(self.n_samples * n, noisy))  # built chunk by chunk
 
 
 _CLASSES = (Gradient, InputXGradient, IntegratedGradients, GuidedBackprop, GradCAM, GuidedGradCAM, SmoothGrad,
