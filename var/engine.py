@@ -59,6 +59,8 @@ def rows(points: torch.Tensor | Points, indices: torch.Tensor) -> torch.Tensor:
 
 def concat(parts: list) -> torch.Tensor | Points:
     """Tensors or Points one after the other (the points of several images in one engine call)."""
+    if len(parts) == 1:  # one image: its own points, without a copy or a wrapper
+        return parts[0]
     if all(isinstance(p, torch.Tensor) for p in parts):
         return torch.cat(parts)
     starts = torch.tensor([0] + [len(p) for p in parts]).cumsum(0)
@@ -111,7 +113,7 @@ class Plan:
 
     Attributes:
         points: the n inputs the network sees (a tensor or :class:`Points`, built chunk by chunk).
-        weights: (n,) weight of each point's map (float64; cast to the maps' dtype).
+        weights: (n,) weight of each point's map (cast to the maps' dtype).
         target: ``"input"`` or ``"cam"``.
         scale: (n, C, H, W) tensor or Points multiplying each input gradient, or None.
         guided: Guided Backprop's rule.
