@@ -1,4 +1,4 @@
-"""COCO with instance polygons in the layout var.datasets reads (YOLO-style polygon labels).
+"""COCO with instance polygons in the layout var.benchmarks.data reads (YOLO-style polygon labels).
 
     python data_scripts/coco.py --coco128     # COCO128-seg: ../shared/data when present, else download
     python data_scripts/coco.py --val2017     # COCO val2017 images + instances JSON -> data/coco-val2017

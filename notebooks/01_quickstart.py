@@ -46,7 +46,7 @@ pd.DataFrame({"class": explanation.class_names, "probability": explanation.proba
 # see what VAR removes as lost colour).
 
 # %%
-fig = var.plotting.show_explanation(explanation, model.unnormalize)
+fig = var.viz.figures.show_explanation(explanation, model.unnormalize)
 plt.show()
 
 # %% [markdown]
@@ -60,7 +60,7 @@ plt.show()
 # kernel.
 
 # %%
-var.widgets.var_explorer(explanation.attributions, explanation.class_names,
+var.viz.widgets.var_explorer(explanation.attributions, explanation.class_names,
                          image=explanation.inputs, unnormalize=model.unnormalize)
 
 # %% [markdown]

@@ -31,7 +31,7 @@ Markdown(f"**{var.METHOD_TITLES[method]}** (`{method}`). " + var.METHOD_DESCRIPT
 # %%
 for image in images:
     explanation = var.explain(model, image, method, "top_k", k=k, temperature=temperature, tau=tau, **options)
-    fig = var.plotting.show_explanation(explanation, model.unnormalize)
+    fig = var.viz.figures.show_explanation(explanation, model.unnormalize)
     fig.suptitle(f"{image} — {method}", y=1.02)
     plt.show()
 
@@ -41,7 +41,7 @@ for image in images:
 
 # %%
 e = var.explain(model, images[0], method, "top_k", k=k, **options)
-var.widgets.var_explorer(e.attributions, e.class_names, temperatures=[0.01, 0.1, 1.0], taus=[0.0, 0.01, 0.1],
+var.viz.widgets.var_explorer(e.attributions, e.class_names, temperatures=[0.01, 0.1, 1.0], taus=[0.0, 0.01, 0.1],
                          image=e.inputs, unnormalize=model.unnormalize)
 
 # %% [markdown]

@@ -43,8 +43,8 @@ pd.DataFrame({"class": e.class_names, "probability": e.probabilities.numpy().rou
 
 # %%
 fig, axes = plt.subplots(1, len(e.classes) + 1, figsize=(2.4 * (len(e.classes) + 1), 2.6))
-var.plotting.show_image(axes[0], e.inputs, model.unnormalize)
-var.plotting.show_maps(axes[1:], H, e.class_names)
+var.viz.figures.show_image(axes[0], e.inputs, model.unnormalize)
+var.viz.figures.show_maps(axes[1:], H, e.class_names)
 plt.show()
 
 # %% [markdown]
@@ -79,7 +79,7 @@ plt.show()
 # %%
 fig, axes = plt.subplots(len(taus), len(e.classes), figsize=(2.2 * len(e.classes), 2.2 * len(taus)))
 for row, tau in zip(axes, taus):
-    var.plotting.show_maps(row, var.relevance(H, 0.1, tau, warn_below=None),
+    var.viz.figures.show_maps(row, var.relevance(H, 0.1, tau, warn_below=None),
                            [f"τ={tau:g} · {n[:14]}" for n in e.class_names])
 plt.show()
 
@@ -174,8 +174,8 @@ Markdown(f"At t = 0.1 (margin {margin:g}) on the raw scale: " + ", ".join(
 # - benchmark tables record an `empty` row (1 or 0) per map, so every summary reports the share of
 #   empty maps; metrics on the map's mass (RA, precision, F1) score an empty map 0, rank
 #   correlations (sanity checks) have no value for it (NaN, counted in `n_nan`);
-# - the adapters give a defined result: `var.attributor.visualize_image_attr` draws Captum's
-#   figure titled "nothing kept" where Captum's own fails, and `var.quantus.explain_func(...,
+# - the adapters give a defined result: `var.interop.attributor.visualize_image_attr` draws Captum's
+#   figure titled "nothing kept" where Captum's own fails, and `var.interop.quantus.explain_func(...,
 #   empty="nan")` lets Quantus report NaN instead of refusing an all-zero batch.
 #
 # When *all* classes together keep less than 1% of the locations, $t$ and $\tau$ do not fit the
@@ -191,7 +191,7 @@ pd.DataFrame({"class": e.class_names, "kept": var.kept_share(empty).numpy()})
 # The same image with sliders for $t$ and $\tau$ (precomputed, works without a kernel).
 
 # %%
-var.widgets.var_explorer(H, e.class_names, image=e.inputs, unnormalize=model.unnormalize)
+var.viz.widgets.var_explorer(H, e.class_names, image=e.inputs, unnormalize=model.unnormalize)
 
 # %% [markdown]
 # ## Exercises

@@ -26,7 +26,7 @@ import matplotlib.pyplot as plt
 
 import var
 from var.benchmarks import coco
-from var.datasets import COCO_NAMES, find_data
+from var.benchmarks.data import COCO_NAMES, find_data
 
 model = var.load_model(model_name)
 
@@ -37,7 +37,7 @@ model = var.load_model(model_name)
 
 # %%
 e = var.explain(model, "skimage:coffee", method, "predefined", classes=[967, 968])
-var.plotting.show_explanation(e, model.unnormalize)
+var.viz.figures.show_explanation(e, model.unnormalize)
 plt.show()
 
 # %% [markdown]
@@ -54,7 +54,7 @@ for item in coco.multi_object_images(find_data("coco128-seg"), n=n_coco_images):
     strategies = {"predefined": dict(classes=predefined), "top_k": dict(k=k), "best_vs_worst": {}}
     for strategy, kwargs in strategies.items():
         e = var.explain(model, x, method, strategy, **kwargs)
-        fig = var.plotting.show_explanation(e, model.unnormalize)
+        fig = var.viz.figures.show_explanation(e, model.unnormalize)
         fig.suptitle(f"{item.path.name} — {strategy}", y=1.02)
         plt.show()
 

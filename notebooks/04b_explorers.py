@@ -16,7 +16,7 @@ method_options = {"integrated_gradients": {"steps": 16}, "smoothgrad": {"n_sampl
 
 # %%
 import var
-from var.widgets import method_explorer
+from var.viz.widgets import method_explorer
 
 model = var.load_model(model_name)
 
@@ -37,7 +37,7 @@ explorer
 #
 # ```python
 # import var
-# var.live_explorer.live_explorer(var.load_model())
+# var.viz.live_explorer.live_explorer(var.load_model())
 # ```
 #
 # It offers the example photos and an upload button, every method, the three
@@ -51,5 +51,5 @@ explorer
 # %%
 from IPython.display import HTML, Image, display
 
-live = var.live_explorer.LiveExplorer(model)
+live = var.viz.live_explorer.LiveExplorer(model)
 display(Image(live.figure.value), HTML(live.table.value))

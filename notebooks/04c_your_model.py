@@ -52,7 +52,7 @@ pd.DataFrame([{"model": m.name, "GradCAM layer": type(m.gradcam_layer).__name__,
 # %%
 for model in models:
     e = var.explain(model, image, method, "top_k", k=2)
-    fig = var.plotting.show_explanation(e, model.unnormalize)
+    fig = var.viz.figures.show_explanation(e, model.unnormalize)
     fig.suptitle(f"{model.name} (random weights) — {method}", y=1.02)
     plt.show()
 

@@ -24,7 +24,7 @@ skip = ["gradcam:ScoreCAM", "captum:Occlusion"]
 import matplotlib.pyplot as plt
 
 import var
-from var.benchmarks.catalogue import catalogue
+from var.report.catalogue import catalogue
 
 model = var.load_model(model_name)
 table = catalogue()
@@ -39,7 +39,7 @@ table
 # %%
 names = methods or [m for m in table.sort_values("family", kind="stable")["method"] if m not in skip]
 gallery = {m: var.explain(model, image, m, "top_k", k=k, warn_below=None) for m in names}
-fig = var.plotting.show_gallery(gallery, model.unnormalize)
+fig = var.viz.figures.show_gallery(gallery, model.unnormalize)
 plt.show()
 
 # %% [markdown]

@@ -40,7 +40,7 @@ def positive_input_x_gradient(model, x, target):
 var.registry.register("positive_input_x_gradient", positive_input_x_gradient, family="user")
 model = var.load_model(model_name)
 e = var.explain(model, image, "positive_input_x_gradient", "top_k", k=2)
-fig = var.plotting.show_explanation(e, model.unnormalize)
+fig = var.viz.figures.show_explanation(e, model.unnormalize)
 plt.show()
 
 # %% [markdown]
@@ -78,7 +78,7 @@ summary = summarize(table[table.metric.isin(["ra", "empty"])])
 summary[["method", "var", "metric", "mean", "ci95_low", "ci95_high", "n"]].round(3)
 
 # %%
-var.plotting.metric_bars(table[table.metric == "ra"])
+var.report.charts.metric_bars(table[table.metric == "ra"])
 plt.show()
 
 # %% [markdown]

@@ -52,7 +52,7 @@ model, spec = grid.model, grid.grid_spec(0)
 x, quadrants = make_grid(model, spec, cell)
 classes = [label for _, label in spec]
 h = var.attribute(model, x, classes, "guided_backprop")
-var.plotting.show_vanilla_var(x, h, var.relevance(h), [model.class_names[c][:16] for c in classes],
+var.viz.figures.show_vanilla_var(x, h, var.relevance(h), [model.class_names[c][:16] for c in classes],
                               model.unnormalize, "Guided Backprop")
 plt.show()
 
@@ -72,7 +72,7 @@ summary = summarize(table)
 # absolute difference is the one the "paper vs ours" table below uses.
 
 # %%
-fit = var.paper.binarization_fit(summary, "grid")
+fit = var.report.paper.binarization_fit(summary, "grid")
 fit.round(3)
 
 # %%
@@ -90,10 +90,10 @@ Markdown(f"Best fit in this run: **{fit.index[0]}**. The tables below use **{rul
 # %%
 ours = summary[summary["binarize"].isin(["none", rule])]
 metrics = ["ra", "iou", "precision", "recall", "f1"]
-var.paper.compact(ours, var.paper.localisation_table("grid"), metrics)
+var.report.paper.compact(ours, var.report.paper.localisation_table("grid"), metrics)
 
 # %%
-var.plotting.dumbbell(ours, metrics, var.paper.localisation_table("grid"))
+var.report.charts.dumbbell(ours, metrics, var.report.paper.localisation_table("grid"))
 plt.show()
 
 # %% [markdown]
@@ -104,7 +104,7 @@ plt.show()
 # conclusions from; the [claims page](12_claims.ipynb) sums them up.
 
 # %%
-from var.benchmarks import reference
+from var.report import reference
 
 ref = reference.load("grid")
 if ref is None:
@@ -112,17 +112,17 @@ if ref is None:
 else:
     display(Markdown(reference.describe(ref)))
     ref_ours = ref["summary"][ref["summary"]["binarize"].isin(["none", rule])]
-    display(var.paper.compact(ref_ours, var.paper.localisation_table("grid"), metrics))
-    var.plotting.dumbbell(ref_ours, metrics, var.paper.localisation_table("grid"))
+    display(var.report.paper.compact(ref_ours, var.report.paper.localisation_table("grid"), metrics))
+    var.report.charts.dumbbell(ref_ours, metrics, var.report.paper.localisation_table("grid"))
     plt.show()
-    display(var.paper.binarization_fit(ref["summary"], "grid").round(3))
+    display(var.report.paper.binarization_fit(ref["summary"], "grid").round(3))
 
 # %% [markdown]
 # ## All numbers
 # Mean per method, vanilla vs VAR, with 95% intervals (rule as above), then the tidy table.
 
 # %%
-var.plotting.metric_bars(table[table["binarize"].isin(["none", rule])])
+var.report.charts.metric_bars(table[table["binarize"].isin(["none", rule])])
 plt.show()
 
 # %%

@@ -59,7 +59,7 @@ Markdown(f"{table.unit.nunique()} images with at least one kept object, "
 # IoU ≈ 0.09 is what "every pixel the blurred map touches" (`positive`) gives.
 
 # %%
-fit = var.paper.binarization_fit(summary, "coco")
+fit = var.report.paper.binarization_fit(summary, "coco")
 fit.round(3)
 
 # %% [markdown]
@@ -71,10 +71,10 @@ fit.round(3)
 rule = CocoBenchmark.paper_rule
 ours = summary[summary["binarize"].isin(["none", rule])]
 metrics = ["ra", "iou", "precision", "recall", "f1"]
-var.paper.compact(ours, var.paper.localisation_table("coco"), metrics)
+var.report.paper.compact(ours, var.report.paper.localisation_table("coco"), metrics)
 
 # %%
-var.plotting.dumbbell(ours, metrics, var.paper.localisation_table("coco"))
+var.report.charts.dumbbell(ours, metrics, var.report.paper.localisation_table("coco"))
 plt.show()
 
 # %% [markdown]
@@ -85,7 +85,7 @@ plt.show()
 # conclusions from; the [claims page](12_claims.ipynb) sums them up.
 
 # %%
-from var.benchmarks import reference
+from var.report import reference
 
 ref = reference.load("coco")
 if ref is None:
@@ -93,10 +93,10 @@ if ref is None:
 else:
     display(Markdown(reference.describe(ref)))
     ref_ours = ref["summary"][ref["summary"]["binarize"].isin(["none", rule])]
-    display(var.paper.compact(ref_ours, var.paper.localisation_table("coco"), metrics))
-    var.plotting.dumbbell(ref_ours, metrics, var.paper.localisation_table("coco"))
+    display(var.report.paper.compact(ref_ours, var.report.paper.localisation_table("coco"), metrics))
+    var.report.charts.dumbbell(ref_ours, metrics, var.report.paper.localisation_table("coco"))
     plt.show()
-    display(var.paper.binarization_fit(ref["summary"], "coco").round(3))
+    display(var.report.paper.binarization_fit(ref["summary"], "coco").round(3))
 
 # %% [markdown]
 # ### With and without the added class
@@ -108,10 +108,10 @@ else:
 # %%
 if ref is not None:
     objects = ref["table"].groupby("unit")["item"].transform("nunique")
-    coco_claims = [c for c in var.claims.CLAIMS if c.benchmark == "coco"]
+    coco_claims = [c for c in var.report.claims.CLAIMS if c.benchmark == "coco"]
     kinds = {"one object (+ least probable class)": objects == 1, "several objects (K = the targets)": objects > 1}
-    split = pd.concat([var.claims.check({"coco": ref["table"][rows]}, claims=coco_claims)
-                       .assign(images=kind)[["images", "claim", var.claims.OURS, "n", "verdict"]]
+    split = pd.concat([var.report.claims.check({"coco": ref["table"][rows]}, claims=coco_claims)
+                       .assign(images=kind)[["images", "claim", var.report.claims.OURS, "n", "verdict"]]
                        for kind, rows in kinds.items()])
     display(split.sort_values(["claim", "images"]).style.hide(axis="index"))
 
@@ -119,7 +119,7 @@ if ref is not None:
 # ## All numbers
 
 # %%
-var.plotting.metric_bars(table[table["binarize"].isin(["none", rule])])
+var.report.charts.metric_bars(table[table["binarize"].isin(["none", rule])])
 plt.show()
 
 # %%

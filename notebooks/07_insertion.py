@@ -59,8 +59,8 @@ agg.round(3) if agg is not None else "every image was filtered out by PIC's cond
 # %%
 if agg is not None:
     ours = agg.assign(mean=agg["median_curve_auc"])
-    display(var.paper.compact(ours, var.paper.insertion_table(), ["sic", "aic"]))
-    var.plotting.dumbbell(ours, ["sic", "aic"], var.paper.insertion_table())
+    display(var.report.paper.compact(ours, var.report.paper.insertion_table(), ["sic", "aic"]))
+    var.report.charts.dumbbell(ours, ["sic", "aic"], var.report.paper.insertion_table())
     plt.show()
 
 # %% [markdown]
@@ -71,7 +71,7 @@ if agg is not None:
 # ones to draw conclusions from; the [claims page](12_claims.ipynb) sums them up.
 
 # %%
-from var.benchmarks import reference
+from var.report import reference
 
 ref = reference.load("insertion")
 if ref is None:
@@ -81,8 +81,8 @@ else:
     ref_agg = aggregate(ref["table"])
     display(ref_agg.round(3))
     ref_ours = ref_agg.assign(mean=ref_agg["median_curve_auc"])
-    display(var.paper.compact(ref_ours, var.paper.insertion_table(), ["sic", "aic"]))
-    var.plotting.dumbbell(ref_ours, ["sic", "aic"], var.paper.insertion_table())
+    display(var.report.paper.compact(ref_ours, var.report.paper.insertion_table(), ["sic", "aic"]))
+    var.report.charts.dumbbell(ref_ours, ["sic", "aic"], var.report.paper.insertion_table())
     plt.show()
 
 # %% [markdown]
@@ -90,5 +90,5 @@ else:
 
 # %%
 if len(scores):
-    var.plotting.metric_bars(scores, col_wrap=2)
+    var.report.charts.metric_bars(scores, col_wrap=2)
     plt.show()

@@ -49,7 +49,7 @@ Markdown(f"Run: {n_images} images, IG with {ig_steps} steps, fractions {fraction
 # vanilla, solid: VAR. Left: our scale-keeping default; right: `reset_parameters`.
 
 # %%
-var.plotting.sanity_curves(table)
+var.report.charts.sanity_curves(table)
 plt.show()
 
 # %% [markdown]
@@ -80,7 +80,7 @@ s.pivot_table(index=["reinit", "method", "var"], columns="metric", values=["mean
 # draw conclusions from; the [claims page](12_claims.ipynb) sums them up.
 
 # %%
-from var.benchmarks import reference
+from var.report import reference
 
 ref = reference.load("sanity")
 if ref is None:
@@ -88,7 +88,7 @@ if ref is None:
 else:
     display(Markdown(reference.describe(ref)))
     ref_table = ref["table"].assign(reinit=ref["config"].options["reinit"])
-    var.plotting.sanity_curves(ref_table)
+    var.report.charts.sanity_curves(ref_table)
     plt.show()
     ref_s = summarize(ref_table[(ref_table.fraction > 0) & (ref_table.metric != "empty")],
                       by=["method", "var", "metric"])

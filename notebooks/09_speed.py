@@ -16,7 +16,7 @@ methods = ["gradient", "input_x_gradient", "guided_backprop", "integrated_gradie
 # %%
 import pandas as pd
 
-import var.benchmarks.speed as speed
+import var.perf.speed as speed
 
 rows = speed.run(model_name, class_counts, repeats, steps=4, internal_batch_size=64, methods=methods)
 pd.DataFrame(rows).round(3)
@@ -43,7 +43,7 @@ plt.show()
 # %%
 from IPython.display import Markdown, display
 
-from var.benchmarks import reference
+from var.report import reference
 
 cost = reference.load_cost()
 if cost is None:

@@ -40,7 +40,7 @@ for image in images:
     blurred = var.make_baseline(e.inputs, "blur")
     maps = {"vanilla": e.attributions[:2], "VAR": e.maps[:2]}
     results = {label: intervene(model, e.inputs, blurred, m, e.classes[:2], fraction) for label, m in maps.items()}
-    var.plotting.show_intervention(e.inputs, results, maps, e.class_names[:2], model.unnormalize)
+    var.viz.figures.show_intervention(e.inputs, results, maps, e.class_names[:2], model.unnormalize)
     plt.show()
 
 # %% [markdown]
@@ -58,7 +58,7 @@ Markdown(f"Run: {n_images} images, {fraction:.0%} of the pixels deleted per clas
 summary.pivot_table(index="method", columns=["metric", "var"], values="mean").round(3)
 
 # %%
-var.plotting.metric_bars(table, ["own_drop", "other_drop", "selectivity"])
+var.report.charts.metric_bars(table, ["own_drop", "other_drop", "selectivity"])
 plt.show()
 
 # %% [markdown]

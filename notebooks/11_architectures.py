@@ -55,12 +55,12 @@ insertion = run_all("insertion", n_insertion, insertion_methods, {})
 # Region attribution per model, vanilla vs VAR (95% intervals over the grids' maps):
 
 # %%
-var.plotting.metric_bars(grid, ["ra"], col="model")
+var.report.charts.metric_bars(grid, ["ra"], col="model")
 plt.show()
 
 # %%
 for metric in ["ra", "precision"]:
-    display(var.paper.by_architecture(summarize(grid), metric, var.paper.localisation_table("grid"))
+    display(var.report.paper.by_architecture(summarize(grid), metric, var.report.paper.localisation_table("grid"))
             .round(2).style.set_caption(metric))
 
 # %% [markdown]
@@ -68,7 +68,7 @@ for metric in ["ra", "precision"]:
 
 # %%
 for metric in ["ra", "precision"]:
-    display(var.paper.by_architecture(summarize(coco), metric, var.paper.localisation_table("coco"))
+    display(var.report.paper.by_architecture(summarize(coco), metric, var.report.paper.localisation_table("coco"))
             .round(2).style.set_caption(metric))
 
 # %% [markdown]
@@ -79,7 +79,7 @@ for metric in ["ra", "precision"]:
 if insertion.metric.isin(["sic", "aic"]).any():
     agg = aggregate(insertion).assign(mean=lambda a: a["median_curve_auc"])
     for metric in ["sic", "aic"]:
-        display(var.paper.by_architecture(agg, metric, var.paper.architectures_table(metric))
+        display(var.report.paper.by_architecture(agg, metric, var.report.paper.architectures_table(metric))
                 .round(2).style.set_caption(metric))
 else:
     print("no image passed PIC's filters: increase n_insertion")

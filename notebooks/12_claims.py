@@ -29,7 +29,7 @@
 # claim), which keeps the chance of any false verdict below 5%. The paper does
 # not say how it binarises maps for IoU, precision, recall and F1; every
 # binarised claim uses one rule, fixed before reading the verdicts
-# (`var.claims.VERDICT_RULE`: pixels above the map's mean, which fixes no share
+# (`var.report.claims.VERDICT_RULE`: pixels above the map's mean, which fixes no share
 # of pixels and needs no tuning), and *under other rules* names the rules that
 # would give another verdict.
 
@@ -42,7 +42,8 @@ import pandas as pd
 from IPython.display import Markdown, display
 
 import var
-from var.benchmarks import metrics, reference
+from var.benchmarks import metrics
+from var.report import reference
 
 pd.set_option("display.max_colwidth", 200)
 runs = {name: reference.load(name) for name in reference.REFERENCE}
@@ -54,7 +55,7 @@ for name, ref in runs.items():
 
 # %%
 tables = {name: ref["table"] if ref else None for name, ref in runs.items()}
-verdicts = var.claims.check(tables, methods=tuple(methods))
+verdicts = var.report.claims.check(tables, methods=tuple(methods))
 verdicts.style.hide(axis="index").map(
     lambda v: {"holds": "background-color: #d9f2d9", "does not hold": "background-color: #f8d7d7",
                "cannot tell": "background-color: #f2f2f2"}.get(v, ""), subset=["verdict", "verdict, Holm"])
@@ -76,8 +77,8 @@ Markdown(", ".join(f"**{v}**: {counts.get(v, 0)}" for v in ["holds", "does not h
 # interval; the shaded side of 0 is the side the claim predicts.
 
 # %%
-details = var.claims.details(tables, methods=tuple(methods))
-var.plotting.claims_forest(details)
+details = var.report.claims.details(tables, methods=tuple(methods))
+var.report.charts.claims_forest(details)
 plt.show()
 
 # %%
@@ -95,12 +96,12 @@ details.round(3)
 # curves cost per map), so its claims are left out here.
 
 # %%
-study = var.claims.generalise(tables)
+study = var.report.claims.generalise(tables)
 study_runs = [name for name in runs if name.startswith("methods-")]
 if len(study):
     display(Markdown("Units per method: " + ", ".join(
         f"`{name}` {runs[name]['table']['unit'].nunique()}" for name in study_runs if runs[name]) + "."))
-    display(var.claims.generalise_grid(study).style.map(
+    display(var.report.claims.generalise_grid(study).style.map(
         lambda v: {"holds": "background-color: #d9f2d9", "does not hold": "background-color: #f8d7d7",
                    "cannot tell": "background-color: #f2f2f2"}.get(v, "")))
 else:
@@ -117,7 +118,7 @@ Markdown("On the grid's RA, the claim " + "; ".join(
 # method's in a study run (unbinarised metrics, to 1e-4):
 
 # %%
-repeats = {name: var.claims.same_results(runs[name]["table"]) for name in study_runs if runs[name]}
+repeats = {name: var.report.claims.same_results(runs[name]["table"]) for name in study_runs if runs[name]}
 Markdown("; ".join(f"`{name}`: " + ", ".join(f"`{m}` = `{o}`" for m, o in pairs.items())
                    for name, pairs in repeats.items() if pairs) or "None.")
 
@@ -151,7 +152,7 @@ study.round(3)
 # rule rests on that choice, not on VAR.
 
 # %%
-var.claims.across_rules(tables, list(metrics.BINARIZATIONS), methods=tuple(methods))
+var.report.claims.across_rules(tables, list(metrics.BINARIZATIONS), methods=tuple(methods))
 
 # %% [markdown]
 # ## Reading the table
@@ -182,7 +183,8 @@ var.claims.across_rules(tables, list(metrics.BINARIZATIONS), methods=tuple(metho
 # %%
 intervention = tables["intervention"]
 if intervention is not None:
-    parts = [var.claims.by_method(var.claims.paired_differences(intervention, metric), direction).assign(metric=metric)
+    claims = var.report.claims
+    parts = [claims.by_method(claims.paired_differences(intervention, metric), direction).assign(metric=metric)
              for metric, direction in [("own_drop", +1), ("other_drop", -1), ("selectivity", +1)]]
     display(pd.concat(parts).round(3))
 
@@ -203,7 +205,7 @@ if intervention is not None:
 # %%
 sanity = tables["sanity"]
 if sanity is not None:
-    pronounced = var.claims.largest_effects(sanity, ["guided_backprop", "input_x_gradient"], "spearman_abs", -1,
+    pronounced = var.report.claims.largest_effects(sanity, ["guided_backprop", "input_x_gradient"], "spearman_abs", -1,
                                             methods=tuple(methods))
     display(pronounced.round(3))
     against = pronounced[pronounced["verdict"] != "holds"]
@@ -224,7 +226,7 @@ if sanity is not None:
 # %%
 study_cost = reference.load_cost(which="study")
 if study_cost is not None and "scaling" in study_cost:
-    display(var.claims.overhead(study_cost["scaling"]).round(3))
+    display(var.report.claims.overhead(study_cost["scaling"]).round(3))
 else:
     display(Markdown("No study cost folder with `scaling.csv` (`results/reference/cost-methods`)."))
 
@@ -235,7 +237,7 @@ else:
 # the rows shown (it may include rows we do not have, such as ViT's).
 
 # %%
-var.paper.avg_change_check()
+var.report.paper.avg_change_check()
 
 # %% [markdown]
 # **Not tested here**: every ViT claim (the paper's ViT-B/16 rows; no ViT weights arrive

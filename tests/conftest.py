@@ -49,12 +49,12 @@ def small_vit():
                                                hidden_dim=32, mlp_dim=64, num_classes=10).eval()
     torch.nn.init.normal_(net.heads.head.weight)  # torchvision initialises it to zero
     return var.wrap_model(net, name="vit-small", gradcam_layer=net.encoder.layers[-1].ln_1,
-                          reshape=var.models.vit_token_grid, input_size=32)
+                          reshape=var.models.preprocessing.vit_token_grid, input_size=32)
 
 
 @pytest.fixture(scope="session")
 def imagenet_sample():
-    from var.datasets import find_data
+    from var.benchmarks.data import find_data
 
     try:
         return find_data("imagenet-sample")

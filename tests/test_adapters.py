@@ -39,7 +39,7 @@ def test_timm_models(name, layer, prefix):
     if prefix is not None:
         assert model.reshape.keywords["prefix"] == prefix
     if name.startswith("swin"):
-        assert model.reshape is var.adapters.channels_last_grid
+        assert model.reshape is var.models.adapters.channels_last_grid
     assert model.class_names == [f"class {i}" for i in range(10)]
     check(model)
 
@@ -119,7 +119,7 @@ def test_a_spatial_output_before_token_outputs_is_refused():
     torch.manual_seed(0)
     net, _, _ = hf_models()["dinov2"]
     with pytest.raises(ValueError, match="not the last stage"):
-        var.adapters.find_gradcam_layer(net.eval(), 64)  # its only 4-D output is the patch embedding
+        var.models.adapters.find_gradcam_layer(net.eval(), 64)  # its only 4-D output is the patch embedding
 
 
 @pytest.mark.parametrize("options, message", [

@@ -23,7 +23,7 @@ from captum.attr import (
 )
 
 import var
-from var.methods import make_baseline, smoothgrad_noise
+from var.core.methods import make_baseline, smoothgrad_noise
 
 TOL = 1e-10  # max abs difference relative to the map's scale, in float64 (rounding: ~1e-16)
 # Captum multiplies IG's gradients by its step weights cast to float32 (6e-8 relative): in float64
@@ -201,7 +201,7 @@ def test_output_shapes(lite0, chelsea):
 
 def test_methods_are_plans_of_points_and_weights():
     """What each method asks of the engine, read off its Plan without running a network."""
-    from var.methods import make_method
+    from var.core.methods import make_method
 
     x = randn(1, 3, 16, 16, seed=9).float()
     for name in var.METHODS:

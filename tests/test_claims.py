@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from var import claims
+from var.report import claims
 
 METHODS = claims.PAPER_FIVE
 
@@ -115,7 +115,7 @@ def test_binarised_claims_name_the_rules_that_change_their_verdict():
 
 
 def test_overhead_is_k_maps_plus_the_var_steps_over_one_map():
-    from var.benchmarks.cost import VAR_STEPS
+    from var.perf.cost import VAR_STEPS
 
     scaling = pd.DataFrame([
         {"method": "gradient", "K": 1, "steps": np.nan, "seconds": 0.10},
@@ -144,7 +144,7 @@ def test_largest_effects_compares_each_named_method_with_each_other():
 
 
 def test_paper_avg_change_row_is_checked_against_its_own_rows():
-    from var import paper
+    from var.report import paper
 
     check = paper.avg_change_check().set_index(["dataset", "metric"])
     assert check.loc[("grid", "ra"), "consistent"]  # 0.24 stated; the rows give +0.244

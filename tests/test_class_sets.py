@@ -3,7 +3,7 @@ import pytest
 import torch
 
 import var
-from var import class_sets
+from var.core import class_sets
 
 
 def test_top_k_is_most_probable_plus_least_probable():
@@ -50,11 +50,11 @@ def test_plotting_smoke(lite0):
 
     matplotlib.use("Agg")
     e = var.explain(lite0, "skimage:coffee", "gradcam", "top_k", k=2)
-    fig = var.plotting.show_explanation(e, lite0.unnormalize)
+    fig = var.viz.figures.show_explanation(e, lite0.unnormalize)
     assert len(fig.axes) == 8 + 2  # image, note, 3 x 2 maps, and a colour bar per row
     vanilla_bar, var_bar = fig.axes[-2:]
     assert vanilla_bar.get_ylabel().startswith("vanilla") and var_bar.get_ylabel().endswith("its own scale")
-    own = var.plotting.display_max([var.plotting.to_heatmap(m) for m in e.maps])  # the VAR maps' own scale
+    own = var.viz.heatmap.display_max([var.viz.heatmap.to_heatmap(m) for m in e.maps])  # the VAR maps' own scale
     assert np.isclose(var_bar.get_ylim()[1], own)
-    again = var.plotting.show_explanation(e, lite0.unnormalize, var_scale="vanilla")
+    again = var.viz.figures.show_explanation(e, lite0.unnormalize, var_scale="vanilla")
     assert again.axes[-1].get_ylim() == again.axes[-2].get_ylim()

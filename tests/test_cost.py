@@ -3,13 +3,13 @@
 import numpy as np
 import pytest
 
-from var.benchmarks import cost
 from var.benchmarks import pic as pic_module
-from var.benchmarks.insertion_speed import _timed
+from var.perf import cost
+from var.perf.insertion_speed import _timed
 
 
 def test_unit_costs_time_every_method_inside_the_unit():
-    from var.benchmarks.reference import REFERENCE
+    from var.report.reference import REFERENCE
 
     table = cost.unit_costs(["coco"])
     methods = table[table["part"].str.startswith("attribution: ")]

@@ -113,7 +113,7 @@ def test_metric_bars_draw_the_summary_intervals():
     rng = np.random.default_rng(0)
     table = pd.DataFrame([dict(unit=u, item=i, model="m", method=me, var=v, metric="ra", value=rng.random())
                           for u in range(8) for i in range(4) for me in ("a", "b") for v in (False, True)])
-    fig = var.plotting.metric_bars(table)
+    fig = var.report.charts.metric_bars(table)
     summary = summarize(table).set_index(["method", "var"])
     bars = sorted(fig.axes[0].patches, key=lambda p: p.get_x())
     heights = [p.get_height() for p in bars]

@@ -1,4 +1,4 @@
-"""One empty-map policy (var.class_relevance, "Empty maps"): warned about, counted, drawn, and defined in adapters."""
+"""One empty-map policy (var.core.relevance, "Empty maps"): warned about, counted, drawn, and defined in adapters."""
 
 import warnings
 
@@ -9,7 +9,7 @@ import torch
 
 import var
 from var.benchmarks.metrics import is_empty
-from var.plotting import NOTHING_KEPT
+from var.viz.heatmap import NOTHING_KEPT
 
 matplotlib.use("Agg")
 
@@ -80,7 +80,7 @@ def test_figures_label_empty_maps(small_resnet):
     h = var.attribute(small_resnet, x, [0, 1, 2], "gradient")
     var_maps = torch.zeros_like(h)
     var_maps[0] = h[0]
-    fig = var.plotting.show_vanilla_var(x, h, var_maps, ["a", "b", "c"], small_resnet.unnormalize)
+    fig = var.viz.figures.show_vanilla_var(x, h, var_maps, ["a", "b", "c"], small_resnet.unnormalize)
     labelled = [[t.get_text() for t in ax.texts] for ax in fig.axes[5:8]]  # the VAR row after its note cell
     assert labelled == [["VAR"], [NOTHING_KEPT], [NOTHING_KEPT]]  # the row label, then the empty maps
     plt.close(fig)
@@ -89,7 +89,7 @@ def test_figures_label_empty_maps(small_resnet):
 def test_explorer_tiles_label_empty_maps():
     from PIL import Image
 
-    from var.widgets import _row_png
+    from var.viz.widgets import _row_png
 
     png = _row_png([np.zeros((8, 8)), np.ones((8, 8))], ["a", "b"], "VAR", 96)
     row = np.asarray(Image.open(__import__("io").BytesIO(png)).convert("L"))
@@ -105,9 +105,10 @@ def test_captum_visualiser_draws_an_empty_map_instead_of_raising():
     empty = torch.zeros(3, 16, 16)
     with pytest.raises(AssertionError, match="scale factor = 0"):  # why the adapter exists
         visualization.visualize_image_attr(empty.permute(1, 2, 0).numpy(), image, use_pyplot=False)
-    fig, ax = var.attributor.visualize_image_attr(empty, image, "blended_heat_map", title="cup", use_pyplot=False)
+    fig, ax = var.interop.attributor.visualize_image_attr(empty, image, "blended_heat_map", title="cup",
+                                                          use_pyplot=False)
     assert ax.get_title() == f"cup ({NOTHING_KEPT})"
-    fig, ax = var.attributor.visualize_image_attr(empty, use_pyplot=False)
+    fig, ax = var.interop.attributor.visualize_image_attr(empty, use_pyplot=False)
     assert ax.get_title() == NOTHING_KEPT
-    fig, ax = var.attributor.visualize_image_attr(torch.ones(3, 16, 16), image, title="full", use_pyplot=False)
+    fig, ax = var.interop.attributor.visualize_image_attr(torch.ones(3, 16, 16), image, title="full", use_pyplot=False)
     assert ax.get_title() == "full"

@@ -9,8 +9,8 @@ import pytest
 from PIL import Image
 
 import var
-from var.live_explorer import LiveExplorer
-from var.widgets import method_explorer
+from var.viz.live_explorer import LiveExplorer
+from var.viz.widgets import method_explorer
 
 
 @pytest.fixture
@@ -74,7 +74,7 @@ def test_upload(explorer):
 
 def test_live_explorer_refuses_a_bare_module(small_resnet):
     with pytest.raises(TypeError, match="VarModel"):
-        var.live_explorer.live_explorer(small_resnet.module)
+        var.viz.live_explorer.live_explorer(small_resnet.module)
 
 
 def test_static_method_explorer_links_every_combination(small_resnet):

@@ -3,9 +3,9 @@ import glob
 import pytest
 import torch
 import torchvision
+from var.models.efficientnet_lite import ReLU6
 
 import var
-from var.efficientnet_lite import ReLU6
 
 
 def top(model, image, n=3):
@@ -53,7 +53,7 @@ def test_torchvision_architectures_with_random_weights(name):
     cam = var.attribute(m, x, [0, 1], "gradcam")
     assert cam.shape == (2, 1, 224, 224) and torch.isfinite(cam).all()
     if name == "vit_b_16":
-        assert m.reshape is var.models.vit_token_grid
+        assert m.reshape is var.models.preprocessing.vit_token_grid
 
 
 def test_local_checkpoint_path(tmp_path):
@@ -81,8 +81,8 @@ def test_unknown_model_name():
 
 def test_vit_token_grid():
     tokens = torch.arange(2 * 5 * 3, dtype=torch.float32).view(2, 5, 3)  # class token + 2x2 patches, dim 3
-    grid = var.models.vit_token_grid(tokens)
+    grid = var.models.preprocessing.vit_token_grid(tokens)
     assert grid.shape == (2, 3, 2, 2)
     torch.testing.assert_close(grid[1, :, 0, 1], tokens[1, 2])
     with pytest.raises(ValueError, match="square"):
-        var.models.vit_token_grid(torch.zeros(1, 4, 3))
+        var.models.preprocessing.vit_token_grid(torch.zeros(1, 4, 3))

@@ -8,8 +8,9 @@ import pandas as pd
 import pytest
 
 from var.bench import main as bench_main
-from var.benchmarks import BenchConfig, reference
+from var.benchmarks import BenchConfig
 from var.benchmarks.runner import _start, collect, data_identity
+from var.report import reference
 
 
 def snapshot(folder):

@@ -93,7 +93,7 @@ def test_intervention_deletes_the_same_budget_and_scores_consistently(small_resn
 
 def test_coco_to_imagenet_names_coco_categories_and_imagenet_ids():
     from var.benchmarks.coco_imagenet import COCO_TO_IMAGENET
-    from var.datasets import COCO_NAMES
+    from var.benchmarks.data import COCO_NAMES
 
     assert set(COCO_TO_IMAGENET) <= set(COCO_NAMES)  # every key a COCO category name
     assert all(ids and all(0 <= i < 1000 for i in ids) for ids in COCO_TO_IMAGENET.values())

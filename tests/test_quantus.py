@@ -1,4 +1,4 @@
-"""var.quantus.explain_func inside Quantus metrics of every family, and var's RA against Quantus' own."""
+"""var.interop.quantus.explain_func inside Quantus metrics of every family, and var's RA against Quantus' own."""
 
 import numpy as np
 import pytest
@@ -40,7 +40,7 @@ def explain_kwargs(small_resnet, method="guided_backprop"):
 
 def test_explain_func_is_var(small_resnet, batch):
     x, y, _ = batch
-    got = var.quantus.explain_func(small_resnet.module, x, y, **explain_kwargs(small_resnet))
+    got = var.interop.quantus.explain_func(small_resnet.module, x, y, **explain_kwargs(small_resnet))
     explainer = var.VAR(small_resnet, "guided_backprop", "top_k", k=3)
     expected = explainer.attribute(torch.as_tensor(x), target=y.tolist()).sum(1, keepdim=True).numpy()
     assert got.shape == (3, 1, 64, 64) and got.dtype == np.float32
@@ -58,7 +58,7 @@ def test_quantus_metrics_run_on_var_maps(small_resnet, batch, metric):
     # RandomLogit: see the next test.
     x, y, masks = batch
     scores = metric()(model=small_resnet.module, x_batch=x, y_batch=y, a_batch=None, s_batch=masks,
-                      explain_func=var.quantus.explain_func, explain_func_kwargs=explain_kwargs(small_resnet),
+                      explain_func=var.interop.quantus.explain_func, explain_func_kwargs=explain_kwargs(small_resnet),
                       device="cpu")
     assert len(scores) == 3 and np.isfinite(np.asarray(scores, dtype=float)).all()
 
@@ -70,12 +70,12 @@ def test_random_logit_refuses_empty_maps_as_zeros_and_reports_nan_with_empty_nan
     metric = quantus.RandomLogit(num_classes=10, seed=0, disable_warnings=True)
     with pytest.raises(AssertionError, match="all equal to zero"):
         metric(model=small_resnet.module, x_batch=x, y_batch=y, a_batch=None, device="cpu",
-               explain_func=var.quantus.explain_func, explain_func_kwargs=kwargs)
+               explain_func=var.interop.quantus.explain_func, explain_func_kwargs=kwargs)
     scores = metric(model=small_resnet.module, x_batch=x, y_batch=y, a_batch=None, device="cpu",
-                    explain_func=var.quantus.explain_func, explain_func_kwargs={**kwargs, "empty": "nan"})
+                    explain_func=var.interop.quantus.explain_func, explain_func_kwargs={**kwargs, "empty": "nan"})
     assert len(scores) == 3 and np.isnan(scores).any()  # "no value" for the empty maps, not a crash
     with pytest.raises(ValueError, match="empty"):
-        var.quantus.explain_func(small_resnet.module, x, y, **kwargs, empty="none")
+        var.interop.quantus.explain_func(small_resnet.module, x, y, **kwargs, empty="none")
 
 
 def test_var_region_attribution_equals_quantus_relevance_mass(small_resnet, batch):
@@ -103,7 +103,7 @@ def test_var_grid_scoring_equals_quantus_focus(small_resnet, small_resnet64, ima
     """
     from var.benchmarks.grid import make_grid
 
-    spec = [(str(path), q) for q, (path, _) in enumerate(var.datasets.imagenet_items(imagenet_sample)[:4])]
+    spec = [(str(path), q) for q, (path, _) in enumerate(var.benchmarks.data.imagenet_items(imagenet_sample)[:4])]
     x, quadrants = make_grid(small_resnet64, spec, "half")
     x = x.double()
     maps = var.attribute(small_resnet64, x, [0, 1, 2, 3], "input_x_gradient")  # signed, spread: a scoring test
@@ -139,12 +139,12 @@ def test_var_randomisation_and_similarity_equal_quantus_mprt(small_resnet, batch
     mprt = quantus.MPRT(similarity_func=correlation_spearman, abs=False, normalise=False, seed=1,
                         disable_warnings=True)
     scores = mprt(model=small_resnet.module, x_batch=x, y_batch=y, a_batch=None, batch_size=1, device="cpu",
-                  explain_func=var.quantus.explain_func, explain_func_kwargs=kwargs)
+                  explain_func=var.interop.quantus.explain_func, explain_func_kwargs=kwargs)
     layers = list(scores)[1:]
     assert layers == parametrised_layers(small_resnet.module)[::-1]  # output side first, as var's randomised()
 
     def explain(net):  # image by image, as MPRT with batch_size=1 (a batch may round float32 differently)
-        return [var.quantus.explain_func(net, x[i:i + 1], y[i:i + 1], **kwargs)[0] for i in range(len(x))]
+        return [var.interop.quantus.explain_func(net, x[i:i + 1], y[i:i + 1], **kwargs)[0] for i in range(len(x))]
 
     original = explain(small_resnet.module)
     generator = PyTorchModel(small_resnet.module, channel_first=True).get_random_layer_generator("top_down", seed=1)

@@ -11,8 +11,9 @@ import pandas as pd
 import pytest
 import torch
 
-from var.benchmarks import grid, metrics, reference
+from var.benchmarks import grid, metrics
 from var.benchmarks.runner import summarize
+from var.report import reference
 
 NAMES = list(reference.REFERENCE)
 

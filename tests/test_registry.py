@@ -13,7 +13,7 @@ import torch
 import torch.nn.functional as F
 
 import var
-from var import registry
+from var.core import registry
 
 captum_attr = pytest.importorskip("captum.attr")
 

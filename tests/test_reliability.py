@@ -16,7 +16,7 @@ from torch import nn
 
 import var
 from var.bench import main as bench_main
-from var.methods import make_method
+from var.core.methods import make_method
 
 
 def tiny_resnet(train: bool):

@@ -179,14 +179,15 @@ def test_out_of_range_integer_images_and_damaged_files_name_the_fix(tmp_path):
     (["grid", "--model", "resnet50", "--out", "{tmp}/run"], "resnet50"),  # offline: weights absent (or cached)
 ])
 def test_every_subcommand_fails_in_one_line(tmp_path, capsys, args, message):
+    from var.models.zoo import check_weights_available
+
     from var.bench import main as bench_main
-    from var.models import check_weights_available
 
     if "resnet50" in args:
         try:
             check_weights_available("resnet50")
             pytest.skip("resnet50's weights are cached on this machine")
-        except var.models.WeightsUnavailableError:
+        except var.models.zoo.WeightsUnavailableError:
             pass
     assert bench_main([a.format(tmp=tmp_path) for a in args]) == 2
     err = capsys.readouterr().err.strip()

@@ -5,32 +5,41 @@ class-relevant saliency maps". Pipeline: ``load_model`` -> ``attribute`` (step 1
 maps H_c for a class set K) -> ``relevance`` (steps 2-3: softmax across classes
 per location, keep H_c * M_c where M_c beats chance by tau).
 
-Modules: :mod:`~var.models`, :mod:`~var.methods` and :mod:`~var.engine` (step 1,
-front door :mod:`~var.attribution`), :mod:`~var.class_relevance` (steps 2-3),
-:mod:`~var.class_sets`, :mod:`~var.explanation`, :mod:`~var.attributor` (``VAR``, Captum-style), :mod:`~var.plotting`,
-:mod:`~var.widgets`, :mod:`~var.live_explorer`, :mod:`~var.benchmarks`.
+The folders are the layers; each imports only from those above it in this list:
+
+* :mod:`var.core` — the protocol (paper's settings), checks, the model protocol, methods as plans, the
+  engine, step 1 (``attribute``), steps 2-3 (``relevance``), class sets, ``explain``;
+* :mod:`var.models` — the zoo (``load_model``), ``wrap_model``, preprocessing, adapters, EfficientNet-Lite;
+* :mod:`var.viz` — the heatmap renderer, map figures, the explorers;
+* :mod:`var.interop` — ``VAR`` as a Captum attribution, Quantus's ``explain_func``;
+* :mod:`var.benchmarks` — the paper's benchmarks, the results table, metrics, the runner, provenance;
+* :mod:`var.perf` — speed, insertion speed, cost;
+* :mod:`var.report` — the committed reference runs, the paper's tables, claims, report charts;
+* :mod:`var.bench` — the one CLI.
 """
 
-from . import class_sets, methods
-from .adapters import from_hf, from_timm, from_torchvision
-from .attribution import attribute
-from .attributor import VAR
-from .class_relevance import SparseMapWarning, kept_share, relevance, spatial_softmax
-from .explanation import Explanation, explain
-from .images import load_image
-from .methods import METHOD_DESCRIPTIONS, METHOD_TITLES, METHODS, make_baseline
-from .models import MODEL_NAMES, VarModel, WeightsUnavailableError, imagenet_classes, load_model, wrap_model
+from .core import class_sets, methods, registry
+from .core.attribution import attribute
+from .core.explanation import Explanation, explain
+from .core.images import load_image
+from .core.methods import METHOD_DESCRIPTIONS, METHOD_TITLES, METHODS, make_baseline
+from .core.model import VarModel
+from .core.relevance import SparseMapWarning, kept_share, relevance, spatial_softmax
+from .interop.attributor import VAR
+from .models.adapters import from_hf, from_timm, from_torchvision
+from .models.preprocessing import imagenet_classes
+from .models.zoo import MODEL_NAMES, WeightsUnavailableError, load_model, wrap_model
 
 __version__ = "0.1.0"
 __all__ = ["attribute", "VAR", "relevance", "spatial_softmax", "kept_share", "SparseMapWarning", "explain",
-           "Explanation", "class_sets", "methods", "load_model", "wrap_model", "load_image", "imagenet_classes",
-           "make_baseline", "VarModel", "METHODS", "METHOD_TITLES", "METHOD_DESCRIPTIONS", "MODEL_NAMES",
+           "Explanation", "class_sets", "methods", "registry", "load_model", "wrap_model", "load_image",
+           "imagenet_classes", "make_baseline", "VarModel", "METHODS", "METHOD_TITLES", "METHOD_DESCRIPTIONS",
+           "MODEL_NAMES",
            "WeightsUnavailableError", "from_timm", "from_hf", "from_torchvision"]
 
 
-#: The modules loaded on first use (not by ``import var``) and the extra each needs (pyproject.toml).
-_EXTRAS = {"plotting": "plot", "widgets": "plot", "live_explorer": "plot", "paper": "bench", "benchmarks": "bench",
-           "claims": "bench", "quantus": "quantus"}
+#: The layers loaded on first use (not by ``import var``) and the extra each needs (pyproject.toml).
+_EXTRAS = {"viz": "plot", "report": "bench", "benchmarks": "bench", "perf": "bench", "interop": "quantus"}
 
 
 def __getattr__(name: str):

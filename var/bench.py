@@ -34,9 +34,9 @@ from pathlib import Path
 from . import __version__
 from .benchmarks import BENCHMARKS, BenchConfig, run, run_on_dask, summarize
 from .benchmarks.runner import check_out, parse_dask, parse_shard
-from .checks import CliParser, check_choice, out_path
-from .methods import METHODS
-from .models import MODEL_NAMES, WeightsUnavailableError, check_weights_available
+from .core.checks import CliParser, check_choice, out_path
+from .core.methods import METHODS
+from .models.zoo import MODEL_NAMES, WeightsUnavailableError, check_weights_available
 
 
 def _option(text: str) -> tuple[str, object]:
@@ -106,7 +106,7 @@ def checked_config(args) -> BenchConfig:
 
 
 def _reference(argv: list[str]) -> int:
-    from .benchmarks import reference
+    from .report import reference
 
     p = CliParser(prog="var-bench reference", description=reference.__doc__)
     # checked below, not with choices=: argparse refuses an empty list against choices (Python <= 3.12)
@@ -124,13 +124,13 @@ def _reference(argv: list[str]) -> int:
 
 def _tool(module: str):
     def run(argv: list[str]) -> int:
-        return importlib.import_module(f"var.benchmarks.{module}").main(argv)
+        return importlib.import_module(f"var.{module}").main(argv)
     return run
 
 
 #: The subcommands that are not benchmarks, each with its own options (``var-bench TOOL --help``).
-_TOOLS = {"speed": _tool("speed"), "insertion-speed": _tool("insertion_speed"), "reference": _reference,
-          "cost": _tool("cost"), "machine": _tool("machine"), "methods": _tool("catalogue")}
+_TOOLS = {"speed": _tool("perf.speed"), "insertion-speed": _tool("perf.insertion_speed"), "reference": _reference,
+          "cost": _tool("perf.cost"), "machine": _tool("benchmarks.provenance"), "methods": _tool("report.catalogue")}
 
 
 def _benchmark(argv: list[str]) -> int:

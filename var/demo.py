@@ -23,7 +23,7 @@ def main(argv=None) -> None:
     args.out.mkdir(parents=True, exist_ok=True)
     for image in args.images:
         e = var.explain(model, image, args.method, "top_k", k=3)
-        fig = var.plotting.show_explanation(e, model.unnormalize)
+        fig = var.viz.figures.show_explanation(e, model.unnormalize)
         path = args.out / f"{image.replace(':', '_').replace('/', '_')}_{args.method}.png"
         fig.savefig(path, dpi=100)
         kept = e.kept_share.mean().item()

@@ -8,7 +8,7 @@
 * :mod:`~var.benchmarks.metrics` — localisation and similarity metrics;
 * :mod:`~var.benchmarks.base` — the contract every benchmark fulfils;
 * :mod:`~var.benchmarks.runner` — resumable, shardable runs into tidy tables (also on dask);
-* :mod:`~var.benchmarks.speed` — speed of the multi-class engine against Captum.
+* :mod:`~var.perf.speed` — speed of the multi-class engine against Captum.
 """
 
 from .coco import CocoBenchmark

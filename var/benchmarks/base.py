@@ -26,12 +26,13 @@ from typing import ClassVar
 import numpy as np
 import torch
 
-from ..attribution import attribute
-from ..class_relevance import relevance
-from ..datasets import find_data, imagenet_items
-from ..methods import METHODS
-from ..models import VarModel, load_model
+from ..core.attribution import attribute
+from ..core.methods import METHODS
+from ..core.model import VarModel
+from ..core.relevance import relevance
+from ..models.zoo import load_model
 from .config import BenchConfig
+from .data import find_data, imagenet_items
 from .reproduce import Tolerance
 
 __all__ = ["Benchmark", "ImageNetBenchmark", "get_model", "rows_from", "unit_seed"]

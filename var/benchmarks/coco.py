@@ -18,11 +18,11 @@ import numpy as np
 import torch
 from PIL import Image
 
-from ..checks import check_float
-from ..datasets import COCO_NAMES, CocoImage, coco_items
-from ..images import load_image
+from ..core.checks import check_float
+from ..core.images import load_image
 from .base import Benchmark, rows_from
 from .coco_imagenet import COCO_TO_IMAGENET
+from .data import COCO_NAMES, CocoImage, coco_items
 from .metrics import BINARIZATIONS, blur_positive, check_rules, is_empty, localisation_rows
 
 

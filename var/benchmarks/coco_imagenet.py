@@ -10,7 +10,7 @@ with class names; the book shows it.
 
 from __future__ import annotations
 
-from ..datasets import COCO_NAMES
+from .data import COCO_NAMES
 
 __all__ = ["COCO_TO_IMAGENET", "mapping_table"]
 
@@ -84,7 +84,7 @@ def mapping_table():
     """Pandas DataFrame: COCO id, COCO name, ImageNet ids and names (empty where unmapped)."""
     import pandas as pd
 
-    from ..models import imagenet_classes
+    from ..models.preprocessing import imagenet_classes
 
     names = imagenet_classes()
     rows = []

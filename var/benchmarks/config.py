@@ -7,12 +7,12 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 
-from .. import registry
-from ..checks import check_choice, check_float, check_int
-from ..methods import METHODS
-from ..models import MODEL_NAMES
+from ..core import registry
+from ..core.checks import check_choice, check_float, check_int
+from ..core.methods import METHODS
+from ..models.zoo import MODEL_NAMES
 
-__all__ = ["BenchConfig", "PAPER_METHODS", "STUDY_METHODS"]
+__all__ = ["BenchConfig", "PAPER_METHODS", "STUDY_METHODS", "REFERENCE"]
 
 #: The paper's five methods plus the contrastive baseline: the benchmarks' default.
 PAPER_METHODS = ("gradcam", "guided_backprop", "guided_gradcam", "input_x_gradient", "integrated_gradients",
@@ -133,3 +133,25 @@ class BenchConfig:
                                                                         if unknown else [])) + ".")
         d["methods"] = tuple(d["methods"])
         return cls(**d)
+
+
+#: The reference size of each benchmark: every disjoint grid of the 1,000 sample images (250), every
+#: COCO128 image with a usable object, 120 insertion images (PIC skips those the model predicts with
+#: p < 0.8: 62 of the first 120 pass for Lite0), 50 sanity images, and 50 images of the Figure 4 intervention.
+REFERENCE = {
+    "grid": BenchConfig("grid", n=250, options={"cell": "half"}),  # 224 x 224 grids, as the paper's
+    "coco": BenchConfig("coco", n=128),
+    "insertion": BenchConfig("insertion", n=120),
+    "sanity": BenchConfig("sanity", n=50),
+    "intervention": BenchConfig("intervention", n=50),  # Figure 4, for the claims page
+}
+#: "Does it generalise?": the 18 study methods (:data:`STUDY_METHODS`) on smaller runs of
+#: grid, COCO, intervention and sanity (measured on 2 cores: ~14 s per grid, ~24 s per COCO image, ~50 s per
+#: intervention image, ~170 s per sanity image, which runs every method on six networks). Insertion keeps the
+#: paper's five (its PIC curves cost per map).
+REFERENCE.update({
+    "methods-grid": BenchConfig("grid", n=80, methods=STUDY_METHODS, options={"cell": "half"}),
+    "methods-coco": BenchConfig("coco", n=64, methods=STUDY_METHODS),
+    "methods-intervention": BenchConfig("intervention", n=30, methods=STUDY_METHODS),
+    "methods-sanity": BenchConfig("sanity", n=8, methods=STUDY_METHODS),
+})

@@ -24,10 +24,10 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from ..checks import check_choice, check_float, check_int
-from ..datasets import imagenet_items
-from ..images import load_image
+from ..core.checks import check_choice, check_float, check_int
+from ..core.images import load_image
 from .base import Benchmark, rows_from
+from .data import imagenet_items
 from .metrics import BINARIZATIONS, blur_positive, check_rules, is_empty, localisation_rows
 
 

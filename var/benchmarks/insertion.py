@@ -22,9 +22,9 @@ import json
 import numpy as np
 import pandas as pd
 
-from .. import class_sets
-from ..checks import check_float, check_int
-from ..images import load_image
+from ..core import class_sets
+from ..core.checks import check_float, check_int
+from ..core.images import load_image
 from .base import ImageNetBenchmark
 from .metrics import is_empty
 from .pic import THRESHOLDS, pic_curves_many, random_mask, strict_ranking

@@ -20,9 +20,9 @@ from __future__ import annotations
 
 import torch
 
-from .. import class_sets
-from ..checks import check_float
-from ..methods import make_baseline
+from ..core import class_sets
+from ..core.checks import check_float
+from ..core.methods import make_baseline
 from .base import ImageNetBenchmark, rows_from
 from .metrics import is_empty
 from .pic import strict_ranking
@@ -62,7 +62,7 @@ def intervene(model, x: torch.Tensor, blurred: torch.Tensor, maps: torch.Tensor,
     """Delete the top ``fraction`` of each class's map from ``x`` and score both classes of ``pair``.
 
     Args:
-        model: the :class:`~var.models.VarModel`.
+        model: the :class:`~var.core.model.VarModel`.
         x, blurred: the input (1, C, H, W) and what replaces deleted pixels.
         maps: the two classes' maps, (2, C, H, W).
         pair: the two class indices.

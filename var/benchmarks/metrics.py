@@ -49,7 +49,7 @@ HIGHER_IS_BETTER = {
 def is_empty(var_map: torch.Tensor) -> float:
     """1.0 if the map keeps nothing (all zero), else 0.0: the ``empty`` row every benchmark records per map.
 
-    See "Empty maps" in :mod:`var.class_relevance` for how the workspace treats them.
+    See "Empty maps" in :mod:`var.core.relevance` for how the workspace treats them.
     """
     return float(not var_map.any())
 

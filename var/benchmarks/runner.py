@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from ..checks import check_int, check_writable
+from ..core.checks import check_int, check_writable
 from .config import BenchConfig
 from .metrics import HIGHER_IS_BETTER
 

@@ -39,8 +39,8 @@ import copy
 import torch
 from torch import nn
 
-from .. import class_sets
-from ..checks import check_choice, check_float, check_int
+from ..core import class_sets
+from ..core.checks import check_choice, check_float, check_int
 from .base import ImageNetBenchmark, rows_from
 from .metrics import is_empty, similarity
 from .reproduce import Tolerance

@@ -8,8 +8,8 @@ import torch
 
 from . import class_sets
 from .attribution import attribute, check_inputs
-from .class_relevance import SPARSE_SHARE, keep_mask, relevance
-from .models import VarModel
+from .model import VarModel
+from .relevance import SPARSE_SHARE, keep_mask, relevance
 
 __all__ = ["Explanation", "explain"]
 
@@ -70,10 +70,10 @@ def explain(
     """Attribute an image for a class set and apply VAR.
 
     Args:
-        model: a :class:`~var.models.VarModel`.
+        model: a :class:`~var.core.model.VarModel`.
         image: path, PIL image, array, example name (``"skimage:chelsea"``) or a
             preprocessed (1, C, H, W) tensor.
-        method: an attribution method: a name of :data:`var.METHODS` or of :mod:`var.registry`
+        method: an attribution method: a name of :data:`var.METHODS` or of :mod:`var.core.registry`
             (``var-bench methods`` lists them).
         class_set: ``"top_k"`` (k most probable + least probable, plus ``target``),
             ``"best_vs_worst"`` or ``"predefined"`` (then pass ``classes``).

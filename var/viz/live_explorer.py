@@ -8,7 +8,7 @@ set): moving t or tau only reruns VAR steps 2-3 and redraws. Errors (a file
 that is not an image, a class set VAR cannot use) appear in the widget.
 
     >>> import var
-    >>> var.live_explorer.live_explorer(var.load_model())   # last expression of a cell
+    >>> var.viz.live_explorer.live_explorer(var.load_model())   # last expression of a cell
 """
 
 from __future__ import annotations
@@ -16,14 +16,14 @@ from __future__ import annotations
 import io
 import time
 
-from . import class_sets, registry
-from .attribution import attribute
-from .checks import check_choice, check_list
-from .class_relevance import kept_share, relevance, spatial_softmax
-from .images import EXAMPLE_IMAGES, load_image
-from .methods import METHOD_TITLES, METHODS
-from .models import VarModel
-from .plotting import display_max, label_empty, to_heatmap
+from ..core import class_sets, registry
+from ..core.attribution import attribute
+from ..core.checks import check_choice, check_list
+from ..core.images import EXAMPLE_IMAGES, load_image
+from ..core.methods import METHOD_TITLES, METHODS
+from ..core.model import VarModel
+from ..core.relevance import kept_share, relevance, spatial_softmax
+from .heatmap import display_max, label_empty, to_heatmap
 
 __all__ = ["LiveExplorer", "live_explorer"]
 
@@ -34,7 +34,7 @@ class LiveExplorer:
     """The widgets and the cache of the live explorer; ``widget`` is what a notebook displays.
 
     Attributes:
-        model: the :class:`~var.models.VarModel` explained.
+        model: the :class:`~var.core.model.VarModel` explained.
         attributions_computed: how many attribution calls ran (a t/tau change runs none).
         last_update_s: wall time of the last redraw, attribution included when one ran.
     """
@@ -161,8 +161,8 @@ def live_explorer(model: VarModel, images=None, method: str = "guided_backprop",
     """The live explorer's widget for ``model`` (display it as the last expression of a cell).
 
     Args:
-        model: a :class:`~var.models.VarModel`.
-        images: example image names to offer (default: :data:`var.images.EXAMPLE_IMAGES`).
+        model: a :class:`~var.core.model.VarModel`.
+        images: example image names to offer (default: :data:`var.core.images.EXAMPLE_IMAGES`).
         method: the method shown first.
         strategy: the class-set strategy shown first.
 

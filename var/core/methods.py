@@ -3,8 +3,8 @@
 Every method reduces to "gradients of the |K| selected outputs with respect to
 something", averaged over a batch of points (the image, its noisy copies, the
 points of an integration path). A method does not compute: :meth:`Method.plan`
-returns a :class:`~var.engine.Plan` (its points, their weights, which gradient,
-which rule), and the :class:`~var.engine.Engine` runs the plans of all images
+returns a :class:`~var.core.engine.Plan` (its points, their weights, which gradient,
+which rule), and the :class:`~var.core.engine.Engine` runs the plans of all images
 in one path: one forward pass per chunk of points and the |K| backward passes
 over its graph.
 

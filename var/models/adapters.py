@@ -18,7 +18,7 @@ Each adapter finds what VAR needs and other libraries make users write by hand:
 
 Every automatic choice can be overridden (``gradcam_layer=``, ``reshape=``,
 ``class_names=``). Hugging Face outputs (an object with ``.logits``) are
-unwrapped by :func:`var.models.logits_of`.
+unwrapped by :func:`var.core.model.logits_of`.
 
 Example:
     >>> import timm
@@ -38,17 +38,9 @@ from PIL import Image
 from torch import nn
 from torchvision.transforms import v2 as T
 
-from .models import (
-    VarModel,
-    _imagenet_transforms,
-    bounded_aspect,
-    check_classifier,
-    eval_mode,
-    imagenet_classes,
-    normalization,
-    probe_input,
-    wrap_model,
-)
+from ..core.model import VarModel, check_classifier, eval_mode, probe_input
+from .preprocessing import bounded_aspect, imagenet_classes, imagenet_transforms, normalization
+from .zoo import wrap_model
 
 __all__ = ["from_timm", "from_hf", "from_torchvision", "token_grid", "channels_last_grid", "find_gradcam_layer"]
 
@@ -70,7 +62,7 @@ def channels_last_grid(features: torch.Tensor) -> torch.Tensor:
 
 def from_timm(model: nn.Module, *, class_names=None, gradcam_layer: nn.Module | None = None,
               reshape: Callable | None = None, name: str | None = None) -> VarModel:
-    """A timm classifier as a :class:`~var.models.VarModel` (CNNs, ViT/DeiT/DINOv2 with registers, Swin, ConvNeXt).
+    """A timm classifier as a :class:`~var.core.model.VarModel` (CNNs, ViT/DeiT/DINOv2 with registers, Swin, ConvNeXt).
 
     Args:
         model: a model from ``timm.create_model``.
@@ -212,7 +204,7 @@ def from_torchvision(model: nn.Module, *, class_names=None, gradcam_layer: nn.Mo
     else:
         found = lambda: find_gradcam_layer(model, input_size)
     layer, reshape = _choice(found, gradcam_layer, reshape)
-    pre, norm, unnorm = _imagenet_transforms(input_size, resize=round(input_size / 0.875))
+    pre, norm, unnorm = imagenet_transforms(input_size, resize=round(input_size / 0.875))
     return wrap_model(model, name=name or type(model).__name__.lower(), preprocess=pre, normalize=norm,
                       unnormalize=unnorm, class_names=class_names or _default_names(outputs),
                       gradcam_layer=layer, reshape=reshape, input_size=input_size)
@@ -251,7 +243,7 @@ def find_gradcam_layer(model: nn.Module, input_size: int = 224):
             raise ValueError(f"The last spatial output of {type(model).__name__} ({type(module).__name__}, shape "
                              f"{shape}) is followed by token outputs ({later[-1]}): it is not the last stage. Pass "
                              "gradcam_layer= (a module giving the last stage's tokens, e.g. the last block's "
-                             "input norm) and reshape= (e.g. var.adapters.token_grid).")
+                             "input norm) and reshape= (e.g. var.models.adapters.token_grid).")
         return module, reshape
     raise ValueError("No module with a spatial output found; pass gradcam_layer= (and reshape=) yourself.")
 

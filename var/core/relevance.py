@@ -29,10 +29,10 @@ treated the same everywhere:
   the map's mass score an empty map as highlighting nothing (RA, precision, F1
   = 0), metrics defined on its order (rank correlations) have no value (NaN,
   counted in ``n_nan``);
-* figures draw an empty map as "nothing kept" (:data:`var.plotting.NOTHING_KEPT`);
-* the adapters give a defined result: :func:`var.attributor.visualize_image_attr`
+* figures draw an empty map as "nothing kept" (:data:`var.viz.heatmap.NOTHING_KEPT`);
+* the adapters give a defined result: :func:`var.interop.attributor.visualize_image_attr`
   draws Captum's figure of the image, titled "nothing kept", where Captum's own
-  raises; :func:`var.quantus.explain_func` returns the zeros, or NaN with
+  raises; :func:`var.interop.quantus.explain_func` returns the zeros, or NaN with
   ``empty="nan"`` (so that Quantus reports "no value" rather than refusing a
   batch whose maps are all zero).
 """
@@ -141,7 +141,7 @@ def relevance(
 
     A map that keeps nothing is all zero, never NaN (all-zero or class-uniform
     attributions give M = 1/|K| everywhere and so empty maps): see "Empty maps"
-    in :mod:`var.class_relevance` for how the workspace treats it.
+    in :mod:`var.core.relevance` for how the workspace treats it.
 
     Example:
         >>> maps = var.attribute(model, x, [281, 282, 285], "guided_backprop")

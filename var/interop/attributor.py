@@ -7,7 +7,7 @@ out). :class:`VAR` is that object over any method ``var.attribute`` takes (a
 name, a :class:`~var.methods.Method` or a Captum object): per image it chooses
 the class set K (so that it holds ``target``), computes the |K| maps, applies
 VAR steps 2-3 and returns the VAR map of ``target``. All |K| maps and M of the
-last call stay available as :class:`~var.explanation.Explanation` objects.
+last call stay available as :class:`~var.core.explanation.Explanation` objects.
 """
 
 from __future__ import annotations
@@ -19,13 +19,13 @@ import numpy as np
 import torch
 from torch import nn
 
-from . import class_sets
-from .attribution import attribute, check_inputs, per_image
-from .checks import check_choice, check_float
-from .class_relevance import SPARSE_SHARE, relevance
-from .explanation import Explanation
-from .methods import SIGNED
-from .models import VarModel, eval_mode, logits_of
+from ..core import class_sets
+from ..core.attribution import attribute, check_inputs, per_image
+from ..core.checks import check_choice, check_float
+from ..core.explanation import Explanation
+from ..core.methods import SIGNED
+from ..core.model import VarModel, eval_mode, logits_of
+from ..core.relevance import SPARSE_SHARE, relevance
 
 __all__ = ["VAR", "visualize_image_attr"]
 
@@ -42,8 +42,8 @@ class VAR:
     """The VAR map of a target class, for any attribution method, with Captum's calling convention.
 
     Args:
-        model: a :class:`~var.models.VarModel` or an ``nn.Module`` returning logits.
-        method: a name from :data:`var.METHODS` or of :mod:`var.registry` (library methods,
+        model: a :class:`~var.core.model.VarModel` or an ``nn.Module`` returning logits.
+        method: a name from :data:`var.METHODS` or of :mod:`var.core.registry` (library methods,
             ``module:function``), a :class:`~var.methods.Method`, or a Captum attribution object
             built on the model's network.
         class_set: ``"top_k"`` (the k most probable classes, the least probable one and the
@@ -56,7 +56,7 @@ class VAR:
         warn_below: warn when a VAR map keeps less than this share (see :func:`var.relevance`).
 
     Attributes:
-        explanations: one :class:`~var.explanation.Explanation` per image of the last call
+        explanations: one :class:`~var.core.explanation.Explanation` per image of the last call
             (its class set, all |K| vanilla maps, M and the VAR maps).
 
     Example:
@@ -202,7 +202,7 @@ def visualize_image_attr(attr, original_image=None, method: str = "heat_map", *,
 
     Captum scales a map by its largest value and fails ("Cannot normalize by scale factor = 0") on an
     all-zero map, which is VAR's answer where it keeps nothing (see "Empty maps" in
-    :mod:`var.class_relevance`). Here such a map draws the image (or an empty panel without one) with
+    :mod:`var.core.relevance`). Here such a map draws the image (or an empty panel without one) with
     the title "nothing kept"; every other map goes to Captum unchanged.
 
     Args:
@@ -221,7 +221,7 @@ def visualize_image_attr(attr, original_image=None, method: str = "heat_map", *,
     """
     from captum.attr import visualization
 
-    from .plotting import NOTHING_KEPT
+    from ..viz.heatmap import NOTHING_KEPT
 
     attr, original_image = _channels_last(attr), _channels_last(original_image)
     if np.any(attr):

@@ -7,7 +7,7 @@ expect numpy maps back. ``explain_func`` runs :class:`var.VAR` (any method of
 and returns the target's VAR map summed over channels, (B, 1, H, W), as Quantus'
 own Captum wrapper does.
 
-Empty maps (see "Empty maps" in :mod:`var.class_relevance`): where VAR keeps
+Empty maps (see "Empty maps" in :mod:`var.core.relevance`): where VAR keeps
 nothing (a randomised model, or a temperature that is large for the method's
 scale), the map is all zero. That is VAR's answer ("no location is class-relevant
 at this t and tau"), not an error, but Quantus refuses a batch whose explanations
@@ -21,7 +21,7 @@ makes t scale-free).
 Example:
     >>> import quantus
     >>> metric = quantus.Sparseness()
-    >>> metric(model=net, x_batch=x, y_batch=y, a_batch=None, explain_func=var.quantus.explain_func,
+    >>> metric(model=net, x_batch=x, y_batch=y, a_batch=None, explain_func=var.interop.quantus.explain_func,
     ...        explain_func_kwargs={"method": "gradcam", "var_model": var_model})
 """
 
@@ -30,9 +30,9 @@ from __future__ import annotations
 import numpy as np
 import torch
 
+from ..core.checks import check_choice
+from ..core.relevance import SPARSE_SHARE
 from .attributor import VAR
-from .checks import check_choice
-from .class_relevance import SPARSE_SHARE
 
 __all__ = ["explain_func", "EMPTY"]
 
@@ -47,11 +47,11 @@ def explain_func(model, inputs, targets, *, method="guided_backprop", class_set:
     """The VAR map of each target, channels summed, as Quantus wants it.
 
     Args:
-        model: the ``nn.Module`` Quantus passes (or a :class:`~var.models.VarModel`).
+        model: the ``nn.Module`` Quantus passes (or a :class:`~var.core.model.VarModel`).
         inputs: (B, C, H, W) array or tensor.
         targets: one class per input (array, list or tensor), or one int.
         method, class_set, k, classes, temperature, tau, normalize: see :class:`var.VAR`.
-        var_model: a :class:`~var.models.VarModel` of the same network, for methods that need
+        var_model: a :class:`~var.core.model.VarModel` of the same network, for methods that need
             its GradCAM layer (Quantus passes only the module).
         device: where to compute (Quantus passes its ``device``); default the model's.
         empty: how an empty VAR map is returned: ``"zeros"`` (as VAR gives it) or ``"nan"`` (Quantus then

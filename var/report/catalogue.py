@@ -18,8 +18,8 @@ import json
 import pandas as pd
 import torch
 
-from .. import registry
-from ..checks import CliParser, check_writable, out_path
+from ..core import registry
+from ..core.checks import CliParser, check_writable, out_path
 
 __all__ = ["catalogue", "measure", "main", "LIBRARY_TWINS"]
 
@@ -79,7 +79,7 @@ def _seconds(model, x, class_sets: list[list[int]], name: str, repeats: int) -> 
     """Median seconds of one call of ``name`` per class set (one set: |K| maps in one call; |K| sets: a loop)."""
     import var
 
-    from .speed import median_time
+    from ..perf.speed import median_time
 
     return median_time(lambda: [var.attribute(model, x, k, name) for k in class_sets], repeats)
 
@@ -117,8 +117,8 @@ def main(argv: list[str]) -> int:
 
 
 def _write(timings: pd.DataFrame, out, model: str, repeats: int) -> None:
-    from .reference import environment, git
-    from .runner import atomic_write
+    from ..benchmarks.provenance import environment, git
+    from ..benchmarks.runner import atomic_write
 
     out.parent.mkdir(parents=True, exist_ok=True)
     atomic_write(out, lambda p: timings.to_csv(p, index=False))

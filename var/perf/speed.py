@@ -30,8 +30,8 @@ import torch
 from captum.attr import GuidedBackprop, InputXGradient, IntegratedGradients, LayerAttribution, LayerGradCam, Saliency
 
 import var
-from var.checks import CliParser, check_device, check_int, check_writable, out_path
-from var.methods import make_baseline
+from var.core.checks import CliParser, check_device, check_int, check_writable, out_path
+from var.core.methods import make_baseline
 
 TARGETS = {  # method group -> {|K|: minimum speed-up over Captum}
     "gradient": {4: 1.2, 16: 1.5},

@@ -27,7 +27,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .models import eval_mode, logits_of, shared_change
+from .model import eval_mode, logits_of, shared_change
 
 __all__ = ["Engine", "Plan", "CamLayer", "Points", "rows", "concat", "BACKWARDS"]
 

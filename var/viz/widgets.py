@@ -16,9 +16,9 @@ from collections.abc import Sequence
 import numpy as np
 import torch
 
-from .checks import check_grid, check_int, check_list
-from .class_relevance import kept_share, relevance
-from .plotting import NOTHING_KEPT, display_max, label_empty, to_heatmap
+from ..core.checks import check_grid, check_int, check_list
+from ..core.relevance import kept_share, relevance
+from .heatmap import NOTHING_KEPT, display_max, label_empty, to_heatmap
 
 __all__ = ["var_explorer", "DEFAULT_TEMPERATURES", "DEFAULT_TAUS"]
 
@@ -67,7 +67,7 @@ def var_explorer(
 
     Example:
         >>> e = var.explain(model, "skimage:coffee", "guided_backprop", k=2)
-        >>> var.widgets.var_explorer(e.attributions, e.class_names)
+        >>> var.viz.widgets.var_explorer(e.attributions, e.class_names)
     """
     import ipywidgets as W
 
@@ -168,7 +168,7 @@ def method_explorer(
     to a few MB.
 
     Args:
-        model: a :class:`~var.models.VarModel`.
+        model: a :class:`~var.core.model.VarModel`.
         images: example names or paths.
         methods: default all of :data:`var.METHODS` but the contrastive gradient.
         strategies: class-set strategies (``top_k`` uses ``k``).
@@ -182,9 +182,9 @@ def method_explorer(
     """
     import ipywidgets as W
 
-    from . import class_sets
-    from .attribution import attribute
-    from .methods import METHOD_TITLES, METHODS
+    from ..core import class_sets
+    from ..core.attribution import attribute
+    from ..core.methods import METHOD_TITLES, METHODS
 
     images = check_list("images", images)
     methods = check_list("methods", [m for m in METHODS if m != "contrastive_gradient"] if methods is None

@@ -37,7 +37,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from .checks import check_choice
-from .models import VarModel, eval_mode, logits_of
+from .model import VarModel, eval_mode, logits_of
 
 __all__ = ["Entry", "MethodWarning", "register", "get", "is_signed", "entries", "from_captum", "check_maps", "raw_cams",
            "canonizers_for", "FAMILIES", "LIBRARY_METHODS"]
@@ -97,7 +97,7 @@ def register(name: str, fn: Callable, *, family: str = "user", signed: bool = Fa
 
     Args:
         name: the name to pass as ``method`` (no ``:``; that is for library methods and ``module:function``).
-        fn: called per class with the :class:`~var.models.VarModel` (or module), one image (1, C, H, W) and
+        fn: called per class with the :class:`~var.core.model.VarModel` (or module), one image (1, C, H, W) and
             the class index; returns its map, (C, H, W), (1, C, H, W), (H, W) or a layer-resolution map.
         family, signed, resolution, description: see :class:`Entry`.
 

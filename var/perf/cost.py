@@ -20,8 +20,8 @@ import time
 
 import pandas as pd
 
-from ..checks import CliParser, check_writable, out_path
-from .reference import environment, git
+from ..benchmarks.provenance import environment, git
+from ..core.checks import CliParser, check_writable, out_path
 
 __all__ = ["unit_costs", "scaling", "main", "VAR_STEPS"]
 
@@ -38,8 +38,8 @@ def unit_costs(names=BENCHMARKS) -> pd.DataFrame:
     that PIC's filters skip, or a COCO image without a kept object, costs less and
     would not be representative).
     """
-    from .reference import REFERENCE
-    from .runner import prepared
+    from ..benchmarks.config import REFERENCE
+    from ..benchmarks.runner import prepared
 
     rows = []
     for name in names:
@@ -71,7 +71,7 @@ def scaling(model_name: str = "efficientnet_lite0", steps=(8, 16, 32, 50), class
 
     import var
 
-    from .runner import scope_threads
+    from ..benchmarks.runner import scope_threads
     from .speed import median_time
 
     scope_threads(threads)
@@ -98,7 +98,7 @@ def scaling(model_name: str = "efficientnet_lite0", steps=(8, 16, 32, 50), class
 
 def main(argv=None) -> int:
     """CLI: ``python -m var.bench cost --out FOLDER``."""
-    from .reference import REFERENCE
+    from ..benchmarks.config import REFERENCE
 
     p = CliParser(prog="var-bench cost", description=__doc__)
     p.add_argument("--out", type=out_path, required=True,

@@ -18,70 +18,26 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
-import platform
-import subprocess
-import sys
 import time
 from datetime import datetime, timezone
 from pathlib import Path
 
 import pandas as pd
 
-from . import machine
-from .config import STUDY_METHODS, BenchConfig
-from .reproduce import Reproduction, compare
-from .runner import atomic_write, check_out, prepared, read_json, run, summarize
+from ..benchmarks.config import REFERENCE, BenchConfig
+from ..benchmarks.provenance import environment, git
+from ..benchmarks.reproduce import Reproduction, compare
+from ..benchmarks.runner import atomic_write, check_out, prepared, read_json, run, summarize
 
 __all__ = ["REFERENCE", "ROOT", "COST", "run_reference", "load", "load_cost", "unit_times", "scored_unit", "rerun_unit",
            "reproduce", "describe", "environment"]
 
-#: The checkout this module runs from (git provenance; the committed results below it).
+#: The checkout this module runs from (the committed results below it).
 _REPO = Path(__file__).resolve().parents[2]
 #: Where the committed reference runs live: ``results/reference`` of the checkout, or $VAR_REFERENCE (an installed
 #: package has no checkout around it; point it at a clone's ``results/reference``).
 ROOT = Path(os.environ.get("VAR_REFERENCE") or _REPO / "results" / "reference")
 
-#: The reference size of each benchmark: every disjoint grid of the 1,000 sample images (250), every
-#: COCO128 image with a usable object, 120 insertion images (PIC skips those the model predicts with
-#: p < 0.8: 62 of the first 120 pass for Lite0), 50 sanity images, and 50 images of the Figure 4 intervention.
-REFERENCE = {
-    "grid": BenchConfig("grid", n=250, options={"cell": "half"}),  # 224 x 224 grids, as the paper's
-    "coco": BenchConfig("coco", n=128),
-    "insertion": BenchConfig("insertion", n=120),
-    "sanity": BenchConfig("sanity", n=50),
-    "intervention": BenchConfig("intervention", n=50),  # Figure 4, for the claims page
-}
-#: "Does it generalise?": the 18 study methods (:data:`~var.benchmarks.config.STUDY_METHODS`) on smaller runs of
-#: grid, COCO, intervention and sanity (measured on 2 cores: ~14 s per grid, ~24 s per COCO image, ~50 s per
-#: intervention image, ~170 s per sanity image, which runs every method on six networks). Insertion keeps the
-#: paper's five (its PIC curves cost per map).
-REFERENCE.update({
-    "methods-grid": BenchConfig("grid", n=80, methods=STUDY_METHODS, options={"cell": "half"}),
-    "methods-coco": BenchConfig("coco", n=64, methods=STUDY_METHODS),
-    "methods-intervention": BenchConfig("intervention", n=30, methods=STUDY_METHODS),
-    "methods-sanity": BenchConfig("sanity", n=8, methods=STUDY_METHODS),
-})
-
-
-def git(*args: str) -> str:
-    """Output of a git command in this repository ("unknown" outside a checkout)."""
-    try:
-        return subprocess.run(["git", *args], cwd=_REPO, capture_output=True, text=True,
-                              check=True).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown"
-
-
-def environment() -> dict:
-    """Where and when this runs: date, machine, python and torch versions, the command, and ``cpu``:
-    the CPU model, its vector extensions and torch's CPU kernels (:func:`var.benchmarks.machine.describe`).
-    """
-    import torch
-
-    return {"date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-            "machine": f"{platform.machine()}, {os.cpu_count()} cores, {platform.platform()}",
-            "python": platform.python_version(), "torch": torch.__version__,
-            "command": " ".join(["python", *sys.orig_argv[1:]]), "cpu": machine.describe()}
 
 
 class _Provenance:
@@ -139,7 +95,7 @@ def run_reference(names: list[str] | None = None, root: Path = ROOT, data: str |
     summary rule changed (else that is only reported).
     """
     # the code this process runs: the commit when it started (later commits do not change loaded code)
-    from . import BENCHMARKS
+    from ..benchmarks import BENCHMARKS
 
     code = {"commit": git("rev-parse", "HEAD"), "dirty": bool(git("status", "--porcelain", "--", "var"))}
     for name in names or list(REFERENCE):
@@ -218,7 +174,7 @@ def reproduce(name: str, root: Path = ROOT, unit: int | None = None, **changes) 
         >>> result = reference.reproduce("grid")
         >>> assert result.ok, result.report()
     """
-    from . import BENCHMARKS
+    from ..benchmarks import BENCHMARKS
 
     committed, fresh, config = rerun_unit(name, root, unit, **changes)
     return compare(committed, fresh, BENCHMARKS[config.benchmark].reproduction)

@@ -26,11 +26,11 @@ import torch
 
 import var
 
-from ..checks import CliParser
-from . import pic as pic_module
-from .insertion import predictor, uint8_crop
-from .pic import THRESHOLDS, pic_curves, pic_curves_many, random_mask, strict_ranking
-from .runner import scope_threads
+from ..benchmarks import pic as pic_module
+from ..benchmarks.insertion import predictor, uint8_crop
+from ..benchmarks.pic import THRESHOLDS, pic_curves, pic_curves_many, random_mask, strict_ranking
+from ..benchmarks.runner import scope_threads
+from ..core.checks import CliParser
 
 TARGET = 4.0
 TOLERANCE = 1e-6
@@ -120,10 +120,10 @@ def main(argv=None) -> int:
     parser.add_argument("--model", default="efficientnet_lite0", choices=var.MODEL_NAMES, metavar="MODEL",
                         help="a var.MODEL_NAMES entry (its weights must be on this machine)")
     parser.add_argument("--image", default="skimage:coffee",
-                        help="a path or an example name (var.images.EXAMPLE_IMAGES)")
+                        help="a path or an example name (var.core.images.EXAMPLE_IMAGES)")
     args = parser.parse_args(argv)
     var.load_image(args.image)  # a missing or damaged image is named before the model loads
-    var.models.check_weights_available(args.model)
+    var.models.zoo.check_weights_available(args.model)
     scope_threads(min(2, torch.get_num_threads()))  # as the benchmark runs (PAIR's code gets the same threads)
     r = measure(args.model, args.image)
     print(f"## insertion (SIC + AIC), {r['model']}, {r['image']}, {r['maps']} maps, {r['threads']} threads\n")

@@ -262,7 +262,7 @@ def _holm_verdicts(claims, diffs: list[pd.DataFrame]) -> list[str]:
 
 def _other_rules(tables: dict, methods, claim: Claim, verdict: str) -> str:
     """For a binarised claim: the other rules under which its verdict differs ("same" if none)."""
-    from .benchmarks.metrics import BINARIZATIONS
+    from ..benchmarks.metrics import BINARIZATIONS
 
     if claim.binarize in (None, "none"):
         return "not binarised"
@@ -345,7 +345,7 @@ def generalise(tables: dict[str, pd.DataFrame | None], claims=CLAIMS) -> pd.Data
 
     Args:
         tables: reference-run name -> results table; the study runs are ``methods-<benchmark>``
-            (:data:`var.benchmarks.reference.REFERENCE`). Claims whose benchmark has no study run are left out.
+            (:data:`var.report.reference.REFERENCE`). Claims whose benchmark has no study run are left out.
         claims: the claims to check.
 
     Returns:
@@ -354,7 +354,7 @@ def generalise(tables: dict[str, pd.DataFrame | None], claims=CLAIMS) -> pd.Data
         95% interval, n and the method's verdict (the interval on the claimed side: ``holds``; on the other
         side: ``does not hold``; else ``cannot tell``).
     """
-    from . import registry
+    from ..core import registry
 
     frames = []
     for claim in claims:
@@ -385,7 +385,7 @@ def generalise_grid(result: pd.DataFrame) -> pd.DataFrame:
     """:func:`generalise` as a grid: one row per method (by family), one column per test, the verdict in
     each cell, and a last row counting, per test, the methods for which the claim holds.
     """
-    from .registry import FAMILIES
+    from ..core.registry import FAMILIES
 
     grid = result.pivot(index=["family", "method"], columns="test", values="verdict")
     grid = grid.reindex(columns=list(dict.fromkeys(result["test"])))  # the claims' order
@@ -402,14 +402,14 @@ def overhead(scaling: pd.DataFrame, k: int = 4) -> pd.DataFrame:
 
     Args:
         scaling: a cost folder's ``scaling.csv`` (``python -m var.bench cost``) with |K| = 1 and ``k`` rows and
-            the VAR steps' row (:data:`var.benchmarks.cost.VAR_STEPS`).
+            the VAR steps' row (:data:`var.perf.cost.VAR_STEPS`).
         k: the class-set size to compare.
 
     Returns:
         One row per method: seconds of one map, of ``k`` maps, of the VAR steps, and the ratio
         (``k`` maps + VAR steps) / one map; empty if the table lacks the rows.
     """
-    from .benchmarks.cost import VAR_STEPS
+    from ..perf.cost import VAR_STEPS
 
     steps = scaling.loc[scaling["method"] == VAR_STEPS, "seconds"]
     maps = scaling[(scaling["method"] != VAR_STEPS) & (scaling["steps"].isna() | (scaling["steps"] == 16))]

@@ -1,4 +1,4 @@
-"""Which machine a number came from: the CPU, its vector extensions and torch's CPU kernels.
+"""Which machine and code a number came from: the CPU, its vector extensions, torch's CPU kernels, git.
 
 float32 results differ in their last digits between CPUs: oneDNN and MKL pick
 other convolution and matrix kernels on AVX-512 or AMX than on AVX2, and ATen's
@@ -14,11 +14,17 @@ from __future__ import annotations
 import os
 import platform
 import re
+import subprocess
+import sys
+from datetime import datetime, timezone
 from pathlib import Path
 
-from ..checks import CliParser
+from ..core.checks import CliParser
 
-__all__ = ["describe", "cpu_model", "vector_extensions", "main"]
+__all__ = ["describe", "cpu_model", "vector_extensions", "git", "environment", "main"]
+
+#: The checkout this module runs from (git provenance).
+_REPO = Path(__file__).resolve().parents[2]
 
 #: The CPU flags that decide which float kernels run (the rest of /proc/cpuinfo's flags do not).
 _VECTOR_FLAG = re.compile(r"^(sse4_[12]|avx\w*|fma\w*|f16c|amx\w*)$")
@@ -63,6 +69,27 @@ def describe() -> dict:
             "onednn_enabled": torch.backends.mkldnn.is_available() and torch.backends.mkldnn.enabled,
             "mkl": _build_version("mkl") if torch.backends.mkl.is_available() else None,
             "torch_threads": torch.get_num_threads(), "platform": platform.platform()}
+
+
+def git(*args: str) -> str:
+    """Output of a git command in this repository ("unknown" outside a checkout)."""
+    try:
+        return subprocess.run(["git", *args], cwd=_REPO, capture_output=True, text=True,
+                              check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+
+
+def environment() -> dict:
+    """Where and when this runs: date, machine, python and torch versions, the command, and ``cpu``:
+    the CPU model, its vector extensions and torch's CPU kernels (:func:`describe`).
+    """
+    import torch
+
+    return {"date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "machine": f"{platform.machine()}, {os.cpu_count()} cores, {platform.platform()}",
+            "python": platform.python_version(), "torch": torch.__version__,
+            "command": " ".join(["python", *sys.orig_argv[1:]]), "cpu": describe()}
 
 
 def main(argv=None) -> int:

@@ -1,9 +1,9 @@
 """VAR step 1: ``attribute``, the maps H_c of every class c in the class set K.
 
 The front door of the package's attribution: it checks the inputs and the
-class set, builds the method from its name and options (:mod:`var.methods`)
-and lets the :class:`~var.engine.Engine` compute all |K| maps from shared
-forward passes. Any other name is looked up in :mod:`var.registry` (library
+class set, builds the method from its name and options (:mod:`var.core.methods`)
+and lets the :class:`~var.core.engine.Engine` compute all |K| maps from shared
+forward passes. Any other name is looked up in :mod:`var.core.registry` (library
 methods, var's occlusion, the user's own), and a Captum attribution object
 also works; both run their library's own passes, image by image.
 
@@ -26,7 +26,7 @@ from . import registry
 from .checks import check_choice, check_classes, check_int
 from .engine import BACKWARDS, Engine
 from .methods import METHODS, Method, make_method
-from .models import VarModel
+from .model import VarModel
 
 __all__ = ["attribute"]
 
@@ -44,15 +44,15 @@ def attribute(
     """Attribution maps H_c for every class c in K (VAR step 1).
 
     Args:
-        model: a :class:`~var.models.VarModel` (from ``load_model``/``wrap_model``)
+        model: a :class:`~var.core.model.VarModel` (from ``load_model``/``wrap_model``)
             or any ``nn.Module`` mapping (B, C, H, W) to logits (or to an output
-            :func:`~var.models.logits_of` understands).
+            :func:`~var.core.model.logits_of` understands).
         inputs: one preprocessed image, shape (1, C, H, W) or (C, H, W), float; or
             a batch (B, C, H, W).
         classes: the class set K, a list of distinct class indices. For a batch:
             one class set per image (B lists of the same length |K|, or a
             (B, |K|) tensor), or one list shared by all images.
-        method: a name from :data:`var.METHODS` or of :mod:`var.registry`
+        method: a name from :data:`var.METHODS` or of :mod:`var.core.registry`
             (``"occlusion"``, ``"captum:DeepLift"``, ``"gradcam:LayerCAM"``,
             ``"zennit:EpsilonPlusFlat"``, a registered name, ``"module:function"``;
             ``var-bench methods`` lists them), a :class:`~var.methods.Method`
@@ -71,7 +71,7 @@ def attribute(
             (the default: vmap on CUDA inputs, loop otherwise). Engine methods only.
         **options: the method's options, e.g. ``steps=16`` for Integrated
             Gradients or ``base="guided_backprop", n_samples=16`` for SmoothGrad
-            (see each class in :mod:`var.methods`); an option the method does
+            (see each class in :mod:`var.core.methods`); an option the method does
             not take is an error.
 
     Returns:

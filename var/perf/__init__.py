@@ -1,0 +1,3 @@
+"""Performance: ``speed`` (the multi-class engine against Captum), ``insertion_speed`` (against PAIR's code),
+``cost`` (seconds per unit and method of the reference runs).
+"""

@@ -1,0 +1,12 @@
+"""Reports over the results table (the ``bench`` extra).
+
+* :mod:`~var.report.reference` — the committed reference runs, their provenance and reproduction;
+* :mod:`~var.report.paper` — the paper's Tables 1-4, "paper vs ours";
+* :mod:`~var.report.claims` — the paper's claims, each tied to a metric, with a verdict;
+* :mod:`~var.report.charts` — metric bars, dumbbells, sanity curves, the claims forest;
+* :mod:`~var.report.catalogue` — ``var-bench methods``: every registry method with its cost.
+"""
+
+from . import charts, claims, paper, reference
+
+__all__ = ["charts", "claims", "paper", "reference"]
