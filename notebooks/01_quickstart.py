@@ -16,12 +16,14 @@
 # others*), and what the temperature $t$ and the threshold $\tau$ do.
 
 # %% tags=["parameters"]
+from var.core import protocol  # the paper's settings
+
 model_name = "efficientnet_lite0"
 image = "skimage:coffee"
 method = "guided_backprop"
 k = 3
-temperature = 0.1
-tau = 0.01
+temperature = protocol.TEMPERATURE
+tau = protocol.TAU
 
 # %%
 import matplotlib.pyplot as plt

@@ -10,13 +10,15 @@
 # competing classes of the same photo, and how much of them VAR keeps.
 
 # %% tags=["parameters"]
+from var.core import protocol  # the paper's settings
+
 model_name = "efficientnet_lite0"
 method = "gradient"
 options = {}
 images = ["skimage:coffee", "skimage:chelsea", "matplotlib:grace_hopper"]
 k = 3
-temperature = 0.1
-tau = 0.01
+temperature = protocol.TEMPERATURE
+tau = protocol.TAU
 
 # %%
 import matplotlib.pyplot as plt

@@ -90,7 +90,7 @@ plt.show()
 # and compute its softmax and mask with pen and paper; the last column is `var.spatial_softmax`.
 
 # %%
-t, tau = 0.1, 0.01
+t, tau = var.core.protocol.TEMPERATURE, var.core.protocol.TAU
 M = var.spatial_softmax(H, t)
 kept_top = (var.relevance(H, t, tau, warn_below=None)[0] != 0).flatten().nonzero().squeeze(1)
 pick = int(kept_top[H[0].abs().flatten()[kept_top].argsort()[len(kept_top) // 2]])

@@ -35,6 +35,7 @@ import matplotlib.pyplot as plt
 from IPython.display import Markdown, display
 
 import var
+from var.benchmarks import table as results
 from var.benchmarks import BenchConfig, run, summarize
 from var.benchmarks.grid import GridBenchmark, make_grid
 
@@ -88,7 +89,7 @@ Markdown(f"Best fit in this run: **{fit.index[0]}**. The tables below use **{rul
 # *direction* of VAR's effect more than the levels.
 
 # %%
-ours = summary[summary["binarize"].isin(["none", rule])]
+ours = results.localisation(summary, rule)
 metrics = ["ra", "iou", "precision", "recall", "f1"]
 var.report.paper.compact(ours, var.report.paper.localisation_table("grid"), metrics)
 
@@ -111,7 +112,7 @@ if ref is None:
     display(Markdown("No reference run under `results/reference/grid`: run `make reference`."))
 else:
     display(Markdown(reference.describe(ref)))
-    ref_ours = ref["summary"][ref["summary"]["binarize"].isin(["none", rule])]
+    ref_ours = results.localisation(ref["summary"], rule)
     display(var.report.paper.compact(ref_ours, var.report.paper.localisation_table("grid"), metrics))
     var.report.charts.dumbbell(ref_ours, metrics, var.report.paper.localisation_table("grid"))
     plt.show()
@@ -122,7 +123,7 @@ else:
 # Mean per method, vanilla vs VAR, with 95% intervals (rule as above), then the tidy table.
 
 # %%
-var.report.charts.metric_bars(table[table["binarize"].isin(["none", rule])])
+var.report.charts.metric_bars(results.localisation(table, rule))
 plt.show()
 
 # %%

@@ -31,6 +31,7 @@ import pandas as pd
 from IPython.display import Markdown, display
 
 import var
+from var.benchmarks import table as results
 from var.benchmarks import BenchConfig, run, summarize
 from var.benchmarks.coco import CocoBenchmark
 from var.benchmarks.coco_imagenet import mapping_table
@@ -69,7 +70,7 @@ fit.round(3)
 
 # %%
 rule = CocoBenchmark.paper_rule
-ours = summary[summary["binarize"].isin(["none", rule])]
+ours = results.localisation(summary, rule)
 metrics = ["ra", "iou", "precision", "recall", "f1"]
 var.report.paper.compact(ours, var.report.paper.localisation_table("coco"), metrics)
 
@@ -92,7 +93,7 @@ if ref is None:
     display(Markdown("No reference run under `results/reference/coco`: run `make reference`."))
 else:
     display(Markdown(reference.describe(ref)))
-    ref_ours = ref["summary"][ref["summary"]["binarize"].isin(["none", rule])]
+    ref_ours = results.localisation(ref["summary"], rule)
     display(var.report.paper.compact(ref_ours, var.report.paper.localisation_table("coco"), metrics))
     var.report.charts.dumbbell(ref_ours, metrics, var.report.paper.localisation_table("coco"))
     plt.show()
@@ -119,7 +120,7 @@ if ref is not None:
 # ## All numbers
 
 # %%
-var.report.charts.metric_bars(table[table["binarize"].isin(["none", rule])])
+var.report.charts.metric_bars(results.localisation(table, rule))
 plt.show()
 
 # %%

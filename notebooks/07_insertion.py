@@ -19,11 +19,12 @@
 # `ig_steps` steps (paper: 50); EfficientNet-Lite0 (paper: ResNet50, ViT-B/16).
 
 # %% tags=["parameters"]
+from var.core import protocol  # the paper's settings
+
 model_name = "efficientnet_lite0"
 n_images = 6
 ig_steps = 16
-methods = ["gradcam", "guided_backprop", "guided_gradcam", "input_x_gradient", "integrated_gradients",
-           "contrastive_gradient"]
+methods = list(protocol.PAPER_METHODS)
 out = "../results/book"
 
 # %%

@@ -33,6 +33,7 @@ import pandas as pd
 from IPython.display import Markdown, display
 
 import var
+from var.benchmarks import table as results
 from var.benchmarks import BenchConfig, run, summarize
 
 tables = []
@@ -69,7 +70,7 @@ empty.pivot_table(index=["reinit", "method", "var"], columns="fraction", values=
 # empty maps.
 
 # %%
-s = summarize(table[(table.fraction > 0) & (table.metric != "empty")], by=["reinit", "method", "var", "metric"])
+s = summarize(results.scored(results.randomised(table)), by=["reinit", "method", "var", "metric"])
 s.pivot_table(index=["reinit", "method", "var"], columns="metric", values=["mean", "n_nan"]).round(3)
 
 # %% [markdown]
@@ -90,6 +91,5 @@ else:
     ref_table = ref["table"].assign(reinit=ref["config"].options["reinit"])
     var.report.charts.sanity_curves(ref_table)
     plt.show()
-    ref_s = summarize(ref_table[(ref_table.fraction > 0) & (ref_table.metric != "empty")],
-                      by=["method", "var", "metric"])
+    ref_s = summarize(results.scored(results.randomised(ref_table)), by=["method", "var", "metric"])
     display(ref_s.pivot_table(index=["method", "var"], columns="metric", values=["mean", "n_nan"]).round(3))

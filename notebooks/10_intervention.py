@@ -12,13 +12,15 @@
 # other class (higher is better).
 
 # %% tags=["parameters"]
+from var.core import protocol  # the paper's settings
+
 model_name = "efficientnet_lite0"
 images = ["skimage:coffee", "skimage:chelsea", "matplotlib:grace_hopper"]
 method = "guided_backprop"
-fraction = 0.1
+fraction = protocol.DELETED_FRACTION
 n_images = 8
 ig_steps = 16
-methods = ["gradcam", "guided_backprop", "guided_gradcam", "input_x_gradient", "integrated_gradients"]
+methods = list(protocol.PAPER_FIVE)
 out = "../results/book"
 
 # %%

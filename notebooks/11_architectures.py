@@ -16,12 +16,14 @@
 # fewer methods. Read the direction vanilla → VAR per model, not the digits.
 
 # %% tags=["parameters"]
+from var.core import protocol  # the paper's settings
+
 models = ["efficientnet_lite0", "efficientnet_lite1", "efficientnet_lite2"]
 n_grids = 2
 n_coco = 6
 n_insertion = 2
 ig_steps = 8
-methods = ["gradcam", "guided_backprop", "guided_gradcam", "input_x_gradient", "integrated_gradients"]
+methods = list(protocol.PAPER_FIVE)
 insertion_methods = ["gradcam", "guided_backprop"]
 out = "../results/book"
 

@@ -29,12 +29,14 @@
 # claim), which keeps the chance of any false verdict below 5%. The paper does
 # not say how it binarises maps for IoU, precision, recall and F1; every
 # binarised claim uses one rule, fixed before reading the verdicts
-# (`var.report.claims.VERDICT_RULE`: pixels above the map's mean, which fixes no share
+# (`var.core.protocol.VERDICT_RULE`: pixels above the map's mean, which fixes no share
 # of pixels and needs no tuning), and *under other rules* names the rules that
 # would give another verdict.
 
 # %% tags=["parameters"]
-methods = ["gradcam", "guided_backprop", "guided_gradcam", "input_x_gradient", "integrated_gradients"]
+from var.core import protocol  # the paper's settings
+
+methods = list(protocol.PAPER_FIVE)
 
 # %%
 import matplotlib.pyplot as plt

@@ -5,9 +5,10 @@ import pandas as pd
 import pytest
 from scipy import stats
 
+from var.core.protocol import PAPER_FIVE, VERDICT_RULE
 from var.report import claims
 
-METHODS = claims.PAPER_FIVE
+METHODS = PAPER_FIVE
 
 
 def table(effect, n_units=30, items=4, noise=0.05, seed=0):
@@ -106,7 +107,7 @@ def test_holm_verdict_needs_more_than_five_raw_intervals():
 def test_binarised_claims_name_the_rules_that_change_their_verdict():
     up, down = table({m: 0.1 for m in METHODS}), table({m: -0.1 for m in METHODS})
     recall = next(c for c in claims.CLAIMS if c.claim == "Recall drops slightly on the grid")
-    grid = pd.concat([down.assign(binarize=claims.VERDICT_RULE, metric="recall"),
+    grid = pd.concat([down.assign(binarize=VERDICT_RULE, metric="recall"),
                       up.assign(binarize="median", metric="recall"), down.assign(binarize="otsu", metric="recall")])
     result = claims.check({"grid": grid}, claims=(recall, RA_EVERY)).set_index("claim")
     assert result.loc[recall.claim, "verdict"] == "holds"

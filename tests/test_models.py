@@ -3,9 +3,9 @@ import glob
 import pytest
 import torch
 import torchvision
-from var.models.efficientnet_lite import ReLU6
 
 import var
+from var.models.efficientnet_lite import ReLU6
 
 
 def top(model, image, n=3):

@@ -245,7 +245,7 @@ def test_the_listing_covers_eighteen_class_specific_methods_from_three_libraries
 
 
 def test_the_study_methods_are_eighteen_listed_methods_of_every_family():
-    from var.benchmarks.config import STUDY_METHODS
+    from var.core.protocol import STUDY_METHODS
 
     families = {registry.get(m).family for m in STUDY_METHODS}
     assert len(set(STUDY_METHODS)) == 18 and families == set(registry.FAMILIES) - {"user"}

@@ -179,9 +179,8 @@ def test_out_of_range_integer_images_and_damaged_files_name_the_fix(tmp_path):
     (["grid", "--model", "resnet50", "--out", "{tmp}/run"], "resnet50"),  # offline: weights absent (or cached)
 ])
 def test_every_subcommand_fails_in_one_line(tmp_path, capsys, args, message):
-    from var.models.zoo import check_weights_available
-
     from var.bench import main as bench_main
+    from var.models.zoo import check_weights_available
 
     if "resnet50" in args:
         try:

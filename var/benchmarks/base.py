@@ -35,7 +35,7 @@ from .config import BenchConfig
 from .data import find_data, imagenet_items
 from .reproduce import Tolerance
 
-__all__ = ["Benchmark", "ImageNetBenchmark", "get_model", "rows_from", "unit_seed"]
+__all__ = ["Benchmark", "ImageNetBenchmark", "get_model", "unit_seed"]
 
 
 class Benchmark(ABC):
@@ -141,8 +141,3 @@ def global_rngs_seeded(seed: int) -> Iterator[None]:
             yield
         finally:
             np.random.set_state(state)  # noqa: NPY002
-
-
-def rows_from(metrics: dict[str, float], **keys) -> list[dict]:
-    """One tidy row per metric, each with the same keys."""
-    return [dict(keys, metric=name, value=float(value)) for name, value in metrics.items()]

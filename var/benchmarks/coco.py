@@ -20,10 +20,12 @@ from PIL import Image
 
 from ..core.checks import check_float
 from ..core.images import load_image
-from .base import Benchmark, rows_from
+from ..core.protocol import BINARIZATIONS, PAPER_BINARIZATION
+from . import table
+from .base import Benchmark
 from .coco_imagenet import COCO_TO_IMAGENET
 from .data import COCO_NAMES, CocoImage, coco_items
-from .metrics import BINARIZATIONS, blur_positive, check_rules, is_empty, localisation_rows
+from .metrics import blur_positive, check_rules, is_empty, localisation_rows
 
 
 class CocoBenchmark(Benchmark):
@@ -31,8 +33,8 @@ class CocoBenchmark(Benchmark):
 
     name = "coco"
     defaults = {"min_area": 0.01, "min_confidence": 1e-4, "binarize": list(BINARIZATIONS), "dataset": "coco128-seg"}
-    #: The rule that reproduces the paper's vanilla rows (see var.benchmarks.metrics).
-    paper_rule = "positive"
+    #: The rule that reproduces the paper's vanilla rows (:data:`~var.core.protocol.PAPER_BINARIZATION`).
+    paper_rule = PAPER_BINARIZATION["coco"]
 
     def check_option_values(self, options):
         check_float("min_area", options["min_area"], low=0.0, high=1.0)
@@ -60,7 +62,7 @@ class CocoBenchmark(Benchmark):
                 keys = dict(unit=unit, item=cat, model=self.config.model, method=method, var=is_var, target=target,
                             image=item.path.name, k=len(classes))
                 rows += localisation_rows(blurred[i], mask, check_rules(self.options["binarize"]), **keys)
-                rows += rows_from({"empty": is_empty(maps[i])}, binarize="none", **keys)
+                rows += table.rows({"empty": is_empty(maps[i])}, binarize=table.NO_RULE, **keys)
         return rows
 
 

@@ -10,26 +10,10 @@ from dataclasses import dataclass, field
 from ..core import registry
 from ..core.checks import check_choice, check_float, check_int
 from ..core.methods import METHODS
+from ..core.protocol import IG_STEPS, PAPER_METHODS, STUDY_METHODS, TAU, TEMPERATURE, THREADS
 from ..models.zoo import MODEL_NAMES
 
-__all__ = ["BenchConfig", "PAPER_METHODS", "STUDY_METHODS", "REFERENCE"]
-
-#: The paper's five methods plus the contrastive baseline: the benchmarks' default.
-PAPER_METHODS = ("gradcam", "guided_backprop", "guided_gradcam", "input_x_gradient", "integrated_gradients",
-                 "contrastive_gradient")
-
-#: The 18 class-specific methods of the "does it generalise?" reference runs, by family (registry names):
-#: gradient, modified backprop, path, perturbation, CAM, relevance propagation. ScoreCAM is left out for its
-#: cost (one forward pass per channel of the layer: ~30 s per image on 2 cores, all classes), Captum's Occlusion and
-#: LayerGradCam because var's occlusion and gradcam equal them.
-STUDY_METHODS = ("gradient", "input_x_gradient", "smoothgrad", "contrastive_gradient",
-                 "guided_backprop", "captum:Deconvolution",
-                 "integrated_gradients", "captum:GradientShap",
-                 "occlusion",
-                 "gradcam", "guided_gradcam", "gradcam:GradCAMPlusPlus", "gradcam:XGradCAM", "gradcam:LayerCAM",
-                 "gradcam:HiResCAM",
-                 "captum:DeepLift", "zennit:EpsilonPlusFlat", "zennit:EpsilonAlpha2Beta1Flat")
-
+__all__ = ["BenchConfig", "REFERENCE"]
 
 @dataclass
 class BenchConfig:
@@ -38,13 +22,13 @@ class BenchConfig:
     Attributes:
         benchmark: ``grid``, ``coco``, ``insertion``, ``sanity`` or ``intervention``.
         model: a :data:`var.MODEL_NAMES` entry.
-        methods: attribution methods (the paper's five plus the contrastive baseline by default).
+        methods: attribution methods (:data:`~var.core.protocol.PAPER_METHODS` by default).
         n: number of units (grids / images); the paper's full sizes are 12,500 grids,
             COCO val2017 (5k images), 1k insertion images, 10k sanity images. A
             finished run can be extended to a larger n in the same folder.
         data: data folder (see ``data_scripts``); default: found automatically.
         seed: seeds grid composition, random masks and re-initialisations.
-        ig_steps: Integrated-Gradients steps (the paper's 50 by default; quick runs pass fewer).
+        ig_steps: Integrated-Gradients steps (the paper's :data:`~var.core.protocol.IG_STEPS` by default).
         temperature, tau: VAR parameters.
         options: benchmark-specific options (see each benchmark's ``defaults``).
         threads: torch threads per process. Fixed, because the thread count changes
@@ -62,11 +46,11 @@ class BenchConfig:
     n: int = 8
     data: str | None = None
     seed: int = 0
-    ig_steps: int = 50
-    temperature: float = 0.1
-    tau: float = 0.01
+    ig_steps: int = IG_STEPS
+    temperature: float = TEMPERATURE
+    tau: float = TAU
     options: dict = field(default_factory=dict)
-    threads: int = 2
+    threads: int = THREADS
     internal_batch_size: int = 4
 
     def validate(self) -> BenchConfig:
@@ -145,7 +129,7 @@ REFERENCE = {
     "sanity": BenchConfig("sanity", n=50),
     "intervention": BenchConfig("intervention", n=50),  # Figure 4, for the claims page
 }
-#: "Does it generalise?": the 18 study methods (:data:`STUDY_METHODS`) on smaller runs of
+#: "Does it generalise?": the 18 study methods (:data:`~var.core.protocol.STUDY_METHODS`) on smaller runs of
 #: grid, COCO, intervention and sanity (measured on 2 cores: ~14 s per grid, ~24 s per COCO image, ~50 s per
 #: intervention image, ~170 s per sanity image, which runs every method on six networks). Insertion keeps the
 #: paper's five (its PIC curves cost per map).

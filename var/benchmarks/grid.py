@@ -26,9 +26,11 @@ import torch.nn.functional as F
 
 from ..core.checks import check_choice, check_float, check_int
 from ..core.images import load_image
-from .base import Benchmark, rows_from
+from ..core.protocol import BINARIZATIONS, PAPER_BINARIZATION
+from . import table
+from .base import Benchmark
 from .data import imagenet_items
-from .metrics import BINARIZATIONS, blur_positive, check_rules, is_empty, localisation_rows
+from .metrics import blur_positive, check_rules, is_empty, localisation_rows
 
 
 class GridBenchmark(Benchmark):
@@ -44,8 +46,8 @@ class GridBenchmark(Benchmark):
     name = "grid"
     defaults = {"grids": "random", "confidence": 0.8, "cell": "full", "binarize": list(BINARIZATIONS),
                 "dataset": "imagenet-sample", "scan": None}
-    #: The rule that reproduces the paper's vanilla rows (see var.benchmarks.metrics).
-    paper_rule = "median"
+    #: The rule that reproduces the paper's vanilla rows (:data:`~var.core.protocol.PAPER_BINARIZATION`).
+    paper_rule = PAPER_BINARIZATION["grid"]
 
     def check_option_values(self, options):
         check_choice("grids", options["grids"], ("random", "confident"))
@@ -95,7 +97,7 @@ class GridBenchmark(Benchmark):
             for q in range(4):
                 keys = dict(unit=unit, item=q, model=self.config.model, method=method, var=is_var, target=classes[q])
                 rows += localisation_rows(blurred[q], quadrants[q], check_rules(self.options["binarize"]), **keys)
-                rows += rows_from({"empty": is_empty(maps[q])}, binarize="none", **keys)
+                rows += table.rows({"empty": is_empty(maps[q])}, binarize=table.NO_RULE, **keys)
         return rows
 
 

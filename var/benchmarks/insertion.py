@@ -25,6 +25,7 @@ import pandas as pd
 from ..core import class_sets
 from ..core.checks import check_float, check_int
 from ..core.images import load_image
+from . import table
 from .base import ImageNetBenchmark
 from .metrics import is_empty
 from .pic import THRESHOLDS, pic_curves_many, random_mask, strict_ranking
@@ -69,12 +70,10 @@ class InsertionBenchmark(ImageNetBenchmark):
         rows = []
         results = pic_curves_many(img, ranked, mask, predict, self.options["thresholds"], min_pred)
         for (method, is_var), (curves, skipped), e in zip(names, results, empty):
-            rows.append(dict(keys, method=method, var=is_var, metric="empty", value=e))
+            rows += table.rows({"empty": e}, **keys, method=method, var=is_var)
             for metric, res in curves.items():  # the points let PAIR's median-curve aggregate be computed later
-                rows.append(dict(keys, method=method, var=is_var, metric=metric, value=res.auc,
-                                 curve=json.dumps(res.points)))
-            for metric in skipped:
-                rows.append(dict(keys, method=method, var=is_var, metric=f"{metric}_skipped", value=1.0))
+                rows += table.rows({metric: res.auc}, **keys, method=method, var=is_var, curve=json.dumps(res.points))
+            rows += table.rows({f"{metric}_skipped": 1.0 for metric in skipped}, **keys, method=method, var=is_var)
         return rows
 
 

@@ -23,7 +23,9 @@ import torch
 from ..core import class_sets
 from ..core.checks import check_float
 from ..core.methods import make_baseline
-from .base import ImageNetBenchmark, rows_from
+from ..core.protocol import BLUR_SIGMA, DELETED_FRACTION
+from . import table
+from .base import ImageNetBenchmark
 from .metrics import is_empty
 from .pic import strict_ranking
 from .reproduce import Tolerance
@@ -33,7 +35,7 @@ class InterventionBenchmark(ImageNetBenchmark):
     """Figure 4 as a benchmark. Options: ``fraction`` (share of pixels deleted), ``blur_sigma``, ``dataset``."""
 
     name = "intervention"
-    defaults = {"fraction": 0.1, "blur_sigma": 10.0, "dataset": "imagenet-sample"}
+    defaults = {"fraction": DELETED_FRACTION, "blur_sigma": BLUR_SIGMA, "dataset": "imagenet-sample"}
     #: deleting a map's top 10% of pixels is a threshold: rounding moved a row by up to 5.8e-3 and a
     #: group median by up to 5.7e-4; one IG step fewer moved the IG medians by 1.2e-2
     reproduction = Tolerance(group_median=4e-3)
@@ -51,9 +53,8 @@ class InterventionBenchmark(ImageNetBenchmark):
         for method, is_var, maps in self.maps(x, classes, unit):
             result = intervene(self.model, x, blurred, maps[:2], classes[:2], self.options["fraction"], seed=unit)
             for i, scores in enumerate(result["scores"]):
-                rows += rows_from({**scores, "empty": is_empty(maps[i])}, unit=unit, item=i, model=self.config.model,
-                                  method=method, var=is_var,
-                                  target=classes[i], other=classes[1 - i], label=label)
+                rows += table.rows({**scores, "empty": is_empty(maps[i])}, unit=unit, item=i, model=self.config.model,
+                                   method=method, var=is_var, target=classes[i], other=classes[1 - i], label=label)
         return rows
 
 

@@ -8,7 +8,7 @@ blur it with an 11 x 11 Gaussian, then
 * Region Attribution RA = sum of the blurred map inside R / sum over the image;
 * IoU, precision, recall and F1 of the binarised blurred map against R.
 
-The paper does not say how the map is binarised. :data:`BINARIZATIONS` offers
+The paper does not say how the map is binarised. :data:`~var.core.protocol.BINARIZATIONS` offers
 the rules that could explain its numbers, each "pixels strictly above a
 threshold": ``median`` (the top half of the pixels; on a quad grid a map spread
 evenly gives precision 0.25, recall 0.50, IoU 0.20, F1 0.33, the paper's IxG and
@@ -17,7 +17,7 @@ gives recall 1.00 and precision = IoU = the object's share, the paper's vanilla
 COCO rows), ``mean`` and ``otsu``. The benchmarks compute all of them and the
 book shows which one reproduces the paper.
 
-All metrics declare whether higher is better in :data:`HIGHER_IS_BETTER`.
+Every metric declares whether higher is better in :data:`var.benchmarks.table.METRICS`.
 """
 
 from __future__ import annotations
@@ -27,23 +27,10 @@ import torch
 from scipy import stats
 from torchvision.transforms.functional import gaussian_blur
 
-__all__ = ["is_empty", "blur_positive", "binarize", "localisation", "localisation_rows", "check_rules", "similarity",
-           "HIGHER_IS_BETTER", "BLUR_KERNEL", "BINARIZATIONS"]
+from ..core.protocol import BINARIZATIONS, MAP_BLUR_KERNEL, MAP_BLUR_SIGMA
+from . import table
 
-BLUR_KERNEL = 11
-#: sigma of OpenCV's default for an 11 x 11 kernel: 0.3 * ((k - 1) / 2 - 1) + 0.8
-BLUR_SIGMA = 0.3 * ((BLUR_KERNEL - 1) / 2 - 1) + 0.8
-BINARIZATIONS = ("median", "positive", "mean", "otsu")
-
-HIGHER_IS_BETTER = {
-    "ra": True, "iou": True, "precision": True, "recall": True, "f1": True,
-    "sic": True, "aic": True,
-    # sanity checks: similarity to the original map after randomisation; lower is better
-    "spearman_abs": False, "spearman": False, "pearson": False, "cosine": False,
-    "empty": None,  # share of empty maps: a fact to report, neither good nor bad
-    # intervention: deleting a class's marked pixels should hurt that class, not the other
-    "own_drop": True, "other_drop": False, "selectivity": True,
-}
+__all__ = ["is_empty", "blur_positive", "binarize", "localisation", "localisation_rows", "check_rules", "similarity"]
 
 
 def is_empty(var_map: torch.Tensor) -> float:
@@ -54,7 +41,7 @@ def is_empty(var_map: torch.Tensor) -> float:
     return float(not var_map.any())
 
 
-def blur_positive(maps: torch.Tensor, kernel: int = BLUR_KERNEL, sigma: float = BLUR_SIGMA) -> torch.Tensor:
+def blur_positive(maps: torch.Tensor, kernel: int = MAP_BLUR_KERNEL, sigma: float = MAP_BLUR_SIGMA) -> torch.Tensor:
     """(N, C, H, W) or (N, H, W) maps -> (N, H, W): channel sum, positive part, Gaussian blur."""
     if maps.dim() == 4:
         maps = maps.sum(1)
@@ -85,7 +72,7 @@ def binarize(blurred: torch.Tensor, how: str = "median") -> torch.Tensor:
 def localisation(blurred: torch.Tensor, region: torch.Tensor, how: str = "median") -> dict[str, float]:
     """RA, IoU, precision, recall, F1 of one blurred (H, W) map against a boolean (H, W) region.
 
-    ``how`` is the binarisation rule (:data:`BINARIZATIONS`). An all-zero map
+    ``how`` is the binarisation rule (:data:`~var.core.protocol.BINARIZATIONS`). An all-zero map
     has RA, precision and F1 0 (it highlights nothing), never NaN.
     """
     if blurred.shape != region.shape:
@@ -105,13 +92,16 @@ def localisation(blurred: torch.Tensor, region: torch.Tensor, how: str = "median
 
 
 def localisation_rows(blurred: torch.Tensor, region: torch.Tensor, rules, **keys) -> list[dict]:
-    """Tidy rows of :func:`localisation` for every rule: RA once (``binarize="none"``), the rest per rule."""
+    """Tidy rows of :func:`localisation` for every rule: RA once (``binarize`` is
+    :data:`~var.benchmarks.table.NO_RULE`), the rest per rule.
+    """
     rows = []
     for i, rule in enumerate(rules):
-        for metric, value in localisation(blurred, region, rule).items():
-            if metric != "ra" or i == 0:
-                rows.append(dict(keys, binarize="none" if metric == "ra" else rule, metric=metric,
-                                 value=float(value)))
+        scores = localisation(blurred, region, rule)
+        ra = scores.pop("ra")
+        if i == 0:
+            rows += table.rows({"ra": ra}, binarize=table.NO_RULE, **keys)
+        rows += table.rows(scores, binarize=rule, **keys)
     return rows
 
 

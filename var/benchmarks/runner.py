@@ -26,12 +26,11 @@ from scipy import stats
 
 from ..core.checks import check_int, check_writable
 from .config import BenchConfig
-from .metrics import HIGHER_IS_BETTER
+from .table import GROUPS, HIGHER_IS_BETTER, KEYS
 
 __all__ = ["run", "run_on_dask", "run_shard", "prepared", "collect", "summarize", "parse_shard", "check_out",
            "atomic_write", "data_identity", "read_json", "parse_dask"]
 
-KEYS = ["unit", "item", "model", "method", "var", "metric"]
 
 
 def parse_dask(address: str, shards: int | None = None) -> int | None:
@@ -261,9 +260,9 @@ def summarize(table: pd.DataFrame, by: list[str] | None = None) -> pd.DataFrame:
     cluster-robust: the ratio estimator's variance over units, with ``n`` = units with a value (a
     duplicated row cannot inflate it); with one item per unit it is the plain t-interval. ``n_nan``
     counts the NaN values set apart. ``higher_is_better`` says which direction is good for each
-    metric (:data:`var.benchmarks.metrics.HIGHER_IS_BETTER`).
+    metric (:data:`var.benchmarks.table.METRICS`).
     """
-    by = by or [c for c in ["model", "method", "var", "binarize", "metric", "fraction"] if c in table.columns]
+    by = by or [c for c in GROUPS if c in table.columns]
     columns = by + ["mean", "ci95_low", "ci95_high", "n", "n_nan", "higher_is_better"]
     if table.empty:
         return pd.DataFrame(columns=columns)

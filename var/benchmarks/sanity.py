@@ -41,7 +41,8 @@ from torch import nn
 
 from ..core import class_sets
 from ..core.checks import check_choice, check_float, check_int
-from .base import ImageNetBenchmark, rows_from
+from . import table
+from .base import ImageNetBenchmark
 from .metrics import is_empty, similarity
 from .reproduce import Tolerance
 
@@ -79,8 +80,8 @@ class SanityBenchmark(ImageNetBenchmark):
             runs = original_runs if model is self.model else self.maps(x, classes, unit, model)
             for method, is_var, maps in runs:
                 scores = {**similarity(original[method, is_var], maps[t]), "empty": is_empty(maps[t])}
-                rows += rows_from(scores, unit=unit, item=0, model=self.config.model, method=method, var=is_var,
-                                  fraction=float(fraction), target=label)
+                rows += table.rows(scores, unit=unit, item=0, model=self.config.model, method=method, var=is_var,
+                                   fraction=float(fraction), target=label)
         return rows
 
 

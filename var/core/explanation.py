@@ -9,6 +9,7 @@ import torch
 from . import class_sets
 from .attribution import attribute, check_inputs
 from .model import VarModel
+from .protocol import TAU, TEMPERATURE
 from .relevance import SPARSE_SHARE, keep_mask, relevance
 
 __all__ = ["Explanation", "explain"]
@@ -60,8 +61,8 @@ def explain(
     classes=None,
     k: int = 3,
     target: int | None = None,
-    temperature: float = 0.1,
-    tau: float = 0.01,
+    temperature: float = TEMPERATURE,
+    tau: float = TAU,
     reduce_channels: str | None = None,
     normalize: str | None = None,
     warn_below: float | None = SPARSE_SHARE,

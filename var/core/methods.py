@@ -27,6 +27,7 @@ from torch import nn
 
 from .checks import check_choice, check_float, check_int
 from .engine import CamLayer, Plan, Points, rows
+from .protocol import BLUR_SIGMA, IG_STEPS
 
 __all__ = ["Method", "Gradient", "InputXGradient", "IntegratedGradients", "GuidedBackprop", "GradCAM",
            "GuidedGradCAM", "SmoothGrad", "ContrastiveGradient", "METHODS", "METHOD_TITLES",
@@ -119,9 +120,9 @@ class IntegratedGradients(Method):
         integration: one of Captum's rules, :data:`INTEGRATIONS`.
     """
 
-    steps: int = 50
+    steps: int = IG_STEPS
     baseline: str | float | torch.Tensor = "blur"
-    blur_sigma: float = 10.0
+    blur_sigma: float = BLUR_SIGMA
     integration: str = "gausslegendre"
 
     name: ClassVar[str] = "integrated_gradients"
@@ -319,7 +320,7 @@ def smoothgrad_noise(x: torch.Tensor, n_samples: int, noise_level: float, seed: 
     return (noise * std).to(x.device)
 
 
-def make_baseline(x: torch.Tensor, baseline="blur", blur_sigma: float = 10.0) -> torch.Tensor:
+def make_baseline(x: torch.Tensor, baseline="blur", blur_sigma: float = BLUR_SIGMA) -> torch.Tensor:
     """Integrated-Gradients baseline for a (1, C, H, W) input."""
     _check_baseline(baseline)
     if isinstance(baseline, torch.Tensor):

@@ -44,6 +44,7 @@ import warnings
 import torch
 
 from .checks import check_float
+from .protocol import TAU, TEMPERATURE
 
 __all__ = ["relevance", "spatial_softmax", "keep_mask", "kept_share", "SparseMapWarning", "REDUCTIONS",
            "NORMALIZATIONS", "SPARSE_SHARE"]
@@ -62,7 +63,7 @@ class SparseMapWarning(UserWarning):
 
 def spatial_softmax(
     attributions: torch.Tensor,
-    temperature: float = 0.1,
+    temperature: float = TEMPERATURE,
     *,
     reduce_channels: str | None = None,
     normalize: str | None = None,
@@ -114,8 +115,8 @@ def spatial_softmax(
 
 def relevance(
     attributions: torch.Tensor,
-    temperature: float = 0.1,
-    tau: float = 0.01,
+    temperature: float = TEMPERATURE,
+    tau: float = TAU,
     *,
     reduce_channels: str | None = None,
     normalize: str | None = None,

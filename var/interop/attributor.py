@@ -25,6 +25,7 @@ from ..core.checks import check_choice, check_float
 from ..core.explanation import Explanation
 from ..core.methods import SIGNED
 from ..core.model import VarModel, eval_mode, logits_of
+from ..core.protocol import TAU, TEMPERATURE
 from ..core.relevance import SPARSE_SHARE, relevance
 
 __all__ = ["VAR", "visualize_image_attr"]
@@ -66,7 +67,7 @@ class VAR:
     """
 
     def __init__(self, model: VarModel | nn.Module, method="guided_backprop", class_set: str = "top_k", *,
-                 classes=None, k: int = 3, temperature: float = 0.1, tau: float = 0.01,
+                 classes=None, k: int = 3, temperature: float = TEMPERATURE, tau: float = TAU,
                  reduce_channels: str | None = None, normalize: str | None = None,
                  internal_batch_size: int | None = None, backward: str | None = None,
                  warn_below: float | None = SPARSE_SHARE):

@@ -31,6 +31,7 @@ import numpy as np
 import torch
 
 from ..core.checks import check_choice
+from ..core.protocol import TAU, TEMPERATURE
 from ..core.relevance import SPARSE_SHARE
 from .attributor import VAR
 
@@ -41,7 +42,7 @@ EMPTY = ("zeros", "nan")
 
 
 def explain_func(model, inputs, targets, *, method="guided_backprop", class_set: str = "top_k", k: int = 3,
-                 classes=None, temperature: float = 0.1, tau: float = 0.01, normalize: str | None = None,
+                 classes=None, temperature: float = TEMPERATURE, tau: float = TAU, normalize: str | None = None,
                  var_model=None, device=None, empty: str = "zeros", warn_below: float | None = SPARSE_SHARE,
                  **method_options) -> np.ndarray:
     """The VAR map of each target, channels summed, as Quantus wants it.

@@ -22,6 +22,7 @@ import pandas as pd
 
 from ..benchmarks.provenance import environment, git
 from ..core.checks import CliParser, check_writable, out_path
+from ..core.protocol import THREADS
 
 __all__ = ["unit_costs", "scaling", "main", "VAR_STEPS"]
 
@@ -64,7 +65,7 @@ VAR_STEPS = "VAR steps 2-3"
 
 
 def scaling(model_name: str = "efficientnet_lite0", steps=(8, 16, 32, 50), class_counts=(1, 2, 4, 8, 16),
-            internal_batch_size: int = 4, threads: int = 2) -> pd.DataFrame:
+            internal_batch_size: int = 4, threads: int = THREADS) -> pd.DataFrame:
     """Seconds of one ``var.attribute`` call on a 224 x 224 photo against IG steps and |K|, and of VAR's own
     steps on the |K| = 4 gradient maps (method :data:`VAR_STEPS`): together, what VAR adds to one class's map.
     """

@@ -20,10 +20,11 @@ def metric_bars(table, metrics=None, col_wrap: int = 3, col: str = "metric"):
     import matplotlib.pyplot as plt
 
     from ..benchmarks.runner import summarize
+    from ..benchmarks.table import GROUPS
 
     if metrics is not None:
         table = table[table.metric.isin(metrics)]
-    summary = summarize(table, by=[c for c in ("model", "method", "var", "binarize", "metric") if c in table])
+    summary = summarize(table, by=[c for c in GROUPS if c in table and c != "fraction"])
     panels = [m for m in metrics if m in set(summary[col])] if metrics is not None and col == "metric" else sorted(
         summary[col].unique())
     methods = sorted(summary["method"].unique())

@@ -30,20 +30,13 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-__all__ = ["Claim", "CLAIMS", "PAPER_FIVE", "VERDICT_RULE", "OURS", "ALPHA", "paired_differences", "by_method",
+from ..benchmarks.table import NO_RULE, randomised
+from ..core.protocol import BINARIZATIONS, PAPER_FIVE, VERDICT_RULE
+
+__all__ = ["Claim", "CLAIMS", "OURS", "ALPHA", "paired_differences", "by_method",
            "holm", "check", "details", "across_rules", "generalise", "generalise_grid", "overhead",
            "largest_effects", "same_results"]
 
-#: The five attribution methods the paper evaluates (its claims are about these).
-PAPER_FIVE = ("gradcam", "guided_backprop", "guided_gradcam", "input_x_gradient", "integrated_gradients")
-
-#: The binarisation rule of every binarised claim (grid and COCO), fixed before the verdicts are read: pixels
-#: above the map's mean. The paper does not say how it binarises. ``median`` (which reproduces the grid's vanilla
-#: rows) switches on half of every map, so on a quad grid recall = 2 x precision for every map and the two claims
-#: test one number; ``positive`` (COCO's vanilla rows) switches on every pixel a dense map touches. ``mean`` fixes
-#: no share, needs no tuning, and marks fewer pixels of a peaked map than of a flat one. The claims table says
-#: where another rule would give another verdict.
-VERDICT_RULE = "mean"
 #: The column of :func:`check` with our estimate (VAR - vanilla averaged over methods, 95% interval).
 OURS = "ours: VAR - vanilla, avg over methods [95% CI]"
 #: The significance level of every interval and test (two-sided).
@@ -91,7 +84,7 @@ _INSERTION_PAPER = ("ResNet50: +0.01 to +0.02 for every method (Table 2); {metri
 #: The paper's quantitative claims about VAR, each tied to a reference-run metric.
 CLAIMS = (
     Claim("VAR greatly improves localisation (RA) of all attribution methods", "abstract, §5.1",
-          "Quad-ImageNet RA +0.16 to +0.54, avg +0.24 (Table 1)", "grid", "ra", +1, binarize="none"),
+          "Quad-ImageNet RA +0.16 to +0.54, avg +0.24 (Table 1)", "grid", "ra", +1, binarize=NO_RULE),
     Claim("VAR raises precision on the grid", "§5.1", "avg +0.31 (Table 1)", "grid", "precision", +1,
           binarize=VERDICT_RULE),
     Claim("Recall drops slightly on the grid", "§5.1, §6", "avg -0.09 (Table 1)", "grid", "recall", -1,
@@ -100,7 +93,7 @@ CLAIMS = (
     Claim("F1 improves on the grid", "§5.1", "avg +0.11 (Table 1)", "grid", "f1", +1, "on average", VERDICT_RULE,
           "precision gains are smaller than the recall lost"),
     Claim("RA improves on COCO for all methods", "§5.1", "avg +0.04, every method (Table 1)", "coco", "ra", +1,
-          binarize="none"),
+          binarize=NO_RULE),
     Claim("Precision improves on COCO", "§5.1", "avg +0.04 (Table 1)", "coco", "precision", +1, "on average",
           VERDICT_RULE),
     Claim("Recall decreases on COCO", "§5.1", "avg -0.12 (Table 1)", "coco", "recall", -1, "on average",
@@ -133,7 +126,7 @@ def paired_differences(table: pd.DataFrame, metric: str, binarize: str | None = 
     if binarize is not None and "binarize" in rows.columns:
         rows = rows[rows["binarize"] == binarize]
     if "fraction" in rows.columns:
-        rows = rows[rows["fraction"] > 0]  # the unrandomised model compares a map with itself
+        rows = randomised(rows)  # the unrandomised model compares a map with itself
     if rows.empty or rows["var"].nunique() < 2:
         return pd.DataFrame(columns=["method", *([per] if per else []), "unit", "diff"])
     keys = [c for c in ("unit", "item", "method", "fraction", "target") if c in rows.columns]
@@ -262,9 +255,8 @@ def _holm_verdicts(claims, diffs: list[pd.DataFrame]) -> list[str]:
 
 def _other_rules(tables: dict, methods, claim: Claim, verdict: str) -> str:
     """For a binarised claim: the other rules under which its verdict differs ("same" if none)."""
-    from ..benchmarks.metrics import BINARIZATIONS
 
-    if claim.binarize in (None, "none"):
+    if claim.binarize in (None, NO_RULE):
         return "not binarised"
     changed = []
     for rule in BINARIZATIONS:
@@ -329,7 +321,7 @@ def across_rules(tables: dict[str, pd.DataFrame | None], rules, methods=PAPER_FI
     The paper does not say how it binarises; a verdict that changes with the rule
     rests on that choice, not on VAR alone.
     """
-    binarised = [c for c in claims if c.binarize not in (None, "none")]
+    binarised = [c for c in claims if c.binarize not in (None, NO_RULE)]
     rows = []
     for rule in rules:
         for claim in (dataclasses.replace(c, binarize=rule) for c in binarised):
@@ -377,7 +369,7 @@ def generalise(tables: dict[str, pd.DataFrame | None], claims=CLAIMS) -> pd.Data
 
 def _test_name(claim: Claim) -> str:
     """A short column name for a claim: benchmark, metric and, for binarised metrics, the rule."""
-    rule = f" ({claim.binarize})" if claim.binarize not in (None, "none") else ""
+    rule = f" ({claim.binarize})" if claim.binarize not in (None, NO_RULE) else ""
     return f"{claim.benchmark} {claim.metric}{rule}"
 
 
@@ -465,7 +457,7 @@ def same_results(table: pd.DataFrame, tol: float = 1e-4) -> dict[str, str]:
     evidence.
     """
     if "binarize" in table.columns:  # a float difference can switch a binarised pixel: compare the rest
-        table = table[table["binarize"].isna() | (table["binarize"] == "none")]
+        table = table[table["binarize"].isna() | (table["binarize"] == NO_RULE)]
     keys = [c for c in ("unit", "item", "target", "var", "metric", "fraction") if c in table.columns]
     wide = table.pivot_table(index=keys, columns="method", values="value", aggfunc="first")
     repeats = {}

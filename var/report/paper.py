@@ -13,6 +13,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..benchmarks.table import NO_RULE
+
 __all__ = ["localisation_table", "insertion_table", "architectures_table", "avg_change_check", "compact"]
 
 _METRICS = ("ra", "iou", "precision", "recall", "f1")
@@ -156,7 +158,7 @@ def binarization_fit(summary: pd.DataFrame, dataset: str) -> pd.DataFrame:
     paper = paper[~paper["var"] & (paper["metric"] != "ra")]
     ours = summary[~summary["var"].astype(bool) & summary["method"].isin(paper["method"])]
     rows = []
-    for rule, group in ours[ours["binarize"] != "none"].groupby("binarize"):
+    for rule, group in ours[ours["binarize"] != NO_RULE].groupby("binarize"):
         merged = paper.merge(group, on=["method", "metric"])
         row = {"rule": rule}
         for metric, part in merged.groupby("metric", sort=False):

@@ -22,6 +22,7 @@ from ..core.checks import check_choice, check_list
 from ..core.images import EXAMPLE_IMAGES, load_image
 from ..core.methods import METHOD_TITLES, METHODS
 from ..core.model import VarModel
+from ..core.protocol import TAU, TEMPERATURE
 from ..core.relevance import kept_share, relevance, spatial_softmax
 from .heatmap import display_max, label_empty, to_heatmap
 
@@ -63,8 +64,8 @@ class LiveExplorer:
         self.k = W.IntSlider(value=3, min=1, max=8, description="k")
         self.classes = W.TagsInput(value=[], allowed_tags=list(model.class_names), allow_duplicates=False,
                                    description="classes")
-        self.temperature = W.FloatLogSlider(value=0.1, base=10, min=-3, max=1, step=0.25, description="t")
-        self.tau = W.FloatSlider(value=0.01, min=0.0, max=0.3, step=0.01, description="τ")
+        self.temperature = W.FloatLogSlider(value=TEMPERATURE, base=10, min=-3, max=1, step=0.25, description="t")
+        self.tau = W.FloatSlider(value=TAU, min=0.0, max=0.3, step=0.01, description="τ")
         self.status = W.HTML()
         self.figure = W.Image(format="png", layout=W.Layout(max_width="100%"))
         self.table = W.HTML()

@@ -17,6 +17,7 @@ import numpy as np
 import torch
 
 from ..core.checks import check_grid, check_int, check_list
+from ..core.protocol import TAU, TEMPERATURE
 from ..core.relevance import kept_share, relevance
 from .heatmap import NOTHING_KEPT, display_max, label_empty, to_heatmap
 
@@ -50,7 +51,7 @@ def var_explorer(
     image: torch.Tensor | None = None,
     unnormalize=None,
     normalize: str | None = None,
-    initial: tuple[float, float] = (0.1, 0.01),
+    initial: tuple[float, float] = (TEMPERATURE, TAU),
 ):
     """A widget showing the VAR map of a chosen class for chosen t and tau.
 
@@ -200,9 +201,9 @@ def method_explorer(
                              description="method"),
         "classset": W.Dropdown(options=[(s, i) for i, s in enumerate(strategies)], value=0,
                                description="class set"),
-        "t": W.SelectionSlider(options=[f"{t:g}" for t in temperatures], value=f"{0.1:g}" if 0.1 in temperatures
-                               else f"{temperatures[0]:g}", description="t"),
-        "tau": W.SelectionSlider(options=[f"{v:g}" for v in taus], value=f"{0.01:g}" if 0.01 in taus
+        "t": W.SelectionSlider(options=[f"{t:g}" for t in temperatures], description="t",
+                               value=f"{TEMPERATURE if TEMPERATURE in temperatures else temperatures[0]:g}"),
+        "tau": W.SelectionSlider(options=[f"{v:g}" for v in taus], value=f"{TAU:g}" if TAU in taus
                                  else f"{taus[0]:g}", description="τ"),
     }
     for name, control in controls.items():
