@@ -23,12 +23,13 @@ taus = [0.0, 0.01, 0.1, 0.3]
 
 # %%
 import matplotlib.pyplot as plt
-import numpy as np
 import pandas as pd
 import seaborn as sns
 from IPython.display import Markdown
 
 import var
+from var.core import protocol
+from var.report import anatomy
 
 model = var.load_model(model_name)
 e = var.explain(model, image, method, "top_k", k=k)
@@ -67,19 +68,15 @@ plt.show()
 # Larger $\tau$ keeps a subset of the locations kept by a smaller one.
 
 # %%
-rows = []
-for tau in taus:
-    for name, share in zip(e.class_names, var.kept_share(var.relevance(H, 0.1, tau, warn_below=None)).tolist()):
-        rows.append({"tau": tau, "class": name, "kept": share})
-kept = pd.DataFrame(rows)
+kept = anatomy.kept_by_tau(H, taus, e.class_names)
 sns.barplot(kept, x="tau", y="kept", hue="class")
-plt.ylabel("share of locations kept (t = 0.1)")
+plt.ylabel(f"share of locations kept (t = {protocol.TEMPERATURE:g})")
 plt.show()
 
 # %%
 fig, axes = plt.subplots(len(taus), len(e.classes), figsize=(2.2 * len(e.classes), 2.2 * len(taus)))
 for row, tau in zip(axes, taus):
-    var.viz.figures.show_maps(row, var.relevance(H, 0.1, tau, warn_below=None),
+    var.viz.figures.show_maps(row, var.relevance(H, protocol.TEMPERATURE, tau, warn_below=None),
                            [f"τ={tau:g} · {n[:14]}" for n in e.class_names])
 plt.show()
 
@@ -90,18 +87,8 @@ plt.show()
 # and compute its softmax and mask with pen and paper; the last column is `var.spatial_softmax`.
 
 # %%
-t, tau = var.core.protocol.TEMPERATURE, var.core.protocol.TAU
-M = var.spatial_softmax(H, t)
-kept_top = (var.relevance(H, t, tau, warn_below=None)[0] != 0).flatten().nonzero().squeeze(1)
-pick = int(kept_top[H[0].abs().flatten()[kept_top].argsort()[len(kept_top) // 2]])
-ch, i, j = np.unravel_index(pick, H.shape[1:])
-hand = pd.DataFrame({"class": e.class_names, "|H_c|": H[:, ch, i, j].abs().numpy()})
-hand["|H_c| / t"] = hand["|H_c|"] / t
-hand["exp(|H_c| / t)"] = np.exp(hand["|H_c| / t"])
-hand["M_c"] = hand["exp(|H_c| / t)"] / hand["exp(|H_c| / t)"].sum()
-hand["M_c - 1/|K|"] = hand["M_c"] - 1 / len(e.classes)
-hand[f"kept (> {tau:g})"] = hand["M_c - 1/|K|"] > tau
-hand["var.spatial_softmax"] = M[:, ch, i, j].numpy()
+t, tau = protocol.TEMPERATURE, protocol.TAU
+(ch, i, j), hand = anatomy.by_hand(H, e.class_names, t, tau)
 hand.style.format(precision=4).hide(axis="index")
 
 # %%
@@ -119,14 +106,12 @@ Markdown(f"At channel {ch}, pixel ({i}, {j}), chance is 1/|K| = {1 / len(e.class
 # own scale. $t$ and $\tau$ act together as that one threshold; neither is "one-hot" here.
 
 # %%
-margin = len(e.classes) * t * tau
-exact = (M - 1 / len(e.classes)) > tau
-linear = (H.abs() - H.abs().mean(0, keepdim=True)) > margin
-agree = float((linear == exact).float().mean())
-Markdown(f"Here |K| t τ = {margin:g}. {float((H.abs() / t < 0.5).float().mean()):.0%} of the elements have "
-         f"|H|/t < 0.5, and the margin rule agrees with the exact mask on {agree:.1%} "
-         f"of them all (exact: {float(exact.float().mean()):.1%} of the class-element pairs kept, margin rule: "
-         f"{float(linear.float().mean()):.1%}). The median |H| of `{method}` is {float(H.abs().median()):.4f}, so "
+rule = anatomy.margin_rule(H, t, tau)
+margin = rule["margin"]
+Markdown(f"Here |K| t τ = {margin:g}. {rule['near_linear']:.0%} of the elements have "
+         f"|H|/t < 0.5, and the margin rule agrees with the exact mask on {rule['agreement']:.1%} "
+         f"of them all (exact: {rule['exact_kept']:.1%} of the class-element pairs kept, margin rule: "
+         f"{rule['margin_kept']:.1%}). The median |H| of `{method}` is {float(H.abs().median()):.4f}, so "
          "what t = 0.1 keeps depends on how that scale compares with the margin: the next section.")
 
 # %% [markdown]
@@ -139,22 +124,16 @@ Markdown(f"Here |K| t τ = {margin:g}. {float((H.abs() / t < 0.5).float().mean()
 # below the maximum.
 
 # %%
-rows = []
-for m in ["gradient", "integrated_gradients", "gradcam"]:
-    h = var.attribute(model, e.inputs, e.classes, m, **({"steps": 16} if m == "integrated_gradients" else {}))
-    for norm in [None, "joint_max"]:
-        for t_ in [1e-4, 1e-3, 1e-2, 0.1, 1.0]:
-            kept = float(var.kept_share(var.relevance(h, t_, tau, normalize=norm, warn_below=None)).mean())
-            rows.append({"method": m, "normalize": str(norm), "t": t_, "kept": kept,
-                         "median |H|": float(h.abs().median()), "max |H|": float(h.abs().max())})
-scale = pd.DataFrame(rows)
+maps = {m: var.attribute(model, e.inputs, e.classes, m, **options) for m, options in
+        {"gradient": {}, "integrated_gradients": {"steps": 16}, "gradcam": {}}.items()}
+scale = anatomy.kept_by_temperature(maps, [1e-4, 1e-3, 1e-2, 0.1, 1.0], tau)
 g = sns.relplot(scale, x="t", y="kept", hue="method", col="normalize", kind="line", marker="o", height=3)
 g.set(xscale="log")
 plt.show()
 scale.pivot_table(index=["method", "normalize"], columns="t", values="kept").round(3)
 
 # %%
-at = scale[scale["t"] == 0.1].set_index(["method", "normalize"])
+at = scale[scale["t"] == t].set_index(["method", "normalize"])
 raw, joint = at.xs("None", level="normalize"), at.xs("joint_max", level="normalize")
 Markdown(f"At t = 0.1 (margin {margin:g}) on the raw scale: " + ", ".join(
     f"`{m}` keeps {r['kept']:.1%} (median |H| {r['median |H|']:.4f})" for m, r in raw.iterrows())

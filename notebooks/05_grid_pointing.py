@@ -32,7 +32,7 @@ out = "../results/book"
 
 # %%
 import matplotlib.pyplot as plt
-from IPython.display import Markdown, display
+from IPython.display import Markdown
 
 import var
 from var.benchmarks import table as results
@@ -89,13 +89,7 @@ Markdown(f"Best fit in this run: **{fit.index[0]}**. The tables below use **{rul
 # *direction* of VAR's effect more than the levels.
 
 # %%
-ours = results.localisation(summary, rule)
-metrics = ["ra", "iou", "precision", "recall", "f1"]
-var.report.paper.compact(ours, var.report.paper.localisation_table("grid"), metrics)
-
-# %%
-var.report.charts.dumbbell(ours, metrics, var.report.paper.localisation_table("grid"))
-plt.show()
+var.report.pages.paper_vs_ours(summary, "grid", rule).show()
 
 # %% [markdown]
 # ## Reference run
@@ -105,18 +99,7 @@ plt.show()
 # conclusions from; the [claims page](12_claims.ipynb) sums them up.
 
 # %%
-from var.report import reference
-
-ref = reference.load("grid")
-if ref is None:
-    display(Markdown("No reference run under `results/reference/grid`: run `make reference`."))
-else:
-    display(Markdown(reference.describe(ref)))
-    ref_ours = results.localisation(ref["summary"], rule)
-    display(var.report.paper.compact(ref_ours, var.report.paper.localisation_table("grid"), metrics))
-    var.report.charts.dumbbell(ref_ours, metrics, var.report.paper.localisation_table("grid"))
-    plt.show()
-    display(var.report.paper.binarization_fit(ref["summary"], "grid").round(3))
+var.report.pages.reference_section("grid", rule).show()
 
 # %% [markdown]
 # ## All numbers

@@ -70,13 +70,7 @@ fit.round(3)
 
 # %%
 rule = CocoBenchmark.paper_rule
-ours = results.localisation(summary, rule)
-metrics = ["ra", "iou", "precision", "recall", "f1"]
-var.report.paper.compact(ours, var.report.paper.localisation_table("coco"), metrics)
-
-# %%
-var.report.charts.dumbbell(ours, metrics, var.report.paper.localisation_table("coco"))
-plt.show()
+var.report.pages.paper_vs_ours(summary, "coco", rule).show()
 
 # %% [markdown]
 # ## Reference run
@@ -86,18 +80,7 @@ plt.show()
 # conclusions from; the [claims page](12_claims.ipynb) sums them up.
 
 # %%
-from var.report import reference
-
-ref = reference.load("coco")
-if ref is None:
-    display(Markdown("No reference run under `results/reference/coco`: run `make reference`."))
-else:
-    display(Markdown(reference.describe(ref)))
-    ref_ours = results.localisation(ref["summary"], rule)
-    display(var.report.paper.compact(ref_ours, var.report.paper.localisation_table("coco"), metrics))
-    var.report.charts.dumbbell(ref_ours, metrics, var.report.paper.localisation_table("coco"))
-    plt.show()
-    display(var.report.paper.binarization_fit(ref["summary"], "coco").round(3))
+var.report.pages.reference_section("coco", rule).show()
 
 # %% [markdown]
 # ### With and without the added class
@@ -107,14 +90,9 @@ else:
 # checked on each kind of image apart: where the verdict differs, it rests on the added class.
 
 # %%
+ref = var.report.reference.load("coco")
 if ref is not None:
-    objects = ref["table"].groupby("unit")["item"].transform("nunique")
-    coco_claims = [c for c in var.report.claims.CLAIMS if c.benchmark == "coco"]
-    kinds = {"one object (+ least probable class)": objects == 1, "several objects (K = the targets)": objects > 1}
-    split = pd.concat([var.report.claims.check({"coco": ref["table"][rows]}, claims=coco_claims)
-                       .assign(images=kind)[["images", "claim", var.report.claims.OURS, "n", "verdict"]]
-                       for kind, rows in kinds.items()])
-    display(split.sort_values(["claim", "images"]).style.hide(axis="index"))
+    display(var.report.claims.coco_by_objects(ref["table"]).style.hide(axis="index"))
 
 # %% [markdown]
 # ## All numbers

@@ -29,7 +29,7 @@ out = "../results/book"
 
 # %%
 import matplotlib.pyplot as plt
-from IPython.display import Markdown, display
+from IPython.display import Markdown
 
 import var
 from var.benchmarks import BenchConfig, run
@@ -59,10 +59,7 @@ agg.round(3) if agg is not None else "every image was filtered out by PIC's cond
 
 # %%
 if agg is not None:
-    ours = agg.assign(mean=agg["median_curve_auc"])
-    display(var.report.paper.compact(ours, var.report.paper.insertion_table(), ["sic", "aic"]))
-    var.report.charts.dumbbell(ours, ["sic", "aic"], var.report.paper.insertion_table())
-    plt.show()
+    var.report.pages.paper_vs_ours(table, "insertion").show()
 
 # %% [markdown]
 # ## Reference run
@@ -72,19 +69,7 @@ if agg is not None:
 # ones to draw conclusions from; the [claims page](12_claims.ipynb) sums them up.
 
 # %%
-from var.report import reference
-
-ref = reference.load("insertion")
-if ref is None:
-    display(Markdown("No reference run under `results/reference/insertion`: run `make reference`."))
-else:
-    display(Markdown(reference.describe(ref)))
-    ref_agg = aggregate(ref["table"])
-    display(ref_agg.round(3))
-    ref_ours = ref_agg.assign(mean=ref_agg["median_curve_auc"])
-    display(var.report.paper.compact(ref_ours, var.report.paper.insertion_table(), ["sic", "aic"]))
-    var.report.charts.dumbbell(ref_ours, ["sic", "aic"], var.report.paper.insertion_table())
-    plt.show()
+var.report.pages.reference_section("insertion").show()
 
 # %% [markdown]
 # ## Per image

@@ -43,7 +43,7 @@ plt.show()
 # %%
 from IPython.display import Markdown, display
 
-from var.report import reference
+from var.report import charts, reference
 
 cost = reference.load_cost()
 if cost is None:
@@ -51,7 +51,7 @@ if cost is None:
 else:
     display(Markdown(f"Measured {cost['provenance']['date'][:10]} on {cost['provenance']['machine']}, "
                      f"torch {cost['provenance']['torch']}."))
-    display(cost["units"].pivot_table(index="part", columns="benchmark", values="seconds", sort=False).round(2))
+    display(reference.unit_seconds(cost).round(2))
 reference.unit_times()
 
 # %% [markdown]
@@ -67,9 +67,7 @@ study_cost = reference.load_cost(which="study")
 if study_cost is None:
     display(Markdown("No study cost table under `results/reference/cost-methods`."))
 else:
-    per_method = study_cost["units"][study_cost["units"]["part"].str.startswith("attribution: ")]
-    display(per_method.assign(method=per_method["part"].str.removeprefix("attribution: "))
-            .pivot_table(index="method", columns="benchmark", values="seconds", sort=False).round(2))
+    display(reference.method_seconds(study_cost).round(2))
 
 # %% [markdown]
 # ## How attribution scales
@@ -80,15 +78,5 @@ else:
 
 # %%
 if cost is not None:
-    scale = cost["scaling"]
-    fig, (a, b) = plt.subplots(1, 2, figsize=(9, 3.2))
-    ig = scale[scale["K"].eq(4) & scale["method"].eq("integrated_gradients")].sort_values("steps")
-    a.plot(ig["steps"], ig["seconds"], "o-")
-    a.set(xlabel="IG steps (|K| = 4)", ylabel="seconds")
-    for (method, steps), part in scale[scale["steps"].isna() | scale["steps"].eq(16)].groupby(
-            ["method", scale["steps"].fillna(0)]):
-        b.plot(part["K"], part["seconds"], "o-", label=f"{method}" + (f" ({steps:.0f} steps)" if steps else ""))
-    b.set(xlabel="|K|", ylabel="seconds")
-    b.legend(fontsize=8)
-    fig.tight_layout()
+    charts.cost_scaling(cost["scaling"])
     plt.show()

@@ -29,28 +29,20 @@ out = "../results/book"
 
 # %%
 import matplotlib.pyplot as plt
-import pandas as pd
 from IPython.display import display
 
 import var
-from var.benchmarks import BenchConfig, run, summarize
+from var.benchmarks import summarize
 from var.benchmarks.coco import CocoBenchmark
 from var.benchmarks.grid import GridBenchmark
 from var.benchmarks.insertion import aggregate
 
-
-def run_all(benchmark, n, methods, options):
-    tables = []
-    for model in models:
-        config = BenchConfig(benchmark, model=model, n=n, ig_steps=ig_steps, methods=tuple(methods),
-                             options=options)
-        tables.append(run(config, f"{out}/{config.key()}"))
-    return pd.concat(tables, ignore_index=True)
-
-
-grid = run_all("grid", n_grids, methods, {"cell": "half", "binarize": [GridBenchmark.paper_rule]})
-coco = run_all("coco", n_coco, methods, {"binarize": [CocoBenchmark.paper_rule]})
-insertion = run_all("insertion", n_insertion, insertion_methods, {})
+grid = var.report.pages.run_models("grid", models, n_grids, out, methods=methods, ig_steps=ig_steps,
+                                   options={"cell": "half", "binarize": [GridBenchmark.paper_rule]})
+coco = var.report.pages.run_models("coco", models, n_coco, out, methods=methods, ig_steps=ig_steps,
+                                   options={"binarize": [CocoBenchmark.paper_rule]})
+insertion = var.report.pages.run_models("insertion", models, n_insertion, out, methods=insertion_methods,
+                                        ig_steps=ig_steps)
 
 # %% [markdown]
 # ## Grid pointing game: RA and precision (paper: ResNet50, Table 1)

@@ -39,7 +39,7 @@ __all__ = ["attribute", "VAR", "relevance", "spatial_softmax", "kept_share", "Sp
 
 
 #: The layers loaded on first use (not by ``import var``) and the extra each needs (pyproject.toml).
-_EXTRAS = {"viz": "plot", "report": "bench", "benchmarks": "bench", "perf": "bench", "interop": "quantus"}
+_EXTRAS = {"viz": "plot", "report": "bench", "benchmarks": "bench", "perf": "bench"}
 
 
 def __getattr__(name: str):

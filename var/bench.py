@@ -23,6 +23,7 @@ with one line on stderr and exit status 2 (``VAR_DEBUG=1`` shows the traceback).
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import importlib
 import inspect
 import json
@@ -35,8 +36,7 @@ from . import __version__
 from .benchmarks import BENCHMARKS, BenchConfig, run, run_on_dask, summarize
 from .benchmarks.runner import check_out, parse_dask, parse_shard
 from .core.checks import CliParser, check_choice, out_path
-from .core.methods import METHODS
-from .models.zoo import MODEL_NAMES, WeightsUnavailableError, check_weights_available
+from .models.zoo import WeightsUnavailableError, check_weights_available
 
 
 def _option(text: str) -> tuple[str, object]:
@@ -49,6 +49,12 @@ def _option(text: str) -> tuple[str, object]:
         return key, value
 
 
+def _config_fields():
+    """(name, type, field) of every :class:`BenchConfig` field but ``benchmark``: the CLI's run options."""
+    kinds = {"tuple[str, ...]": tuple, "int": int, "float": float, "str": str, "str | None": str, "dict": dict}
+    return [(f.name, kinds[f.type], f) for f in dataclasses.fields(BenchConfig) if f.name != "benchmark"]
+
+
 def parser(benchmark: str | None = None) -> argparse.ArgumentParser:
     """The CLI's arguments; with ``benchmark``, its help describes that benchmark and its ``--option`` keys.
 
@@ -58,30 +64,24 @@ def parser(benchmark: str | None = None) -> argparse.ArgumentParser:
         p = CliParser(prog="var-bench", description=__doc__)
     else:
         cls = BENCHMARKS[benchmark]
-        options = "\n".join(f"  {key}={json.dumps(value)}" for key, value in cls.defaults.items())
+        options = "\n".join(f"  {key}={json.dumps(value)}" for key, value in cls.Options().to_dict().items())
         p = CliParser(prog=f"var-bench {benchmark}",
                       description=inspect.getdoc(sys.modules[cls.__module__]),
                       epilog=f"{benchmark} options (--option KEY=VALUE; the defaults):\n{options}")
     p.add_argument("--version", action="version", version=f"var-bench {__version__}")
     p.add_argument("benchmark", choices=list(BENCHMARKS) + list(_TOOLS))
-    p.add_argument("--model", default=BenchConfig.model, choices=MODEL_NAMES, metavar="MODEL",
-                   help=f"one of {', '.join(MODEL_NAMES)}")
-    p.add_argument("--methods", nargs="+", default=list(BenchConfig.methods), metavar="METHOD",
-                   help=f"var's own ({', '.join(METHODS)}, occlusion), a library's (captum:DeepLift, "
-                        "gradcam:LayerCAM, zennit:EpsilonPlusFlat, ...) or module:function; "
-                        "'var-bench methods' lists them")
-    p.add_argument("--n", type=int, default=BenchConfig.n, help="number of grids / images")
-    p.add_argument("--data", default=None, help="data folder (None: $VAR_DATA, data/, ../shared/data)")
-    p.add_argument("--seed", type=int, default=BenchConfig.seed, help="seeds grids, masks, re-initialisations")
-    p.add_argument("--ig-steps", type=int, default=BenchConfig.ig_steps, help="Integrated Gradients steps")
-    p.add_argument("--temperature", type=float, default=BenchConfig.temperature, help="VAR's t")
-    p.add_argument("--tau", type=float, default=BenchConfig.tau, help="VAR's tau")
-    p.add_argument("--option", type=_option, action="append", default=[], metavar="KEY=VALUE",
-                   help="benchmark option, e.g. confidence=0.9, cell=half, binarize=median")
-    p.add_argument("--threads", type=int, default=BenchConfig.threads,
-                   help="torch threads per process (fixed for identical results across shards and workers)")
-    p.add_argument("--internal-batch-size", type=int, default=BenchConfig.internal_batch_size,
-                   help="gradient maps per backward chunk (small is fastest on CPU; raise it on a GPU)")
+    for name, kind, f in _config_fields():
+        flag = "--" + name.replace("_", "-")
+        if name == "options":
+            p.add_argument("--option", dest="options", type=_option, action="append", default=[], metavar="KEY=VALUE",
+                           help="benchmark option, e.g. confidence=0.9, cell=half, binarize=median")
+        elif kind is tuple:
+            p.add_argument(flag, nargs="+", default=list(f.default), metavar=name.upper().rstrip("S"),
+                           help=f.metadata["help"])
+        else:
+            choices = f.metadata.get("choices")
+            p.add_argument(flag, type=kind, default=f.default, help=f.metadata["help"], choices=choices,
+                           metavar=name.upper() if choices else None)
     p.add_argument("--out", type=out_path, required=True, help="the run's folder (created; resumed if it exists)")
     p.add_argument("--shard", default="0/1", help="run only shard i of n (i/n)")
     p.add_argument("--dask", default=None, metavar="ADDRESS", help="scheduler address, or local:N")
@@ -91,10 +91,9 @@ def parser(benchmark: str | None = None) -> argparse.ArgumentParser:
 
 def checked_config(args) -> BenchConfig:
     """The run's config from parsed arguments, with every option, the data folder and --out checked."""
-    config = BenchConfig(args.benchmark, args.model, tuple(args.methods), args.n, args.data, args.seed,
-                         args.ig_steps, args.temperature, args.tau, dict(args.option), args.threads,
-                         args.internal_batch_size
-                         ).validate().resolved()
+    values = {name: None if getattr(args, name) is None else kind(getattr(args, name))
+              for name, kind, _ in _config_fields()}
+    config = BenchConfig(args.benchmark, **values).validate().resolved()
     if args.data is not None and not Path(args.data).is_dir():
         raise FileNotFoundError(f"--data {args.data} is not a folder.")
     BENCHMARKS[config.benchmark](config).data_folder()  # the data set exists

@@ -2,9 +2,9 @@
 
 A benchmark is a list of *units* (a grid, an image) and a function that turns
 one unit into tidy rows ``{unit, item, model, method, var, metric, value, ...}``.
-Subclasses of :class:`Benchmark` declare their ``name``, their options with
-defaults (``defaults``) and a check of the option values (``check_option_values``),
-and implement ``units`` and ``run_unit``. Work done once per run (listing the
+Subclasses of :class:`Benchmark` declare their ``name`` and their options (``Options``: a
+frozen :class:`BenchmarkOptions` dataclass whose fields are the options with their defaults, checked
+when it is made), and implement ``units`` and ``run_unit``. Work done once per run (listing the
 data set, loading the model, scanning for eligible images) happens in
 ``prepare``, which the runner calls once per process before the first unit.
 
@@ -20,6 +20,7 @@ import zlib
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, fields
 from functools import cached_property, lru_cache
 from typing import ClassVar
 
@@ -27,6 +28,7 @@ import numpy as np
 import torch
 
 from ..core.attribution import attribute
+from ..core.checks import check_float
 from ..core.methods import METHODS
 from ..core.model import VarModel
 from ..core.relevance import relevance
@@ -35,7 +37,46 @@ from .config import BenchConfig
 from .data import find_data, imagenet_items
 from .reproduce import Tolerance
 
-__all__ = ["Benchmark", "ImageNetBenchmark", "get_model", "unit_seed"]
+__all__ = ["Benchmark", "BenchmarkOptions", "ImageNetBenchmark", "get_model", "unit_seed", "check_shares"]
+
+
+@dataclass(frozen=True)
+class BenchmarkOptions:
+    """A benchmark's options: typed fields with their defaults, checked when made (no I/O), frozen.
+
+    A run's ``config.json`` keeps them as a JSON object (:meth:`to_dict`); sequences are tuples here and lists
+    there.
+    """
+
+    dataset: str = "imagenet-sample"
+
+    def __post_init__(self):
+        self.check()
+
+    def check(self) -> None:
+        """Raise ValueError/TypeError naming the option whose value is wrong."""
+
+    @classmethod
+    def from_dict(cls, given: dict, benchmark: str) -> BenchmarkOptions:
+        """The options from a config's dict (lists become tuples); an unknown key is refused."""
+        known = [f.name for f in fields(cls)]
+        unknown = sorted(set(given) - set(known))
+        if unknown:
+            raise ValueError(f"{benchmark}: unknown option(s) {unknown}; known: {sorted(known)}.")
+        return cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in given.items()})
+
+    def to_dict(self) -> dict:
+        """Every option spelled out, as a run's config records it."""
+        return {f.name: list(v) if isinstance(v, tuple) else v for f in fields(self)
+                for v in [getattr(self, f.name)]}
+
+
+def check_shares(name: str, values, low_open: bool = False) -> None:
+    """Check a non-empty sequence of shares in [0, 1] (``(0, 1)`` with ``low_open``)."""
+    if isinstance(values, (str, bytes)) or not isinstance(values, tuple) or not values:
+        raise TypeError(f"{name} must be a non-empty list of shares in [0, 1].")
+    for v in values:
+        check_float(name, v, low=0.0, high=1.0, low_open=low_open, high_open=low_open)
 
 
 class Benchmark(ABC):
@@ -46,26 +87,19 @@ class Benchmark(ABC):
     """
 
     name: ClassVar[str]
-    defaults: ClassVar[dict]
+    Options: ClassVar[type[BenchmarkOptions]]
     #: how far a re-run of one unit may differ from its committed rows by float rounding alone
     #: (:mod:`var.benchmarks.reproduce` has the measurements behind the numbers)
     reproduction: ClassVar[Tolerance] = Tolerance()
 
     def __init__(self, config: BenchConfig):
-        unknown = set(config.options) - set(self.defaults)
-        if unknown:
-            raise ValueError(f"{self.name}: unknown option(s) {sorted(unknown)}; known: {sorted(self.defaults)}.")
         self.config = config
-        self.options = {**self.defaults, **config.options}
+        self.options = self.Options.from_dict(config.options, self.name)
         self.timings: list[tuple[str, float]] | None = None  # set to a list to time each attribution (cost)
-        self.check_option_values(self.options)
-
-    def check_option_values(self, options: dict) -> None:  # noqa: B027  (optional hook)
-        """Raise ValueError/TypeError naming the option whose value is wrong (no I/O here)."""
 
     def data_folder(self):
         """The data set folder this run reads (a clear error if it is missing)."""
-        return find_data(self.options["dataset"], self.config.data)
+        return find_data(self.options.dataset, self.config.data)
 
     @cached_property
     def model(self) -> VarModel:

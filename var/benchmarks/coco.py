@@ -14,6 +14,8 @@ cropped, for image and masks alike.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import torch
 from PIL import Image
@@ -22,24 +24,36 @@ from ..core.checks import check_float
 from ..core.images import load_image
 from ..core.protocol import BINARIZATIONS, PAPER_BINARIZATION
 from . import table
-from .base import Benchmark
+from .base import Benchmark, BenchmarkOptions
 from .coco_imagenet import COCO_TO_IMAGENET
 from .data import COCO_NAMES, CocoImage, coco_items
 from .metrics import blur_positive, check_rules, is_empty, localisation_rows
+
+
+@dataclass(frozen=True)
+class CocoOptions(BenchmarkOptions):
+    """``min_area`` (an object's share of the image), ``min_confidence`` (of its ImageNet classes), ``binarize``
+    (rules), ``dataset``.
+    """
+
+    dataset: str = "coco128-seg"
+    min_area: float = 0.01
+    min_confidence: float = 1e-4
+    binarize: tuple[str, ...] = BINARIZATIONS
+
+    def check(self):
+        check_float("min_area", self.min_area, low=0.0, high=1.0)
+        check_float("min_confidence", self.min_confidence, low=0.0, high=1.0)
+        object.__setattr__(self, "binarize", check_rules(self.binarize))
 
 
 class CocoBenchmark(Benchmark):
     """COCO mask localisation. Options: ``min_area``, ``min_confidence``, ``binarize``, ``dataset``."""
 
     name = "coco"
-    defaults = {"min_area": 0.01, "min_confidence": 1e-4, "binarize": list(BINARIZATIONS), "dataset": "coco128-seg"}
+    Options = CocoOptions
     #: The rule that reproduces the paper's vanilla rows (:data:`~var.core.protocol.PAPER_BINARIZATION`).
     paper_rule = PAPER_BINARIZATION["coco"]
-
-    def check_option_values(self, options):
-        check_float("min_area", options["min_area"], low=0.0, high=1.0)
-        check_float("min_confidence", options["min_confidence"], low=0.0, high=1.0)
-        check_rules(options["binarize"])
 
     def prepare(self):
         super().prepare()
@@ -51,8 +65,8 @@ class CocoBenchmark(Benchmark):
     def run_unit(self, unit):
         item = self.items[unit]
         x, objects = prepare(self.model, item)
-        kept, classes = targets(objects, self.model.predict(x)[0], self.options["min_area"],
-                                self.options["min_confidence"])
+        kept, classes = targets(objects, self.model.predict(x)[0], self.options.min_area,
+                                self.options.min_confidence)
         rows = []
         if not kept:
             return rows
@@ -61,7 +75,7 @@ class CocoBenchmark(Benchmark):
             for i, (cat, target, mask) in enumerate(kept):
                 keys = dict(unit=unit, item=cat, model=self.config.model, method=method, var=is_var, target=target,
                             image=item.path.name, k=len(classes))
-                rows += localisation_rows(blurred[i], mask, check_rules(self.options["binarize"]), **keys)
+                rows += localisation_rows(blurred[i], mask, self.options.binarize, **keys)
                 rows += table.rows({"empty": is_empty(maps[i])}, binarize=table.NO_RULE, **keys)
         return rows
 

@@ -15,6 +15,12 @@ from ..models.zoo import MODEL_NAMES
 
 __all__ = ["BenchConfig", "REFERENCE"]
 
+
+def _field(default, help: str, **cli):
+    """A config field with its command-line help (``var-bench`` builds its options from these)."""
+    return field(default=default, metadata={"help": help, **cli})
+
+
 @dataclass
 class BenchConfig:
     """What to run; identical configs give identical tables.
@@ -30,7 +36,7 @@ class BenchConfig:
         seed: seeds grid composition, random masks and re-initialisations.
         ig_steps: Integrated-Gradients steps (the paper's :data:`~var.core.protocol.IG_STEPS` by default).
         temperature, tau: VAR parameters.
-        options: benchmark-specific options (see each benchmark's ``defaults``).
+        options: benchmark-specific options (each benchmark's ``Options``; a dict here, as ``config.json`` keeps it).
         threads: torch threads per process. Fixed, because the thread count changes
             the order of float reductions: with it, shards, resumed runs and dask
             workers give bit-identical tables.
@@ -41,17 +47,20 @@ class BenchConfig:
     """
 
     benchmark: str
-    model: str = "efficientnet_lite0"
-    methods: tuple[str, ...] = PAPER_METHODS
-    n: int = 8
-    data: str | None = None
-    seed: int = 0
-    ig_steps: int = IG_STEPS
-    temperature: float = TEMPERATURE
-    tau: float = TAU
-    options: dict = field(default_factory=dict)
-    threads: int = THREADS
-    internal_batch_size: int = 4
+    model: str = _field("efficientnet_lite0", "one of the model zoo's names (var.MODEL_NAMES)", choices=MODEL_NAMES)
+    methods: tuple[str, ...] = _field(PAPER_METHODS, "var's own (gradcam, integrated_gradients, occlusion, ...), a "
+                                      "library's (captum:DeepLift, gradcam:LayerCAM, zennit:EpsilonPlusFlat, ...) or "
+                                      "module:function; 'var-bench methods' lists them")
+    n: int = _field(8, "number of units (grids / images)")
+    data: str | None = _field(None, "data folder (None: $VAR_DATA, data/, ../shared/data)")
+    seed: int = _field(0, "seeds grids, masks, re-initialisations")
+    ig_steps: int = _field(IG_STEPS, "Integrated Gradients steps")
+    temperature: float = _field(TEMPERATURE, "VAR's t")
+    tau: float = _field(TAU, "VAR's tau")
+    options: dict = field(default_factory=dict, metadata={"help": "benchmark option (--option KEY=VALUE)"})
+    threads: int = _field(THREADS, "torch threads per process (fixed for identical results across shards and workers)")
+    internal_batch_size: int = _field(4, "gradient maps per backward chunk (small is fastest on CPU; raise it on a "
+                                         "GPU)")
 
     def validate(self) -> BenchConfig:
         """Check every field (not the data): one clear error for the first bad value."""
@@ -89,7 +98,7 @@ class BenchConfig:
         """
         from . import BENCHMARKS
 
-        return dataclasses.replace(self, options=BENCHMARKS[self.benchmark](self).options)
+        return dataclasses.replace(self, options=BENCHMARKS[self.benchmark](self).options.to_dict())
 
     def key(self) -> str:
         """A short hash of the resolved config without ``n``: a folder name per run that can grow."""

@@ -20,6 +20,8 @@ and the only choice for ViT's fixed input size).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import torch
 import torch.nn.functional as F
@@ -28,9 +30,28 @@ from ..core.checks import check_choice, check_float, check_int
 from ..core.images import load_image
 from ..core.protocol import BINARIZATIONS, PAPER_BINARIZATION
 from . import table
-from .base import Benchmark
+from .base import Benchmark, BenchmarkOptions
 from .data import imagenet_items
 from .metrics import blur_positive, check_rules, is_empty, localisation_rows
+
+
+@dataclass(frozen=True)
+class GridOptions(BenchmarkOptions):
+    """See :class:`GridBenchmark`."""
+
+    grids: str = "random"
+    confidence: float = 0.8
+    cell: str = "full"
+    binarize: tuple[str, ...] = BINARIZATIONS
+    scan: int | None = None
+
+    def check(self):
+        check_choice("grids", self.grids, ("random", "confident"))
+        check_float("confidence", self.confidence, low=0.0, high=1.0)
+        check_choice("cell", self.cell, ("full", "half"))
+        object.__setattr__(self, "binarize", check_rules(self.binarize))
+        if self.scan is not None:
+            check_int("scan", self.scan, 4)
 
 
 class GridBenchmark(Benchmark):
@@ -44,39 +65,30 @@ class GridBenchmark(Benchmark):
     """
 
     name = "grid"
-    defaults = {"grids": "random", "confidence": 0.8, "cell": "full", "binarize": list(BINARIZATIONS),
-                "dataset": "imagenet-sample", "scan": None}
+    Options = GridOptions
     #: The rule that reproduces the paper's vanilla rows (:data:`~var.core.protocol.PAPER_BINARIZATION`).
     paper_rule = PAPER_BINARIZATION["grid"]
 
-    def check_option_values(self, options):
-        check_choice("grids", options["grids"], ("random", "confident"))
-        check_float("confidence", options["confidence"], low=0.0, high=1.0)
-        check_choice("cell", options["cell"], ("full", "half"))
-        check_rules(options["binarize"])
-        if options["scan"] is not None:
-            check_int("scan", options["scan"], 4)
-
     def prepare(self):
         super().prepare()
-        items = [(str(p), y) for p, y in imagenet_items(self.data_folder())[:self.options["scan"]]]
-        if self.options["grids"] == "random":
+        items = [(str(p), y) for p, y in imagenet_items(self.data_folder())[:self.options.scan]]
+        if self.options.grids == "random":
             order = np.random.default_rng(self.config.seed).permutation(len(items))
             self.grids = disjoint_grids([items[i] for i in order])
             return
-        self.pool = eligible(self.model, items, self.options["confidence"])
+        self.pool = eligible(self.model, items, self.options.confidence)
         if len(pool_classes := {label for _, label in self.pool}) < 4:
             raise ValueError(f"Only {len(pool_classes)} classes have images that pass confidence "
                              f"{self.options['confidence']}; lower it.")
 
     def units(self):
-        if self.options["grids"] == "random":
+        if self.options.grids == "random":
             return list(range(min(self.config.n, len(self.grids))))
         return list(range(self.config.n))
 
     def grid_spec(self, unit: int) -> list[tuple[str, int]]:
         """The four (path, label) of grid ``unit``, four distinct classes."""
-        if self.options["grids"] == "random":
+        if self.options.grids == "random":
             return self.grids[unit]
         rng = np.random.default_rng([self.config.seed, unit])  # confident grids: seeded by (seed, unit)
         chosen = []
@@ -89,14 +101,14 @@ class GridBenchmark(Benchmark):
 
     def run_unit(self, unit):
         spec = self.grid_spec(unit)
-        x, quadrants = make_grid(self.model, spec, self.options["cell"])
+        x, quadrants = make_grid(self.model, spec, self.options.cell)
         classes = [label for _, label in spec]
         rows = []
         for method, is_var, maps in self.maps(x, classes, unit):
             blurred = blur_positive(maps)
             for q in range(4):
                 keys = dict(unit=unit, item=q, model=self.config.model, method=method, var=is_var, target=classes[q])
-                rows += localisation_rows(blurred[q], quadrants[q], check_rules(self.options["binarize"]), **keys)
+                rows += localisation_rows(blurred[q], quadrants[q], self.options.binarize, **keys)
                 rows += table.rows({"empty": is_empty(maps[q])}, binarize=table.NO_RULE, **keys)
         return rows
 

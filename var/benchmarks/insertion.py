@@ -18,6 +18,7 @@ which is what the paper's SIC/AIC tables report (XRAI's evaluation code).
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -26,41 +27,48 @@ from ..core import class_sets
 from ..core.checks import check_float, check_int
 from ..core.images import load_image
 from . import table
-from .base import ImageNetBenchmark
+from .base import BenchmarkOptions, ImageNetBenchmark, check_shares
 from .metrics import is_empty
 from .pic import THRESHOLDS, pic_curves_many, random_mask, strict_ranking
 from .reproduce import Tolerance
+
+
+@dataclass(frozen=True)
+class InsertionOptions(BenchmarkOptions):
+    """``k`` (|K|: top-k with the label), ``min_pred_sic`` / ``min_pred_aic`` (PIC skips an image predicted below
+    them), ``thresholds`` (the shares of pixels PIC restores), ``dataset``.
+    """
+
+    k: int = 3
+    min_pred_sic: float = 0.8
+    min_pred_aic: float = 0.5
+    thresholds: tuple[float, ...] = THRESHOLDS
+
+    def check(self):
+        check_int("k", self.k, 1)
+        check_float("min_pred_sic", self.min_pred_sic, low=0.0, high=1.0)
+        check_float("min_pred_aic", self.min_pred_aic, low=0.0, high=1.0)
+        check_shares("thresholds", self.thresholds, low_open=True)
 
 
 class InsertionBenchmark(ImageNetBenchmark):
     """SIC/AIC insertion. Options: ``k``, ``dataset``, ``min_pred_sic``, ``min_pred_aic``, ``thresholds``."""
 
     name = "insertion"
-    defaults = {"k": 3, "dataset": "imagenet-sample", "min_pred_sic": 0.8, "min_pred_aic": 0.5,
-                "thresholds": list(THRESHOLDS)}
+    Options = InsertionOptions
     #: SIC and AIC rest on softmax thresholds, argmax flips and compressed sizes at 13 thresholds:
     #: rounding moved a group median (2 rows: SIC, AIC) by up to 1.7e-3 (ATen's default kernels);
     #: one IG step fewer moved the IG medians by 6.9e-3 and more
     reproduction = Tolerance(group_median=5e-3)
 
-    def check_option_values(self, options):
-        check_int("k", options["k"], 1)
-        check_float("min_pred_sic", options["min_pred_sic"], low=0.0, high=1.0)
-        check_float("min_pred_aic", options["min_pred_aic"], low=0.0, high=1.0)
-        thresholds = options["thresholds"]
-        if not isinstance(thresholds, list) or not thresholds:
-            raise TypeError("thresholds must be a non-empty list of shares in (0, 1).")
-        for t in thresholds:
-            check_float("threshold", t, low=0.0, high=1.0, low_open=True, high_open=True)
-
     def run_unit(self, unit):
         path, label = self.order[unit]
         img = uint8_crop(self.model, path)
         x = self.model.from_rgb(img)
-        classes = class_sets.top_k(self.model.logits(x)[0], self.options["k"], target=label)
+        classes = class_sets.top_k(self.model.logits(x)[0], self.options.k, target=label)
         mask = random_mask(*img.shape[:2], seed=self.config.seed * 100_003 + unit)
         predict = predictor(self.model, label)
-        min_pred = {"sic": self.options["min_pred_sic"], "aic": self.options["min_pred_aic"]}
+        min_pred = {"sic": self.options.min_pred_sic, "aic": self.options.min_pred_aic}
         keys = dict(unit=unit, item=0, model=self.config.model, target=label, image=path.name)
         names, ranked, empty = [], [], []
         for method, is_var, maps in self.maps(x, classes, unit):
@@ -68,7 +76,7 @@ class InsertionBenchmark(ImageNetBenchmark):
             ranked.append(strict_ranking(maps[classes.index(label)].abs().sum(0).numpy(), seed=unit))
             empty.append(is_empty(maps[classes.index(label)]))
         rows = []
-        results = pic_curves_many(img, ranked, mask, predict, self.options["thresholds"], min_pred)
+        results = pic_curves_many(img, ranked, mask, predict, self.options.thresholds, min_pred)
         for (method, is_var), (curves, skipped), e in zip(names, results, empty):
             rows += table.rows({"empty": e}, **keys, method=method, var=is_var)
             for metric, res in curves.items():  # the points let PAIR's median-curve aggregate be computed later

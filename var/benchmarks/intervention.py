@@ -18,6 +18,8 @@ classes is measured again. Rows per class c (``item`` 0 for a, 1 for b):
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import torch
 
 from ..core import class_sets
@@ -25,33 +27,41 @@ from ..core.checks import check_float
 from ..core.methods import make_baseline
 from ..core.protocol import BLUR_SIGMA, DELETED_FRACTION
 from . import table
-from .base import ImageNetBenchmark
+from .base import BenchmarkOptions, ImageNetBenchmark
 from .metrics import is_empty
 from .pic import strict_ranking
 from .reproduce import Tolerance
+
+
+@dataclass(frozen=True)
+class InterventionOptions(BenchmarkOptions):
+    """``fraction`` (share of pixels deleted), ``blur_sigma`` (of the image that replaces them), ``dataset``."""
+
+    fraction: float = DELETED_FRACTION
+    blur_sigma: float = BLUR_SIGMA
+
+    def check(self):
+        check_float("fraction", self.fraction, low=0.0, high=1.0, low_open=True, high_open=True)
+        check_float("blur_sigma", self.blur_sigma, low=0.0, low_open=True)
 
 
 class InterventionBenchmark(ImageNetBenchmark):
     """Figure 4 as a benchmark. Options: ``fraction`` (share of pixels deleted), ``blur_sigma``, ``dataset``."""
 
     name = "intervention"
-    defaults = {"fraction": DELETED_FRACTION, "blur_sigma": BLUR_SIGMA, "dataset": "imagenet-sample"}
+    Options = InterventionOptions
     #: deleting a map's top 10% of pixels is a threshold: rounding moved a row by up to 5.8e-3 and a
     #: group median by up to 5.7e-4; one IG step fewer moved the IG medians by 1.2e-2
     reproduction = Tolerance(group_median=4e-3)
-
-    def check_option_values(self, options):
-        check_float("fraction", options["fraction"], low=0.0, high=1.0, low_open=True, high_open=True)
-        check_float("blur_sigma", options["blur_sigma"], low=0.0, low_open=True)
 
     def run_unit(self, unit):
         path, label = self.order[unit]
         x = self.model.prepare(path, exif_orientation=False)
         classes = class_sets.top_k(self.model.logits(x)[0], 2)
-        blurred = make_baseline(x, "blur", self.options["blur_sigma"])
+        blurred = make_baseline(x, "blur", self.options.blur_sigma)
         rows = []
         for method, is_var, maps in self.maps(x, classes, unit):
-            result = intervene(self.model, x, blurred, maps[:2], classes[:2], self.options["fraction"], seed=unit)
+            result = intervene(self.model, x, blurred, maps[:2], classes[:2], self.options.fraction, seed=unit)
             for i, scores in enumerate(result["scores"]):
                 rows += table.rows({**scores, "empty": is_empty(maps[i])}, unit=unit, item=i, model=self.config.model,
                                    method=method, var=is_var, target=classes[i], other=classes[1 - i], label=label)

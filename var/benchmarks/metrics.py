@@ -105,15 +105,15 @@ def localisation_rows(blurred: torch.Tensor, region: torch.Tensor, rules, **keys
     return rows
 
 
-def check_rules(rules) -> list[str]:
-    """A binarisation option: one rule name or a list of them."""
-    rules = [rules] if isinstance(rules, str) else rules
-    if not isinstance(rules, list) or not rules:
+def check_rules(rules) -> tuple[str, ...]:
+    """A binarisation option: one rule name or a sequence of them, as a tuple."""
+    rules = (rules,) if isinstance(rules, str) else rules
+    if not isinstance(rules, (list, tuple)) or not rules:
         raise TypeError(f"binarize must be a rule or a list of rules from {BINARIZATIONS}, not {rules!r}.")
     for rule in rules:
         if rule not in BINARIZATIONS:
             raise ValueError(f"Unknown binarize rule {rule!r}; choose from {', '.join(BINARIZATIONS)}.")
-    return rules
+    return tuple(rules)
 
 
 def similarity(original: torch.Tensor, other: torch.Tensor) -> dict[str, float]:

@@ -35,47 +35,53 @@ empty map has no rank correlation with anything, so its similarities are NaN
 from __future__ import annotations
 
 import copy
+from dataclasses import dataclass
 
 import torch
 from torch import nn
 
 from ..core import class_sets
-from ..core.checks import check_choice, check_float, check_int
+from ..core.checks import check_choice, check_int
 from . import table
-from .base import ImageNetBenchmark
+from .base import BenchmarkOptions, ImageNetBenchmark, check_shares
 from .metrics import is_empty, similarity
 from .reproduce import Tolerance
+
+
+@dataclass(frozen=True)
+class SanityOptions(BenchmarkOptions):
+    """``fractions`` (of layers re-initialised, 0 = the trained network), ``k``, ``reinit``, ``dataset``."""
+
+    fractions: tuple[float, ...] = (0.0, 0.1, 0.25, 0.5, 0.75, 1.0)
+    k: int = 3
+    reinit: str = "gaussian"
+
+    def check(self):
+        check_int("k", self.k, 1)
+        check_choice("reinit", self.reinit, REINITS)
+        check_shares("fractions", self.fractions)
 
 
 class SanityBenchmark(ImageNetBenchmark):
     """Cascading randomisation. Options: ``fractions`` (of layers re-initialised), ``k``, ``dataset``, ``reinit``."""
 
     name = "sanity"
-    defaults = {"fractions": [0.0, 0.1, 0.25, 0.5, 0.75, 1.0], "k": 3, "dataset": "imagenet-sample",
-                "reinit": "gaussian"}
+    Options = SanityOptions
     #: a randomised network's VAR map keeps few pixels, so a rank correlation over it moves when one
     #: kept pixel flips: rounding moved a row by up to 4.6e-2 and a group median by up to 1.1e-3
     #: (ATen's default kernels); one IG step fewer moved the IG medians by 8.5e-3
     reproduction = Tolerance(row=0.1, group_median=4e-3)
 
-    def check_option_values(self, options):
-        check_int("k", options["k"], 1)
-        check_choice("reinit", options["reinit"], REINITS)
-        if not isinstance(options["fractions"], list) or not options["fractions"]:
-            raise TypeError("fractions must be a non-empty list of shares in [0, 1].")
-        for f in options["fractions"]:
-            check_float("fraction", f, low=0.0, high=1.0)
-
     def run_unit(self, unit):
         path, label = self.order[unit]
         x = self.model.prepare(path, exif_orientation=False)
-        classes = class_sets.top_k(self.model.logits(x)[0], self.options["k"], target=label)
+        classes = class_sets.top_k(self.model.logits(x)[0], self.options.k, target=label)
         t = classes.index(label)
         original_runs = list(self.maps(x, classes, unit))
         original = {(m, v): maps[t] for m, v, maps in original_runs}
         rows = []
-        for fraction in self.options["fractions"]:
-            model = randomised(self.model, fraction, self.config.seed, self.options["reinit"])
+        for fraction in self.options.fractions:
+            model = randomised(self.model, fraction, self.config.seed, self.options.reinit)
             # no layer re-initialised: the maps are the original ones, not worth computing again
             runs = original_runs if model is self.model else self.maps(x, classes, unit, model)
             for method, is_var, maps in runs:

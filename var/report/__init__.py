@@ -4,9 +4,10 @@
 * :mod:`~var.report.paper` — the paper's Tables 1-4, "paper vs ours";
 * :mod:`~var.report.claims` — the paper's claims, each tied to a metric, with a verdict;
 * :mod:`~var.report.charts` — metric bars, dumbbells, sanity curves, the claims forest;
+* :mod:`~var.report.pages` — what a benchmark page shows, as calls (paper vs ours, a reference run's section);
 * :mod:`~var.report.catalogue` — ``var-bench methods``: every registry method with its cost.
 """
 
-from . import charts, claims, paper, reference
+from . import charts, claims, pages, paper, reference
 
-__all__ = ["charts", "claims", "paper", "reference"]
+__all__ = ["charts", "claims", "pages", "paper", "reference"]

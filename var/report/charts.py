@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["metric_bars", "dumbbell", "sanity_curves", "claims_forest"]
+__all__ = ["metric_bars", "dumbbell", "sanity_curves", "claims_forest", "cost_scaling"]
 
 
 def metric_bars(table, metrics=None, col_wrap: int = 3, col: str = "metric"):
@@ -149,5 +149,27 @@ def claims_forest(details, col_wrap: int = 4):
     for ax in axes.flat[len(claims):]:
         ax.axis("off")
     fig.supxlabel("VAR − vanilla (paired, 95% interval)", fontsize=9)
+    fig.tight_layout()
+    return fig
+
+
+def cost_scaling(scaling):
+    """Seconds of one ``var.attribute`` call against IG steps (|K| = 4) and against |K| (a cost folder's
+    ``scaling`` table).
+
+    Returns:
+        The matplotlib figure.
+    """
+    import matplotlib.pyplot as plt
+
+    fig, (a, b) = plt.subplots(1, 2, figsize=(9, 3.2))
+    ig = scaling[scaling["K"].eq(4) & scaling["method"].eq("integrated_gradients")].sort_values("steps")
+    a.plot(ig["steps"], ig["seconds"], "o-")
+    a.set(xlabel="IG steps (|K| = 4)", ylabel="seconds")
+    by_k = scaling[scaling["steps"].isna() | scaling["steps"].eq(16)]
+    for (method, steps), part in by_k.groupby(["method", by_k["steps"].fillna(0)]):
+        b.plot(part["K"], part["seconds"], "o-", label=f"{method}" + (f" ({steps:.0f} steps)" if steps else ""))
+    b.set(xlabel="|K|", ylabel="seconds")
+    b.legend(fontsize=8)
     fig.tight_layout()
     return fig

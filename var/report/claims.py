@@ -35,7 +35,7 @@ from ..core.protocol import BINARIZATIONS, PAPER_FIVE, VERDICT_RULE
 
 __all__ = ["Claim", "CLAIMS", "OURS", "ALPHA", "paired_differences", "by_method",
            "holm", "check", "details", "across_rules", "generalise", "generalise_grid", "overhead",
-           "largest_effects", "same_results"]
+           "largest_effects", "same_results", "coco_by_objects"]
 
 #: The column of :func:`check` with our estimate (VAR - vanilla averaged over methods, 95% interval).
 OURS = "ours: VAR - vanilla, avg over methods [95% CI]"
@@ -467,3 +467,22 @@ def same_results(table: pd.DataFrame, tol: float = 1e-4) -> dict[str, str]:
                 repeats[method] = earlier
                 break
     return repeats
+
+
+def coco_by_objects(table: pd.DataFrame) -> pd.DataFrame:
+    """The COCO claims on single-object images (K gains the least probable class) and on several-object images
+    (K = the targets) apart: where the verdicts differ, they rest on the added class.
+
+    Args:
+        table: a COCO run's results table.
+
+    Returns:
+        One row per (claim, kind of image): our estimate, n and the verdict.
+    """
+    objects = table.groupby("unit")["item"].transform("nunique")
+    coco_claims = [c for c in CLAIMS if c.benchmark == "coco"]
+    kinds = {"one object (+ least probable class)": objects == 1, "several objects (K = the targets)": objects > 1}
+    split = pd.concat([check({"coco": table[rows]}, claims=coco_claims)
+                       .assign(images=kind)[["images", "claim", OURS, "n", "verdict"]]
+                       for kind, rows in kinds.items()])
+    return split.sort_values(["claim", "images"]).reset_index(drop=True)

@@ -30,7 +30,7 @@ from ..benchmarks.reproduce import Reproduction, compare
 from ..benchmarks.runner import atomic_write, check_out, prepared, read_json, run, summarize
 
 __all__ = ["REFERENCE", "ROOT", "COST", "run_reference", "load", "load_cost", "unit_times", "scored_unit", "rerun_unit",
-           "reproduce", "describe", "environment"]
+           "reproduce", "describe", "environment", "unit_seconds", "method_seconds"]
 
 #: The checkout this module runs from (the committed results below it).
 _REPO = Path(__file__).resolve().parents[2]
@@ -220,3 +220,17 @@ def unit_times(root: Path = ROOT) -> pd.DataFrame:
             rows.append({"benchmark": name, "units": units, "wall_min": round(total / 60, 1),
                          "s_per_unit": round(total / max(units, 1), 1)})
     return pd.DataFrame(rows)
+
+
+def unit_seconds(cost: dict) -> pd.DataFrame:
+    """A cost folder's seconds per unit, one row per part (each method's attribution, the rest), one column per
+    benchmark.
+    """
+    return cost["units"].pivot_table(index="part", columns="benchmark", values="seconds", sort=False)
+
+
+def method_seconds(cost: dict) -> pd.DataFrame:
+    """Seconds of each method's attribution in one unit, one row per method, one column per benchmark."""
+    units = cost["units"][cost["units"]["part"].str.startswith("attribution: ")]
+    return (units.assign(method=units["part"].str.removeprefix("attribution: "))
+            .pivot_table(index="method", columns="benchmark", values="seconds", sort=False))

@@ -1,0 +1,118 @@
+"""What the book's benchmark pages show, as calls: a page holds narrative, parameters and these calls.
+
+* :func:`paper_vs_ours` — the compact "vanilla → VAR" table beside the paper's and its dumbbell plot;
+* :func:`reference_section` — a committed reference run: where it came from, paper vs ours, the binarisation fit;
+* :func:`run_models` — one benchmark on several models, stacked into one table (the architectures page).
+
+Each returns a :class:`Section`; ``section.show()`` displays it in a notebook.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from ..benchmarks import table as results
+from ..benchmarks.config import BenchConfig
+from ..benchmarks.runner import run
+from . import charts, paper, reference
+
+__all__ = ["Section", "LOCALISATION_METRICS", "INSERTION_METRICS", "paper_vs_ours", "reference_section",
+           "run_models"]
+
+#: The metrics the localisation pages compare with Table 1, and the insertion page with Table 2.
+LOCALISATION_METRICS = ("ra", "iou", "precision", "recall", "f1")
+INSERTION_METRICS = ("sic", "aic")
+
+
+@dataclass
+class Section:
+    """A part of a page, in order: Markdown strings, tables (DataFrame or Styler) and matplotlib figures."""
+
+    parts: list = field(default_factory=list)
+
+    def show(self) -> None:
+        """Display every part in a notebook (Markdown as Markdown, figures once)."""
+        import matplotlib.pyplot as plt
+        from IPython.display import Markdown, display
+
+        for part in self.parts:
+            if isinstance(part, str):
+                display(Markdown(part))
+            elif isinstance(part, plt.Figure):
+                display(part)
+                plt.close(part)
+            else:
+                display(part)
+
+
+def _paper_table(benchmark: str) -> pd.DataFrame:
+    return paper.insertion_table() if benchmark == "insertion" else paper.localisation_table(benchmark)
+
+
+def _ours(summary_or_table: pd.DataFrame, benchmark: str, rule: str | None) -> pd.DataFrame:
+    """The rows to set beside the paper: a localisation rule's rows, or insertion's median-curve aggregate."""
+    if benchmark == "insertion":
+        from ..benchmarks.insertion import aggregate
+
+        agg = aggregate(summary_or_table)
+        return agg.assign(mean=agg["median_curve_auc"])
+    return results.localisation(summary_or_table, rule)
+
+
+def paper_vs_ours(summary_or_table: pd.DataFrame, benchmark: str, rule: str | None = None) -> Section:
+    """The paper's Table 1 (grid, COCO) or Table 2 (insertion) beside ours, as a table and a dumbbell plot.
+
+    Args:
+        summary_or_table: a localisation run's summary, or an insertion run's table (its curves are aggregated
+            as PAIR does: the area under the median curve).
+        benchmark: ``grid``, ``coco`` or ``insertion``.
+        rule: the binarisation rule of the localisation metrics (e.g. the benchmark's ``paper_rule``).
+
+    Returns:
+        A :class:`Section` with the compact table and the dumbbell figure.
+    """
+    metrics = list(INSERTION_METRICS if benchmark == "insertion" else LOCALISATION_METRICS)
+    ours, theirs = _ours(summary_or_table, benchmark, rule), _paper_table(benchmark)
+    if ours.empty:
+        return Section(["No rows to compare (every image was skipped or filtered out)."])
+    return Section([paper.compact(ours, theirs, metrics), charts.dumbbell(ours, metrics, theirs)])
+
+
+def reference_section(name: str, rule: str | None = None) -> Section:
+    """A committed reference run: its provenance paragraph, paper vs ours and, for localisation, the rule fit.
+
+    Args:
+        name: a reference run (``grid``, ``coco``, ``insertion``; see :data:`var.benchmarks.config.REFERENCE`).
+        rule: the binarisation rule of the localisation metrics.
+    """
+    ref = reference.load(name)
+    if ref is None:
+        return Section([f"No reference run under `results/reference/{name}`: run `make reference`."])
+    benchmark = ref["config"].benchmark
+    section = Section([reference.describe(ref)])
+    section.parts += paper_vs_ours(ref["table"] if benchmark == "insertion" else ref["summary"], benchmark,
+                                   rule).parts
+    if benchmark != "insertion":
+        section.parts += ["Which binarisation rule reproduces the paper's vanilla rows (mean absolute difference):",
+                          paper.binarization_fit(ref["summary"], benchmark).round(3)]
+    return section
+
+
+def run_models(benchmark: str, models, n: int, out: str, **config) -> pd.DataFrame:
+    """One benchmark on each model (same methods, options and seed), stacked into one results table.
+
+    Args:
+        benchmark: a benchmark name.
+        models: model names.
+        n: units per model.
+        out: the folder the runs go under (one sub-folder per configuration, resumable).
+        **config: the other :class:`~var.benchmarks.config.BenchConfig` fields (methods, ig_steps, options).
+    """
+    config["methods"] = tuple(config.get("methods", BenchConfig.methods))
+    tables = []
+    for model in models:
+        cfg = BenchConfig(benchmark, model=model, n=n, **config)
+        tables.append(run(cfg, f"{out}/{cfg.key()}"))
+    return pd.concat(tables, ignore_index=True)
