@@ -21,10 +21,11 @@ test: venv
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -q --ignore=tests/browser $(PYTEST_ARGS)
 
-# The loop while you work: everything but the tests marked slow (notebooks, reference re-runs, top-1).
+# The loop while you work (under a minute): the unit tier, everything but the tests marked integration
+# (benchmark runs, the model zoo, hubs, dask) or slow (notebooks, reference re-runs, top-1).
 test-fast: venv
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest -q --ignore=tests/browser -m "not slow" $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -q --ignore=tests/browser -m "not slow and not integration" $(PYTEST_ARGS)
 
 demo: venv
 	$(BIN)/python -m var.demo
@@ -44,7 +45,7 @@ book-test: venv
 	VAR_REQUIRE_BOOK=1 $(BIN)/python -m pytest -q tests/browser
 
 # Only what a command rebuilds: the book's outputs and scratch runs under results/, never the committed
-# reference runs (results/reference/, hours of compute; tests/test_reference.py reads them) nor their work files.
+# reference runs (results/reference/, hours of compute; tests/report/test_reference.py reads them) nor their work files.
 clean:
 	rm -rf book/_build book/chapters book/_vendor book/_toc.yml
 	! test -d results || find results -mindepth 1 -maxdepth 1 ! -name reference -exec rm -rf {} +

@@ -32,7 +32,7 @@ table
 
 # %% [markdown]
 # `gradcam:ScoreCAM` and `captum:Occlusion` are left out of the figure by default: they give the
-# same maps as var's `scorecam` and `occlusion` (`tests/test_registry.py` checks that they are
+# same maps as var's `scorecam` and `occlusion` (`tests/core/test_registry.py` checks that they are
 # equal), which read every class from one set of perturbed passes (1,280 masked passes for
 # ScoreCAM on this model, shared by all classes), where the libraries repeat the passes per class.
 

@@ -23,9 +23,10 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw
 
+from .provenance import CHECKOUT
+
 __all__ = ["find_data", "data_roots", "imagenet_items", "coco_items", "CocoImage", "polygon_mask", "COCO_NAMES"]
 
-_REPO = Path(__file__).resolve().parents[1]
 
 COCO_NAMES = (
     "person", "bicycle", "car", "motorcycle", "airplane", "bus", "train", "truck", "boat", "traffic light",
@@ -50,7 +51,7 @@ def data_roots(data=None) -> list[Path]:
             raise FileNotFoundError(f"$VAR_DATA={os.environ['VAR_DATA']} is not a folder; point it at the data "
                                     "folder (the one holding imagenet-sample/) or unset it.")
         roots = [Path(os.environ["VAR_DATA"])]
-    return roots + [_REPO / "data", _REPO.parent / "shared" / "data", Path.cwd().parent / "shared" / "data"]
+    return roots + [CHECKOUT / "data", CHECKOUT.parent / "shared" / "data", Path.cwd().parent / "shared" / "data"]
 
 
 def find_data(name: str, data=None) -> Path:

@@ -21,10 +21,10 @@ from pathlib import Path
 
 from ..core.checks import CliParser
 
-__all__ = ["describe", "cpu_model", "vector_extensions", "git", "environment", "main"]
+__all__ = ["describe", "cpu_model", "vector_extensions", "git", "environment", "main", "CHECKOUT"]
 
-#: The checkout this module runs from (git provenance).
-_REPO = Path(__file__).resolve().parents[2]
+#: The checkout var runs from (git provenance; ``data/`` and ``results/`` below it, ``../shared`` beside it).
+CHECKOUT = Path(__file__).resolve().parents[2]
 
 #: The CPU flags that decide which float kernels run (the rest of /proc/cpuinfo's flags do not).
 _VECTOR_FLAG = re.compile(r"^(sse4_[12]|avx\w*|fma\w*|f16c|amx\w*)$")
@@ -74,7 +74,7 @@ def describe() -> dict:
 def git(*args: str) -> str:
     """Output of a git command in this repository ("unknown" outside a checkout)."""
     try:
-        return subprocess.run(["git", *args], cwd=_REPO, capture_output=True, text=True,
+        return subprocess.run(["git", *args], cwd=CHECKOUT, capture_output=True, text=True,
                               check=True).stdout.strip()
     except (OSError, subprocess.CalledProcessError):
         return "unknown"

@@ -9,7 +9,7 @@ intervention and sanity for the 18 methods of the "does it generalise?" study (`
 version, threads, wall time and command of every session that worked on the
 run). Runs resume where they stopped, so the command can be killed and started
 again. The book's benchmark pages and the claims page read these folders;
-``tests/test_reference.py`` re-runs a fully scored unit of each (:func:`reproduce`) and requires
+``tests/report/test_reference.py`` re-runs a fully scored unit of each (:func:`reproduce`) and requires
 the committed rows up to float rounding (:mod:`var.benchmarks.reproduce`).
 """
 
@@ -25,18 +25,16 @@ from pathlib import Path
 import pandas as pd
 
 from ..benchmarks.config import REFERENCE, BenchConfig
-from ..benchmarks.provenance import environment, git
+from ..benchmarks.provenance import CHECKOUT, environment, git
 from ..benchmarks.reproduce import Reproduction, compare
 from ..benchmarks.runner import atomic_write, check_out, prepared, read_json, run, summarize
 
 __all__ = ["REFERENCE", "ROOT", "COST", "run_reference", "load", "load_cost", "unit_times", "scored_unit", "rerun_unit",
            "reproduce", "describe", "environment", "unit_seconds", "method_seconds"]
 
-#: The checkout this module runs from (the committed results below it).
-_REPO = Path(__file__).resolve().parents[2]
 #: Where the committed reference runs live: ``results/reference`` of the checkout, or $VAR_REFERENCE (an installed
 #: package has no checkout around it; point it at a clone's ``results/reference``).
-ROOT = Path(os.environ.get("VAR_REFERENCE") or _REPO / "results" / "reference")
+ROOT = Path(os.environ.get("VAR_REFERENCE") or CHECKOUT / "results" / "reference")
 
 
 

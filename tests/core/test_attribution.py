@@ -9,8 +9,12 @@ oneDNN paths, and the batch size changes the path: IG on the random ResNet diffe
 its scale between chunk sizes 1 and 1000 on one such machine).
 """
 
+from types import SimpleNamespace
+
+import numpy as np
 import pytest
 import torch
+import torchvision
 from captum._utils.gradient import compute_layer_gradients_and_eval
 from captum.attr import (
     GuidedBackprop,
@@ -21,9 +25,10 @@ from captum.attr import (
     LayerGradCam,
     Saliency,
 )
+from torch import nn
 
 import var
-from var.core.methods import make_baseline, smoothgrad_noise
+from var.core.methods import make_baseline, make_method, smoothgrad_noise
 
 TOL = 1e-10  # max abs difference relative to the map's scale, in float64 (rounding: ~1e-16)
 # Captum multiplies IG's gradients by its step weights cast to float32 (6e-8 relative): in float64
@@ -87,6 +92,7 @@ def randn(*shape, seed):
     return torch.randn(*shape, generator=torch.Generator().manual_seed(seed), dtype=torch.float64)
 
 
+@pytest.mark.integration
 def test_lite0_all_methods_match_captum(lite0, chelsea):
     """The real-weight EfficientNet-Lite0 (TF padding, ReLU6), in float32 as users run it.
 
@@ -109,6 +115,7 @@ def test_small_vit_all_methods_match_captum(small_vit64):
     assert_same(var.attribute(small_vit64, x, [1, 2], "guided_backprop"), var.attribute(small_vit64, x, [1, 2]))
 
 
+@pytest.mark.integration
 def test_float32_chunking_differs_only_by_rounding(small_resnet):
     """What float32 gives users: chunk sizes agree to float32 rounding through a deep net's IG.
 
@@ -124,6 +131,7 @@ def test_float32_chunking_differs_only_by_rounding(small_resnet):
     assert ((c - b).abs().max() / b.abs().max()) > 1e-2  # one step fewer is no rounding
 
 
+@pytest.mark.integration
 @pytest.mark.parametrize("base", ["gradient", "guided_backprop", "gradcam", "integrated_gradients"])
 def test_smoothgrad_is_the_mean_over_the_same_noisy_copies(small_resnet64, base):
     x = randn(1, 3, 64, 64, seed=3)
@@ -143,6 +151,7 @@ def test_smoothgrad_is_the_mean_over_the_same_noisy_copies(small_resnet64, base)
         assert_same(got, ref)
 
 
+@pytest.mark.integration
 def test_internal_batch_size_does_not_change_maps(small_resnet64):
     x = randn(1, 3, 64, 64, seed=4)
     a = var.attribute(small_resnet64, x, [1, 2, 3], "integrated_gradients", steps=6, internal_batch_size=1)
@@ -150,6 +159,7 @@ def test_internal_batch_size_does_not_change_maps(small_resnet64):
     assert_same(a, b)
 
 
+@pytest.mark.integration
 @pytest.mark.parametrize("method, options", [
     ("gradient", {}), ("contrastive_gradient", {}), ("input_x_gradient", {}), ("guided_backprop", {}),
     ("gradcam", {}), ("guided_gradcam", {}), ("integrated_gradients", {"steps": 3}),
@@ -167,6 +177,7 @@ def test_batch_equals_each_image(small_resnet64, method, options):
     assert_same(shared[1], var.attribute(model, x[1:2], [1, 2], method, **options))
 
 
+@pytest.mark.integration
 def test_ig_completeness(small_resnet):
     """IG attributions sum to S_c(x) - S_c(baseline) (Sundararajan et al. 2017)."""
     x = torch.randn(1, 3, 64, 64, generator=torch.Generator().manual_seed(5))
@@ -177,6 +188,7 @@ def test_ig_completeness(small_resnet):
     torch.testing.assert_close(ig.sum((1, 2, 3)), delta, rtol=0.02, atol=1e-3)
 
 
+@pytest.mark.integration
 def test_contrastive_gradient_is_gradient_minus_expected_gradient(small_resnet64):
     model, x = small_resnet64, randn(1, 3, 64, 64, seed=6)
     grads = var.attribute(model, x, list(range(10)))
@@ -201,7 +213,6 @@ def test_output_shapes(lite0, chelsea):
 
 def test_methods_are_plans_of_points_and_weights():
     """What each method asks of the engine, read off its Plan without running a network."""
-    from var.core.methods import make_method
 
     x = randn(1, 3, 16, 16, seed=9).float()
     for name in var.METHODS:
@@ -219,3 +230,124 @@ def test_methods_are_plans_of_points_and_weights():
     assert torch.allclose(ig.scale[0:4], x.expand(4, -1, -1, -1))  # times x - baseline
     smooth = make_method("smoothgrad", base="integrated_gradients", steps=3, n_samples=5).plan(x, x)
     assert len(smooth.points) == 15  # a path of 3 steps for each of 5 noisy copies
+
+
+X = torch.randn(1, 3, 64, 64, generator=torch.Generator().manual_seed(0))
+
+
+class Wrapped(nn.Module):
+    def __init__(self, net, how):
+        super().__init__()
+        self.net, self.how = net, how
+
+    def forward(self, x):
+        out = self.net(x)
+        return {"tuple": lambda: (out, out.detach()), "dict": lambda: {"logits": out},
+                "object": lambda: SimpleNamespace(logits=out, hidden_states=None)}[self.how]()
+
+
+def test_attribute_inside_no_grad(small_resnet):
+    with torch.no_grad():
+        got = var.attribute(small_resnet, X, [1, 2], "input_x_gradient")
+    torch.testing.assert_close(got, var.attribute(small_resnet, X, [1, 2], "input_x_gradient"))
+
+
+def test_captum_object_gets_its_own_options_and_refuses_other_networks(small_resnet):
+    with pytest.raises(TypeError, match="steps"):  # Captum's own error: its options pass through unchanged
+        var.attribute(small_resnet, X, [1, 2], IntegratedGradients(small_resnet.module), steps=5)
+    other = torchvision.models.resnet18(num_classes=10).eval()
+    with pytest.raises(ValueError, match="another network"):
+        var.attribute(small_resnet, X, [1, 2], InputXGradient(other))
+
+
+@pytest.mark.parametrize("options, message", [
+    (dict(method="smoothgrad", noise_level=float("nan")), "finite"),
+    (dict(method="integrated_gradients", baseline=float("nan")), "finite"),
+    (dict(method="integrated_gradients", baseline=torch.full((1, 3, 64, 64), float("inf"))), "NaN or Inf"),
+    (dict(method="integrated_gradients", blur_sigma=float("nan")), "finite"),
+    (dict(method="integrated_gradients", steps=2.5), "integer"),
+    (dict(method="integrated_gradients", steps=True), "integer"),
+    (dict(method="gradient", internal_batch_size=2.5), "integer"),
+    (dict(method="gradient", steps=7), "unknown option"),
+    (dict(method="gradient", backward="fast"), "backward"),
+])
+def test_bad_method_options(small_resnet, options, message):
+    with pytest.raises((ValueError, TypeError), match=message):
+        var.attribute(small_resnet, X, [1, 2], **options)
+
+
+@pytest.mark.parametrize("how", ["tuple", "dict", "object"])
+def test_models_returning_tuples_dicts_or_logits_objects(small_resnet, how):
+    net = Wrapped(small_resnet.module, how).eval()
+    model = var.wrap_model(net, gradcam_layer=small_resnet.module.layer4, input_size=64)
+    assert len(model.class_names) == 10
+    for method in ("gradient", "gradcam", "contrastive_gradient"):
+        torch.testing.assert_close(var.attribute(model, X, [1, 2], method), var.attribute(small_resnet, X, [1, 2],
+                                                                                          method))
+
+
+@pytest.mark.parametrize("classes", [
+    np.array([[0, 1], [2, 3]]), [torch.tensor([0, 1]), torch.tensor([2, 3])], [np.array([0, 1]), np.array([2, 3])],
+    torch.tensor([[0, 1], [2, 3]]), [[0, 1], [2, 3]],
+])
+def test_per_image_class_sets_in_every_form(small_resnet, classes):
+    x = torch.cat([X, X.flip(-1)])
+    got = var.attribute(small_resnet, x, classes, "gradient")
+    torch.testing.assert_close(got, var.attribute(small_resnet, x, [[0, 1], [2, 3]], "gradient"))
+    assert var.attribute(small_resnet, x[:1], classes[:1], "gradient").shape == (1, 2, 3, 64, 64)
+
+
+def test_explain_refuses_a_batch(small_resnet):
+    with pytest.raises(ValueError, match="explains one image"):
+        var.explain(small_resnet, torch.cat([X, X]), "gradient", "top_k", k=2)
+
+
+def test_attribute_inside_inference_mode(small_resnet):
+    expected = var.attribute(small_resnet, X, [1, 2], "integrated_gradients", steps=3)
+    with torch.inference_mode():
+        x = X.clone()  # an inference tensor
+        got = var.attribute(small_resnet, x, [1, 2], "integrated_gradients", steps=3)
+    torch.testing.assert_close(got, expected)
+
+
+def test_captum_objects_get_internal_batch_size_or_refuse_it(small_resnet, small_resnet64):
+    net = small_resnet.module
+    ig = IntegratedGradients(small_resnet64.module)  # float64: another chunking rounds alike on every CPU
+    a = var.attribute(small_resnet64.module, X.double(), [1, 2], ig, n_steps=8, internal_batch_size=3)
+    torch.testing.assert_close(a, var.attribute(small_resnet64.module, X.double(), [1, 2], ig, n_steps=8))
+    with pytest.raises(TypeError, match="takes no internal_batch_size"):
+        var.attribute(net, X, [1, 2], Saliency(net), internal_batch_size=4)
+    with pytest.raises(TypeError, match="backward="):
+        var.attribute(net, X, [1, 2], Saliency(net), backward="vmap")
+
+
+@pytest.mark.parametrize("inputs, classes, method, error", [
+    ("not a tensor", [1, 2], "gradient", "torch.Tensor"),
+    (torch.zeros(2, 3, 64, 64), [[1, 2], [1]], "gradient", "one size"),
+    (torch.zeros(2, 3, 64, 64), [[1, 2]], "gradient", "one per image"),
+    (torch.zeros(2, 3, 64, 64), [[1, 2], [3, 3]], "gradient", "duplicates"),
+    (torch.zeros(64, 64), [1, 2], "gradient", r"\(B, C, H, W\)"),
+    (torch.zeros(1, 3, 64, 64, dtype=torch.uint8), [1, 2], "gradient", "float"),
+    (torch.full((1, 3, 64, 64), float("nan")), [1, 2], "gradient", "NaN"),
+    (torch.zeros(1, 3, 64, 64), [1, 1], "gradient", "duplicates"),
+    (torch.zeros(1, 3, 64, 64), [1, 10], "gradient", "out of range"),
+    (torch.zeros(1, 3, 64, 64), [-1, 2], "gradient", "out of range"),
+    (torch.zeros(1, 3, 64, 64), [], "gradient", "non-empty"),
+    (torch.zeros(1, 3, 64, 64), [0.5, 1.5], "gradient", "class indices"),
+    (torch.zeros(1, 3, 64, 64), [1, 2], "saliency", "Unknown method"),
+])
+def test_attribute_bad_input(small_resnet, inputs, classes, method, error):
+    with pytest.raises((ValueError, TypeError), match=error):
+        var.attribute(small_resnet, inputs, classes, method)
+
+
+def test_attribute_bad_options(small_resnet):
+    x = torch.zeros(1, 3, 64, 64)
+    with pytest.raises(TypeError, match="unknown option"):
+        var.attribute(small_resnet, x, [1, 2], "gradient", stepz=3)
+    with pytest.raises(ValueError, match="baseline"):
+        var.attribute(small_resnet, x, [1, 2], "integrated_gradients", baseline="gray")
+    with pytest.raises(ValueError, match="SmoothGrad base"):
+        var.attribute(small_resnet, x, [1, 2], "smoothgrad", base="smoothgrad")
+    with pytest.raises(ValueError, match="needs a layer"):
+        var.attribute(small_resnet.module, x, [1, 2], "gradcam")

@@ -4,6 +4,7 @@ the static explorer precomputes every combination and links it in the browser.""
 import datetime
 import io
 
+import matplotlib
 import numpy as np
 import pytest
 from PIL import Image
@@ -25,6 +26,7 @@ def test_first_draw(explorer):
     assert "⚠" not in explorer.status.value
 
 
+@pytest.mark.integration
 def test_t_and_tau_redraw_from_the_cache(explorer):
     before, table = explorer.figure.value, explorer.table.value
     explorer.temperature.value = 0.001
@@ -34,6 +36,7 @@ def test_t_and_tau_redraw_from_the_cache(explorer):
     assert explorer.attributions_computed == 1  # steps 2-3 only
 
 
+@pytest.mark.integration
 def test_method_image_and_class_set_changes_attribute_once_each(explorer):
     first = explorer.figure.value
     explorer.method.value = "gradcam"
@@ -62,6 +65,7 @@ def upload(name, data):
             "last_modified": datetime.datetime(2026, 1, 1, tzinfo=datetime.timezone.utc)}
 
 
+@pytest.mark.integration
 def test_upload(explorer):
     explorer.upload.value = (upload("notes.txt", b"not an image"),)
     assert "Could not read notes.txt" in explorer.status.value
@@ -93,3 +97,18 @@ def test_static_method_explorer_links_every_combination(small_resnet):
     assert [c.index for c in controls] == [0, 0, 0, 1, 0]  # the paper's t = 0.1 first; tau 0.01 not offered: the first
     assert var_maps.children[0].children[0].children[0].selected_index == controls[3].index
     # the controls drive the stacks in the browser (jslink); the browser test moves them
+
+
+matplotlib.use("Agg")
+
+
+def test_explorer_tiles_label_empty_maps():
+    from PIL import Image
+
+    from var.viz.widgets import _row_png
+
+    png = _row_png([np.zeros((8, 8)), np.ones((8, 8))], ["a", "b"], "VAR", 96)
+    row = np.asarray(Image.open(__import__("io").BytesIO(png)).convert("L"))
+    empty_tile, full_tile = row[14:, 100:196], row[14:, 200:296]
+    assert empty_tile.max() > 200  # the white label on the black tile
+    assert empty_tile.mean() < 60 and full_tile.mean() > 200

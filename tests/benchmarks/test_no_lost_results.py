@@ -31,6 +31,7 @@ def test_a_smaller_n_is_refused_before_anything_is_written(tmp_path, capsys):
     assert snapshot(folder) == before
 
 
+@pytest.mark.integration
 def test_a_table_without_parts_gets_them_back_and_loses_no_unit(tmp_path):
     folder = committed_copy("intervention", tmp_path)
     committed = pd.read_parquet(folder / "results.parquet")
@@ -113,3 +114,14 @@ def test_a_stale_summary_is_reported_and_rewritten_only_when_asked(tmp_path, cap
     reference.run_reference(["intervention"], root=tmp_path, refresh_summaries=True)
     assert (folder / "summary.csv").read_bytes() == (reference.ROOT / "intervention" / "summary.csv").read_bytes()
     assert (folder / "results.parquet").read_bytes() == before[Path("results.parquet")]
+
+
+@pytest.mark.integration
+def test_a_run_can_be_extended_to_a_larger_n(tmp_path, imagenet_sample):
+    args = ["grid", "--methods", "gradcam", "--option", "scan=40", "--option", "cell=half", "--out", str(tmp_path)]
+    assert bench_main(args + ["--n", "1"]) == 0
+    first = __import__("pandas").read_parquet(tmp_path / "results.parquet")
+    assert bench_main(args + ["--n", "2"]) == 0
+    table = __import__("pandas").read_parquet(tmp_path / "results.parquet")
+    assert sorted(table.unit.unique()) == [0, 1]
+    __import__("pandas").testing.assert_frame_equal(table[table.unit == 0].reset_index(drop=True), first)

@@ -1,6 +1,7 @@
 """Fits the tools users already have: the Captum-style ``var.VAR``, the CLI's conventions, plots that match tables."""
 
 
+import matplotlib
 import numpy as np
 import pandas as pd
 import pytest
@@ -10,6 +11,7 @@ from captum.metrics import infidelity, sensitivity_max
 from torch import nn
 
 import var
+from var.viz.heatmap import NOTHING_KEPT
 
 X = torch.randn(2, 3, 64, 64, generator=torch.Generator().manual_seed(0))
 X64 = X.double()  # equality tests run in float64: no CPU's float32 kernels can flip a keep decision there
@@ -121,3 +123,22 @@ def test_metric_bars_draw_the_summary_intervals():
     segments = np.stack([seg for c in fig.axes[0].collections for seg in c.get_segments()])  # the error bars
     lows = sorted(segments[:, :, 1].min(1))  # each runs from ci95_low to ci95_high
     np.testing.assert_allclose(lows, sorted(summary["ci95_low"]))
+
+
+matplotlib.use("Agg")
+
+
+def test_captum_visualiser_draws_an_empty_map_instead_of_raising():
+    from captum.attr import visualization
+
+    image = np.random.default_rng(0).random((16, 16, 3))
+    empty = torch.zeros(3, 16, 16)
+    with pytest.raises(AssertionError, match="scale factor = 0"):  # why the adapter exists
+        visualization.visualize_image_attr(empty.permute(1, 2, 0).numpy(), image, use_pyplot=False)
+    fig, ax = var.interop.attributor.visualize_image_attr(empty, image, "blended_heat_map", title="cup",
+                                                          use_pyplot=False)
+    assert ax.get_title() == f"cup ({NOTHING_KEPT})"
+    fig, ax = var.interop.attributor.visualize_image_attr(empty, use_pyplot=False)
+    assert ax.get_title() == NOTHING_KEPT
+    fig, ax = var.interop.attributor.visualize_image_attr(torch.ones(3, 16, 16), image, title="full", use_pyplot=False)
+    assert ax.get_title() == "full"

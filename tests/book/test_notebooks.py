@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-BOOK = Path(__file__).resolve().parents[1] / "book"
+BOOK = Path(__file__).resolve().parents[2] / "book"
 sys.path.insert(0, str(BOOK))
 import build  # noqa: E402
 

@@ -7,6 +7,8 @@ from var.benchmarks import pic as pic_module
 from var.perf import cost
 from var.perf.insertion_speed import _timed
 
+pytestmark = pytest.mark.integration  # runs a reference unit of every benchmark
+
 
 def test_unit_costs_time_every_method_inside_the_unit():
     from var.report.reference import REFERENCE

@@ -23,6 +23,7 @@ def check(model, classes=(0, 3), forward=None):
     return cam
 
 
+@pytest.mark.integration
 @pytest.mark.parametrize("name, layer, prefix", [
     ("resnet18", "layer4", None),
     ("convnext_atto", "stages.3", None),
@@ -44,6 +45,7 @@ def test_timm_models(name, layer, prefix):
     check(model)
 
 
+@pytest.mark.integration
 def test_timm_register_tokens():
     timm = pytest.importorskip("timm")
     net = timm.create_model("vit_small_patch14_reg4_dinov2", pretrained=False, num_classes=5, img_size=56).eval()
@@ -52,6 +54,7 @@ def test_timm_register_tokens():
     check(model, (1, 2))
 
 
+@pytest.mark.integration
 def test_hugging_face_vit():
     transformers = pytest.importorskip("transformers")
     config = transformers.ViTConfig(image_size=64, patch_size=16, hidden_size=32, num_hidden_layers=2,
@@ -69,6 +72,7 @@ def test_hugging_face_vit():
     assert e.maps.shape == (3, 1, 64, 64)
 
 
+@pytest.mark.integration
 @pytest.mark.parametrize("builder", ["mobilenet_v3_small", "vit_b_16"])
 def test_torchvision_models(builder):
     import torchvision
@@ -122,6 +126,7 @@ def test_a_spatial_output_before_token_outputs_is_refused():
         var.models.adapters.find_gradcam_layer(net.eval(), 64)  # its only 4-D output is the patch embedding
 
 
+@pytest.mark.integration
 @pytest.mark.parametrize("options, message", [
     (dict(num_classes=0), "headless"), (dict(global_pool=""), "classification head"),
     (dict(features_only=True), "not \\(batch, classes\\)"),
@@ -152,6 +157,7 @@ def test_a_given_layer_is_used_without_searching_and_grey_models_wrap():
 PHOTO = (512, 300)  # non-square: where a centre crop and a squash differ
 
 
+@pytest.mark.integration
 @pytest.mark.parametrize("name", ["resnet18", "vit_tiny_patch16_224"])
 def test_timm_preprocessing_is_timms_own(name):
     timm_data = pytest.importorskip("timm.data")

@@ -1,5 +1,9 @@
+import warnings
+
+import matplotlib
 import pytest
 import torch
+from torch import nn
 
 import var
 from var import relevance, spatial_softmax
@@ -134,3 +138,63 @@ def test_low_precision_maps_are_decided_in_float32(dtype):
     assert got.dtype == dtype and m.dtype == torch.float32 and torch.isfinite(m).all()
     expected = relevance(h.to(dtype).float(), 0.1, 0.01, reduce_channels="sum")
     assert torch.equal(got != 0, expected != 0)  # the same keep decisions as in float32
+
+
+matplotlib.use("Agg")
+
+
+GEN = torch.Generator().manual_seed(0)
+
+
+H = torch.randn(3, 3, 16, 16, generator=GEN, dtype=torch.float64)
+
+
+def sparse_warnings(fn) -> list[str]:
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        fn()
+    return [str(w.message) for w in caught if issubclass(w.category, var.SparseMapWarning)]
+
+
+@pytest.mark.parametrize("temperature", [1e-30, 1e-45, 5e-324])
+def test_a_tiny_temperature_gives_a_one_hot_softmax_not_nan(temperature):
+    h = torch.randn(3, 1, 8, 8, generator=torch.Generator().manual_seed(0))
+    m = var.spatial_softmax(h, temperature)
+    assert torch.isfinite(m).all()
+    torch.testing.assert_close(m, nn.functional.one_hot(h.abs().argmax(0), 3).movedim(-1, 0).float())
+    assert torch.isfinite(var.relevance(h, temperature)).all()
+
+
+def test_tiny_attributions_warn_with_their_scale_and_the_options_that_help():
+    messages = sparse_warnings(lambda: var.relevance(H * 1e-4))  # gradients' scale: M ~ 1/|K| at t = 0.1
+    assert len(messages) == 1
+    assert "kept 0.00% of the locations" in messages[0] and "largest |H| 0.000" in messages[0]
+    assert "smaller temperature" in messages[0] and "joint_max" in messages[0]
+    # the options it names do help: joint_max keeps a lot of the same attributions, silently
+    assert not sparse_warnings(lambda: var.relevance(H * 1e-4, normalize="joint_max"))
+    assert not sparse_warnings(lambda: var.relevance(H * 1e-4, temperature=1e-5))
+
+
+def test_one_class_keeping_nothing_is_vars_answer_not_a_warning():
+    h = H.clone()
+    h[2] *= 1e-3  # class 2 loses every location (as top_k's least probable class usually does)
+    maps = var.relevance(h, warn_below=None)
+    assert not maps[2].any() and maps[:2].any()
+    assert not sparse_warnings(lambda: var.relevance(h))
+
+
+def test_a_batch_names_the_first_sparse_image_and_counts_the_rest():
+    batch = torch.stack([H, H * 1e-4, H * 1e-4])
+    [message] = sparse_warnings(lambda: var.relevance(batch))
+    assert message.startswith("image 1 (and 1 more): ")
+
+
+def test_warn_below_none_silences_and_maps_are_unchanged():
+    assert not sparse_warnings(lambda: var.relevance(H * 1e-4, warn_below=None))
+    torch.testing.assert_close(var.relevance(H * 1e-4, warn_below=None), torch.zeros_like(H), rtol=0, atol=0)
+    with pytest.raises(ValueError, match="warn_below"):
+        var.relevance(H, warn_below=2.0)
+
+
+def test_maps_that_keep_plenty_do_not_warn():
+    assert not sparse_warnings(lambda: var.relevance(H))

@@ -54,6 +54,7 @@ def test_explain_func_is_var(small_resnet, batch):
                                             disable_warnings=True),  # faithfulness
     lambda: quantus.RelevanceMassAccuracy(disable_warnings=True),  # localisation
 ], ids=["Sparseness", "MaxSensitivity", "FaithfulnessCorrelation", "RelevanceMassAccuracy"])
+@pytest.mark.integration
 def test_quantus_metrics_run_on_var_maps(small_resnet, batch, metric):
     # RandomLogit: see the next test.
     x, y, masks = batch
@@ -63,6 +64,7 @@ def test_quantus_metrics_run_on_var_maps(small_resnet, batch, metric):
     assert len(scores) == 3 and np.isfinite(np.asarray(scores, dtype=float)).all()
 
 
+@pytest.mark.integration
 def test_random_logit_refuses_empty_maps_as_zeros_and_reports_nan_with_empty_nan(small_resnet, batch):
     # RandomLogit explains a random other class, whose VAR map is empty here (the point of VAR)
     x, y, _ = batch
@@ -118,6 +120,7 @@ def test_var_grid_scoring_equals_quantus_focus(small_resnet, small_resnet64, ima
         np.testing.assert_allclose(theirs, [ours], rtol=1e-7)  # Focus adds 1e-9 to the total
 
 
+@pytest.mark.integration
 def test_var_randomisation_and_similarity_equal_quantus_mprt(small_resnet, batch):
     """Quantus MPRT (Adebayo et al. 2018) on VAR maps: var randomises layers in the same order and its
     similarity gives the same Spearman correlations on the same randomised networks.

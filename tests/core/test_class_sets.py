@@ -58,3 +58,12 @@ def test_plotting_smoke(lite0):
     assert np.isclose(var_bar.get_ylim()[1], own)
     again = var.viz.figures.show_explanation(e, lite0.unnormalize, var_scale="vanilla")
     assert again.axes[-1].get_ylim() == again.axes[-2].get_ylim()
+
+
+def test_explain_bad_class_set(lite0):
+    with pytest.raises(ValueError, match="class_set"):
+        var.explain(lite0, "skimage:coffee", "gradient", "random")
+    with pytest.raises(ValueError, match="classes="):
+        var.explain(lite0, "skimage:coffee", "gradient", "predefined")
+    with pytest.raises(ValueError, match="at least 2"):
+        var.explain(lite0, "skimage:coffee", "gradient", "predefined", classes=[967])

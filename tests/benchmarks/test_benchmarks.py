@@ -1,5 +1,8 @@
 """Benchmarks: hand-computed metrics, PIC equal to PAIR's, sanity checks, resume, shards, dask and the CLI."""
 
+import warnings
+
+import matplotlib
 import numpy as np
 import pandas as pd
 import pytest
@@ -9,7 +12,7 @@ from scipy import stats
 import var
 from var.bench import main as bench_main
 from var.benchmarks import BENCHMARKS, BenchConfig, run, run_on_dask
-from var.benchmarks.metrics import blur_positive, localisation, similarity
+from var.benchmarks.metrics import blur_positive, is_empty, localisation, similarity
 from var.benchmarks.pic import blurred_image, pic_curves, random_mask, strict_ranking
 
 
@@ -84,6 +87,7 @@ def pic_case(lite0):
     return img, maps, predictor(lite0, 967)
 
 
+@pytest.mark.integration
 def test_pic_equals_pair_saliency(pic_case):
     pic = pytest.importorskip("saliency.metrics.pic")
     if not hasattr(np, "trapz"):
@@ -106,6 +110,7 @@ def test_pic_equals_pair_saliency(pic_case):
         np.testing.assert_allclose(mine["sic"].curve_y, sic.curve_y, atol=1e-6)
 
 
+@pytest.mark.integration
 def test_pic_curves_many_equals_one_map_at_a_time(pic_case):
     from var.benchmarks.pic import pic_curves_many
 
@@ -126,6 +131,7 @@ def pic_case_thresholds():
     return THRESHOLDS
 
 
+@pytest.mark.integration
 def test_blurred_image_equals_pair(pic_case):
     pic = pytest.importorskip("saliency.metrics.pic")
     img = pic_case[0]
@@ -134,6 +140,7 @@ def test_blurred_image_equals_pair(pic_case):
 
 
 # ---------------------------------------------------------------- sanity checks
+@pytest.mark.integration
 def test_sanity_similarity_is_one_unrandomised_and_falls_after(imagenet_sample):
     config = BenchConfig("sanity", methods=("gradcam", "guided_backprop"), n=1,
                          options={"fractions": [0.0, 0.5, 1.0]})
@@ -153,6 +160,7 @@ def test_sanity_similarity_is_one_unrandomised_and_falls_after(imagenet_sample):
     assert (empty.astype(bool) == nan).all()
 
 
+@pytest.mark.integration
 def test_stochastic_library_maps_depend_on_the_unit_not_on_what_ran_before(small_resnet64):
     """GradientShap draws from torch's and NumPy's global RNGs: Benchmark.maps seeds both per (seed, unit,
     method), so a re-run of one unit reproduces it, and leaves the caller's generator states as they were."""
@@ -184,6 +192,7 @@ def full_table(tmp_path_factory, imagenet_sample):
     return run(BenchConfig("grid", **TINY), tmp_path_factory.mktemp("full"))
 
 
+@pytest.mark.integration
 def test_grid_table_is_tidy(full_table):
     assert set(full_table.columns) >= {"unit", "item", "model", "method", "var", "metric", "value"}
     # grids x quadrants x methods x var x (RA + empty + 4 metrics for each of 4 binarisation rules)
@@ -191,6 +200,7 @@ def test_grid_table_is_tidy(full_table):
     assert not full_table.duplicated(["unit", "item", "method", "var", "binarize", "metric"]).any()
 
 
+@pytest.mark.integration
 def test_resume_after_a_crash_gives_the_identical_table(tmp_path, full_table, monkeypatch):
     grid = BENCHMARKS["grid"]
     real = grid.run_unit
@@ -210,12 +220,14 @@ def test_resume_after_a_crash_gives_the_identical_table(tmp_path, full_table, mo
     assert not list(tmp_path.rglob("*.tmp"))
 
 
+@pytest.mark.integration
 def test_other_config_in_same_folder_is_refused(tmp_path, full_table):
     run(BenchConfig("grid", **TINY), tmp_path)
     with pytest.raises(ValueError, match="another configuration"):
         run(BenchConfig("grid", **{**TINY, "seed": 1}), tmp_path)
 
 
+@pytest.mark.integration
 def test_shards_together_give_the_identical_table(tmp_path, full_table):
     config = BenchConfig("grid", **TINY)
     assert run(config, tmp_path, shard=(1, 2)) is None  # shard 0 still missing
@@ -223,12 +235,14 @@ def test_shards_together_give_the_identical_table(tmp_path, full_table):
     pd.testing.assert_frame_equal(table, full_table)
 
 
+@pytest.mark.integration
 def test_dask_local_cluster_of_two_workers(tmp_path, full_table):
     pytest.importorskip("dask.distributed")
     table = run_on_dask(BenchConfig("grid", **TINY), tmp_path, "local:2", shards=2)
     pd.testing.assert_frame_equal(table, full_table)
 
 
+@pytest.mark.integration
 def test_summary_has_ci(full_table):
     from var.benchmarks import summarize
 
@@ -257,6 +271,7 @@ def test_summary_counts_units_and_clusters_the_interval():
 
 
 # ---------------------------------------------------------------- CLI, one tiny run per benchmark
+@pytest.mark.integration
 @pytest.mark.parametrize("args", [
     ["grid", "--n", "1", "--option", "scan=40", "--option", "cell=half", "--methods", "gradcam"],
     ["coco", "--n", "3", "--methods", "gradcam", "contrastive_gradient"],
@@ -276,3 +291,41 @@ def test_cli_rejects_unknown_option(tmp_path, capsys):
     assert bench_main(["grid", "--option", "confidance=0.5", "--out", str(tmp_path / "run")]) == 2
     assert "unknown option" in capsys.readouterr().err
     assert not (tmp_path / "run").exists()
+
+
+matplotlib.use("Agg")
+
+
+def sparse_warnings(fn) -> list[str]:
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        fn()
+    return [str(w.message) for w in caught if issubclass(w.category, var.SparseMapWarning)]
+
+
+def test_benchmark_threads_are_scoped():
+    from threadpoolctl import threadpool_info, threadpool_limits
+
+    from var.benchmarks.runner import scope_threads
+
+    before = torch.get_num_threads()
+    with threadpool_limits(limits=None):  # restores the BLAS threads after the test
+        scope_threads(1)
+        blas = [i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"]
+        assert blas and all(n == 1 for n in blas) and torch.get_num_threads() == 1
+    torch.set_num_threads(before)
+
+
+@pytest.mark.integration
+def test_benchmarks_count_empty_maps_instead_of_warning(imagenet_sample, tmp_path):
+    from var.benchmarks import BenchConfig, run
+
+    # plain gradients on Lite0 are ~1e-3: at t = 0.1 VAR keeps little, which var.relevance would warn about
+    config = BenchConfig("intervention", methods=("gradient",), n=1)
+    messages = sparse_warnings(lambda: run(config, tmp_path))
+    table = run(config, tmp_path)  # finished: read back
+    assert not messages
+    empty = table[table.metric == "empty"]
+    assert len(empty) == 2 * 2  # two classes x (vanilla, VAR), each 1 or 0
+    assert set(empty.value) <= {0.0, 1.0} and not empty[~empty["var"]].value.any()
+    assert is_empty(torch.zeros(3, 4)) == 1.0 and is_empty(torch.eye(3)) == 0.0

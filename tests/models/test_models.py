@@ -25,6 +25,7 @@ def test_lite0_relu6_counts_as_relu_for_guided_backprop(lite0):
     torch.testing.assert_close(relus[0](x), x.clamp(0, 6))
 
 
+@pytest.mark.integration
 def test_lite_family_loads_strictly_with_its_resolution():
     for name, size in [("efficientnet_lite1", 240), ("efficientnet_lite2", 260)]:
         m = var.load_model(name)
@@ -44,6 +45,7 @@ def test_lite0_top1_on_imagenet_sample(lite0, imagenet_sample):
     assert correct / len(files) >= 0.85
 
 
+@pytest.mark.integration
 @pytest.mark.parametrize("name", ["resnet50", "vit_b_16", "vgg16", "densenet121", "wide_resnet50_2",
                                   "convnext_tiny"])
 def test_torchvision_architectures_with_random_weights(name):
@@ -56,6 +58,7 @@ def test_torchvision_architectures_with_random_weights(name):
         assert m.reshape is var.models.preprocessing.vit_token_grid
 
 
+@pytest.mark.integration
 def test_local_checkpoint_path(tmp_path):
     net = torchvision.models.resnet50(weights=None)
     torch.save(net.state_dict(), tmp_path / "r50.pth")
@@ -86,3 +89,20 @@ def test_vit_token_grid():
     torch.testing.assert_close(grid[1, :, 0, 1], tokens[1, 2])
     with pytest.raises(ValueError, match="square"):
         var.models.preprocessing.vit_token_grid(torch.zeros(1, 4, 3))
+
+
+@pytest.mark.integration
+def test_weights_errors_are_clear(tmp_path):
+    with pytest.raises(FileNotFoundError, match="No checkpoint"):
+        var.load_model("resnet50", weights="/path/that/does/not/exist.pth")
+    with pytest.raises(TypeError, match="weights must be"):
+        var.load_model("resnet50", weights=True)
+    with pytest.raises(ValueError, match="Unknown weights"):
+        var.load_model("resnet50", weights="IMAGENET1K_V9")
+    (tmp_path / "bad.pth").write_bytes(b"not a checkpoint")
+    with pytest.raises(ValueError, match="state_dict") as err:
+        var.load_model("resnet50", weights=tmp_path / "bad.pth")
+    assert "weights_only" not in str(err.value)
+    torch.save(torchvision.models.resnet18().state_dict(), tmp_path / "r18.pth")
+    with pytest.raises(ValueError, match="does not fit resnet50"):
+        var.load_model("resnet50", weights=str(tmp_path / "r18.pth"))

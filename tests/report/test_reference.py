@@ -18,6 +18,7 @@ from var.report import reference
 NAMES = list(reference.REFERENCE)
 
 
+@pytest.mark.integration
 @pytest.mark.parametrize("name", NAMES)
 def test_reference_run_is_committed_at_its_size(name):
     ref = reference.load(name)
@@ -148,7 +149,7 @@ def test_provenance_names_the_cpu_and_its_kernels():
 
 def test_make_clean_keeps_the_committed_results(tmp_path):
     """``make clean`` removes the book's outputs and scratch runs, never results/reference/."""
-    root = Path(__file__).resolve().parents[1]
+    root = Path(__file__).resolve().parents[2]
     shutil.copy(root / "Makefile", tmp_path / "Makefile")
     kept = [tmp_path / "results/reference/grid/results.parquet", tmp_path / "results/reference/grid/parts/0.parquet"]
     gone = [tmp_path / "results/grid/results.parquet", tmp_path / "book/_build/html/index.html",

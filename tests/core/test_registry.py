@@ -144,6 +144,7 @@ def test_grad_cam_class_agnostic_cams_are_refused_with_the_reason():
         registry.get("gradcam:EigenCAM")
 
 
+@pytest.mark.integration
 @pytest.mark.parametrize("composite", ["EpsilonPlusFlat", "EpsilonAlpha2Beta1Flat"])
 def test_zennit_composites_equal_zennit_per_class_with_the_resnet_canonizer(small_resnet64, x64, composite):
     zennit = pytest.importorskip("zennit")

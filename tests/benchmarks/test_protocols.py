@@ -14,6 +14,7 @@ from var.benchmarks.pic import curve, median_curve_auc
 from var.benchmarks.sanity import parametrised_layers, randomised
 
 
+@pytest.mark.integration
 @pytest.mark.parametrize("name", var.MODEL_NAMES)
 def test_every_parameter_tensor_changes_at_full_randomisation(name):
     model = var.load_model(name, weights=None)

@@ -1,0 +1,52 @@
+"""Method classes: their options and the edge cases they refuse or warn about."""
+
+import warnings
+
+import numpy as np
+import pytest
+import torch
+from torch import nn
+
+import var
+from var.core.methods import make_method
+
+X = torch.randn(1, 3, 64, 64, generator=torch.Generator().manual_seed(0))
+
+
+def test_smaller_cases(small_resnet):
+    with pytest.raises(ValueError, match="channels-last"):
+        var.attribute(small_resnet, X.permute(0, 2, 3, 1), [1, 2])
+    for classes in ("12", {1, 2}, (c for c in [1, 2])):
+        with pytest.raises(TypeError, match="list of class indices"):
+            var.attribute(small_resnet, X, classes)
+    for classes in ([281.9], np.array([1.0, 2.5])):
+        with pytest.raises(ValueError, match="integer class indices"):
+            var.class_sets.predefined(classes + [3] if isinstance(classes, list) else classes)
+    with pytest.raises(ValueError, match="did not run in the forward pass"):
+        var.attribute(small_resnet, X, [1, 2], "gradcam", layer=nn.Conv2d(3, 3, 1))
+    with pytest.raises(ValueError, match="10 outputs"):
+        var.wrap_model(small_resnet.module, class_names=["a", "b"], input_size=64)
+    with pytest.raises(ValueError, match="equal"):
+        var.class_sets.best_vs_worst(torch.zeros(5))
+    with pytest.raises(ValueError, match="no location axis"):
+        var.relevance(torch.zeros(3))
+    with pytest.warns(UserWarning, match="all zero"):
+        assert not var.relevance(torch.rand(4, 5), tau=0.8).any()
+    with pytest.warns(UserWarning, match="slow"):
+        make_method("integrated_gradients", steps=10_000)
+
+
+def test_guided_backprop_warns_without_relu_modules():
+    class Functional(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.conv, self.fc = nn.Conv2d(3, 4, 3), nn.Linear(4, 3)
+
+        def forward(self, x):
+            return self.fc(torch.relu(self.conv(x)).mean((2, 3)))
+
+    with pytest.warns(UserWarning, match="no nn.ReLU modules"):
+        var.attribute(Functional().eval(), X, [0, 1], "guided_backprop")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        var.attribute(Functional().eval(), X, [0, 1], "gradient")
