@@ -48,7 +48,7 @@ plt.show()
 
 # %%
 for item in coco.multi_object_images(find_data("coco128-seg"), n=n_coco_images):
-    x, objects = coco.prepare(model, item)
+    x, objects = coco.load_item(model, item)
     kept, predefined = coco.targets(objects, model.predict(x)[0])
     print(f"{item.path.name}: COCO objects {[COCO_NAMES[cat] for cat, _, _ in kept]}")
     strategies = {"predefined": dict(classes=predefined), "top_k": dict(k=k), "best_vs_worst": {}}

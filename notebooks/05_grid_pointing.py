@@ -48,7 +48,7 @@ Markdown(f"Run: {n_grids} grids, IG with {ig_steps} steps, grids = `{grids}`, mo
 
 # %%
 grid = GridBenchmark(config)
-grid.prepare()
+grid.setup()
 model, spec = grid.model, grid.grid_spec(0)
 x, quadrants = make_grid(model, spec, cell)
 classes = [label for _, label in spec]

@@ -92,7 +92,7 @@ var.report.pages.reference_section("coco", rule).show()
 # %%
 ref = var.report.reference.load("coco")
 if ref is not None:
-    display(var.report.claims.coco_by_objects(ref["table"]).style.hide(axis="index"))
+    display(var.report.study.coco_by_objects(ref["table"]).style.hide(axis="index"))
 
 # %% [markdown]
 # ## All numbers

@@ -98,12 +98,12 @@ details.round(3)
 # curves cost per map), so its claims are left out here.
 
 # %%
-study = var.report.claims.generalise(tables)
+study = var.report.study.generalise(tables)
 study_runs = [name for name in runs if name.startswith("methods-")]
 if len(study):
     display(Markdown("Units per method: " + ", ".join(
         f"`{name}` {runs[name]['table']['unit'].nunique()}" for name in study_runs if runs[name]) + "."))
-    display(var.report.claims.generalise_grid(study).style.map(
+    display(var.report.study.generalise_grid(study).style.map(
         lambda v: {"holds": "background-color: #d9f2d9", "does not hold": "background-color: #f8d7d7",
                    "cannot tell": "background-color: #f2f2f2"}.get(v, "")))
 else:
@@ -120,7 +120,7 @@ Markdown("On the grid's RA, the claim " + "; ".join(
 # method's in a study run (unbinarised metrics, to 1e-4):
 
 # %%
-repeats = {name: var.report.claims.same_results(runs[name]["table"]) for name in study_runs if runs[name]}
+repeats = {name: var.report.study.same_results(runs[name]["table"]) for name in study_runs if runs[name]}
 Markdown("; ".join(f"`{name}`: " + ", ".join(f"`{m}` = `{o}`" for m, o in pairs.items())
                    for name, pairs in repeats.items() if pairs) or "None.")
 
@@ -207,7 +207,7 @@ if intervention is not None:
 # %%
 sanity = tables["sanity"]
 if sanity is not None:
-    pronounced = var.report.claims.largest_effects(sanity, ["guided_backprop", "input_x_gradient"], "spearman_abs", -1,
+    pronounced = var.report.study.largest_effects(sanity, ["guided_backprop", "input_x_gradient"], "spearman_abs", -1,
                                             methods=tuple(methods))
     display(pronounced.round(3))
     against = pronounced[pronounced["verdict"] != "holds"]
@@ -228,7 +228,7 @@ if sanity is not None:
 # %%
 study_cost = reference.load_cost(which="study")
 if study_cost is not None and "scaling" in study_cost:
-    display(var.report.claims.overhead(study_cost["scaling"]).round(3))
+    display(var.report.study.overhead(study_cost["scaling"]).round(3))
 else:
     display(Markdown("No study cost folder with `scaling.csv` (`results/reference/cost-methods`)."))
 

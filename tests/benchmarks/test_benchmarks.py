@@ -14,6 +14,7 @@ from var.bench import main as bench_main
 from var.benchmarks import BENCHMARKS, BenchConfig, run, run_on_dask
 from var.benchmarks.metrics import blur_positive, is_empty, localisation, similarity
 from var.benchmarks.pic import blurred_image, pic_curves, random_mask, strict_ranking
+from var.benchmarks.table import METRICS
 
 
 def quadrant(size=8, q=0):
@@ -145,7 +146,7 @@ def test_sanity_similarity_is_one_unrandomised_and_falls_after(imagenet_sample):
     config = BenchConfig("sanity", methods=("gradcam", "guided_backprop"), n=1,
                          options={"fractions": [0.0, 0.5, 1.0]})
     bench = BENCHMARKS["sanity"](config)
-    bench.prepare()
+    bench.setup()
     rows = pd.DataFrame(bench.run_unit(0))
     at0 = rows[(rows.fraction == 0.0) & (rows.metric != "empty")]
     assert np.allclose(at0.value, 1.0)
@@ -285,6 +286,8 @@ def test_cli_tiny_runs(tmp_path, args, capsys, imagenet_sample):
     assert (tmp_path / "results.parquet").exists() and (tmp_path / "summary.csv").exists()
     assert "rows ->" in capsys.readouterr().out
     assert "empty" in set(pd.read_csv(tmp_path / "summary.csv").metric)  # every benchmark counts empty maps
+    written, declared = set(pd.read_parquet(tmp_path / "results.parquet").metric), BENCHMARKS[args[0]].metrics
+    assert written <= set(declared) and set(declared) <= set(METRICS)  # each benchmark declares what it writes
 
 
 def test_cli_rejects_unknown_option(tmp_path, capsys):

@@ -63,7 +63,7 @@ def test_median_curve_auc_equals_pair_aggregate():
 
 def test_random_grids_are_disjoint_with_distinct_classes(imagenet_sample):
     bench = BENCHMARKS["grid"](BenchConfig("grid", n=10).validate())
-    bench.prepare()
+    bench.setup()
     specs = [bench.grid_spec(u) for u in bench.units()]
     paths = [p for spec in specs for p, _ in spec]
     assert len(specs) == 10 and len(set(paths)) == len(paths) == 40

@@ -6,7 +6,7 @@ import pytest
 from scipy import stats
 
 from var.core.protocol import PAPER_FIVE, VERDICT_RULE
-from var.report import claims
+from var.report import claims, study
 
 METHODS = PAPER_FIVE
 
@@ -75,16 +75,16 @@ def test_across_rules_rechecks_binarised_claims_per_rule():
 
 def test_generalise_gives_each_method_its_own_verdict_and_family():
     effect = {**{m: 0.2 for m in METHODS}, "gradcam": -0.2, "integrated_gradients": 0.0}
-    study = claims.generalise({"methods-grid": table(effect)}, claims=(RA_EVERY,))
-    verdicts = dict(zip(study["method"], study["verdict"]))
+    result = study.generalise({"methods-grid": table(effect)}, claims=(RA_EVERY,))
+    verdicts = dict(zip(result["method"], result["verdict"]))
     assert verdicts == {"gradcam": "does not hold", "integrated_gradients": "cannot tell",
                         **{m: "holds" for m in ("guided_backprop", "guided_gradcam", "input_x_gradient")}}
-    assert dict(zip(study["method"], study["family"]))["integrated_gradients"] == "path"
-    assert (study["n"] == 30).all() and set(study["test"]) == {"grid ra"}
-    grid = claims.generalise_grid(study)
+    assert dict(zip(result["method"], result["family"]))["integrated_gradients"] == "path"
+    assert (result["n"] == 30).all() and set(result["test"]) == {"grid ra"}
+    grid = study.generalise_grid(result)
     assert grid.loc[("all", "holds for"), "grid ra"] == "3 of 5"
     assert list(grid.index.get_level_values(0)[:-1]) == ["gradient", "modified backprop", "path", "cam", "cam"]
-    assert claims.generalise({"grid": table(effect)}, claims=(RA_EVERY,)).empty  # only the study runs count
+    assert study.generalise({"grid": table(effect)}, claims=(RA_EVERY,)).empty  # only the study runs count
 
 
 def test_holm_adjusts_step_down_and_keeps_the_order():
@@ -126,16 +126,16 @@ def test_overhead_is_k_maps_plus_the_var_steps_over_one_map():
         {"method": "integrated_gradients", "K": 4, "steps": 16.0, "seconds": 2.0},  # timed twice: the median
         {"method": "integrated_gradients", "K": 4, "steps": 16.0, "seconds": 3.0},
         {"method": VAR_STEPS, "K": 4, "steps": np.nan, "seconds": 0.04}])
-    result = claims.overhead(scaling)
+    result = study.overhead(scaling)
     assert result["method"].tolist() == ["gradient", "integrated_gradients (16 steps)"]
     assert np.allclose(result["VAR / one map"], [2.0, 2.54])
-    assert claims.overhead(scaling[scaling["method"] != VAR_STEPS]).empty  # no VAR steps measured: no row
+    assert study.overhead(scaling[scaling["method"] != VAR_STEPS]).empty  # no VAR steps measured: no row
 
 
 def test_largest_effects_compares_each_named_method_with_each_other():
     effect = {"guided_backprop": 0.3, "input_x_gradient": 0.3, "gradcam": 0.1, "guided_gradcam": 0.1,
               "integrated_gradients": 0.5}
-    result = claims.largest_effects(table(effect), ["guided_backprop", "input_x_gradient"], "ra", +1)
+    result = study.largest_effects(table(effect), ["guided_backprop", "input_x_gradient"], "ra", +1)
     verdicts = dict(zip(zip(result["named"], result["other"]), result["verdict"]))
     assert len(verdicts) == 6
     assert verdicts["guided_backprop", "gradcam"] == verdicts["input_x_gradient", "guided_gradcam"] == "holds"
@@ -157,4 +157,4 @@ def test_same_results_names_methods_that_repeat_another():
     base = table({m: 0.1 for m in METHODS})
     twin = base[base["method"] == "gradcam"].assign(method="gradcam:HiResCAM")
     other = base[base["method"] == "gradcam"].assign(method="gradcam:LayerCAM", value=lambda t: t["value"] + 1e-3)
-    assert claims.same_results(pd.concat([base, twin, other])) == {"gradcam:HiResCAM": "gradcam"}
+    assert study.same_results(pd.concat([base, twin, other])) == {"gradcam:HiResCAM": "gradcam"}

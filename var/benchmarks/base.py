@@ -6,7 +6,7 @@ Subclasses of :class:`Benchmark` declare their ``name`` and their options (``Opt
 frozen :class:`BenchmarkOptions` dataclass whose fields are the options with their defaults, checked
 when it is made), and implement ``units`` and ``run_unit``. Work done once per run (listing the
 data set, loading the model, scanning for eligible images) happens in
-``prepare``, which the runner calls once per process before the first unit.
+``setup``, which the runner calls once per process before the first unit.
 
 This module also holds what every benchmark shares: the model cached per
 process, vanilla + VAR maps for all configured methods, and a seeded order of
@@ -80,7 +80,7 @@ def check_shares(name: str, values, low_open: bool = False) -> None:
 
 
 class Benchmark(ABC):
-    """One benchmark run: validated options, then ``prepare`` once, then ``run_unit`` per unit.
+    """One benchmark run: validated options, then ``setup`` once, then ``run_unit`` per unit.
 
     Constructing a benchmark only validates (no data, no model), so the CLI can
     refuse a bad option before anything slow happens.
@@ -88,6 +88,8 @@ class Benchmark(ABC):
 
     name: ClassVar[str]
     Options: ClassVar[type[BenchmarkOptions]]
+    #: the metrics its rows hold (names of :data:`var.benchmarks.table.METRICS`, which says their direction)
+    metrics: ClassVar[tuple[str, ...]]
     #: how far a re-run of one unit may differ from its committed rows by float rounding alone
     #: (:mod:`var.benchmarks.reproduce` has the measurements behind the numbers)
     reproduction: ClassVar[Tolerance] = Tolerance()
@@ -105,7 +107,7 @@ class Benchmark(ABC):
     def model(self) -> VarModel:
         return get_model(self.config.model)
 
-    def prepare(self) -> None:
+    def setup(self) -> None:
         """Per-run work shared by all units (list the data, load the model); called once per process."""
         self.model  # noqa: B018  (load once, before the first unit)
 
@@ -144,8 +146,8 @@ class Benchmark(ABC):
 class ImageNetBenchmark(Benchmark):
     """A benchmark over single ImageNet images taken in a seeded order, so that n images are a random subset."""
 
-    def prepare(self):
-        super().prepare()
+    def setup(self):
+        super().setup()
         items = imagenet_items(self.data_folder())
         self.order = [items[i] for i in np.random.default_rng(self.config.seed).permutation(len(items))]
 

@@ -52,11 +52,12 @@ class CocoBenchmark(Benchmark):
 
     name = "coco"
     Options = CocoOptions
+    metrics = ("ra", "iou", "precision", "recall", "f1", "empty")
     #: The rule that reproduces the paper's vanilla rows (:data:`~var.core.protocol.PAPER_BINARIZATION`).
     paper_rule = PAPER_BINARIZATION["coco"]
 
-    def prepare(self):
-        super().prepare()
+    def setup(self):
+        super().setup()
         self.items = coco_items(self.data_folder())  # parsed once per run, not per image
 
     def units(self):
@@ -64,7 +65,7 @@ class CocoBenchmark(Benchmark):
 
     def run_unit(self, unit):
         item = self.items[unit]
-        x, objects = prepare(self.model, item)
+        x, objects = load_item(self.model, item)
         kept, classes = targets(objects, self.model.predict(x)[0], self.options.min_area,
                                 self.options.min_confidence)
         rows = []
@@ -110,7 +111,7 @@ def square_crop(image: Image.Image, size: int) -> tuple[Image.Image, tuple]:
     return resized.crop((left, top, left + size, top + size)), (nw, nh, left, top)
 
 
-def prepare(model, item: CocoImage) -> tuple[torch.Tensor, list[tuple[int, np.ndarray]]]:
+def load_item(model, item: CocoImage) -> tuple[torch.Tensor, list[tuple[int, np.ndarray]]]:
     """Model input (1, 3, S, S) and [(COCO category, boolean (S, S) mask)] for mapped categories."""
     size = model.input_size
     crop, (nw, nh, left, top) = square_crop(load_image(item.path, exif_orientation=False), size)

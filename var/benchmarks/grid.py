@@ -66,11 +66,12 @@ class GridBenchmark(Benchmark):
 
     name = "grid"
     Options = GridOptions
+    metrics = ("ra", "iou", "precision", "recall", "f1", "empty")
     #: The rule that reproduces the paper's vanilla rows (:data:`~var.core.protocol.PAPER_BINARIZATION`).
     paper_rule = PAPER_BINARIZATION["grid"]
 
-    def prepare(self):
-        super().prepare()
+    def setup(self):
+        super().setup()
         items = [(str(p), y) for p, y in imagenet_items(self.data_folder())[:self.options.scan]]
         if self.options.grids == "random":
             order = np.random.default_rng(self.config.seed).permutation(len(items))

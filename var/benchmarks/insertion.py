@@ -56,6 +56,7 @@ class InsertionBenchmark(ImageNetBenchmark):
 
     name = "insertion"
     Options = InsertionOptions
+    metrics = ("sic", "aic", "empty", "sic_skipped", "aic_skipped")
     #: SIC and AIC rest on softmax thresholds, argmax flips and compressed sizes at 13 thresholds:
     #: rounding moved a group median (2 rows: SIC, AIC) by up to 1.7e-3 (ATen's default kernels);
     #: one IG step fewer moved the IG medians by 6.9e-3 and more

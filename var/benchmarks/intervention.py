@@ -50,6 +50,7 @@ class InterventionBenchmark(ImageNetBenchmark):
 
     name = "intervention"
     Options = InterventionOptions
+    metrics = ("own_drop", "other_drop", "selectivity", "empty")
     #: deleting a map's top 10% of pixels is a threshold: rounding moved a row by up to 5.8e-3 and a
     #: group median by up to 5.7e-4; one IG step fewer moved the IG medians by 1.2e-2
     reproduction = Tolerance(group_median=4e-3)

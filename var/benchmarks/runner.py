@@ -201,12 +201,12 @@ def scope_threads(threads: int) -> None:
 
 
 def prepared(config: BenchConfig):
-    """The config's benchmark, with the run's threads scoped and ``prepare`` done: ready for ``run_unit``."""
+    """The config's benchmark, with the run's threads scoped and ``setup`` done: ready for ``run_unit``."""
     from . import BENCHMARKS
 
     bench = BENCHMARKS[config.benchmark](config)
     scope_threads(config.threads)
-    bench.prepare()
+    bench.setup()
     return bench
 
 

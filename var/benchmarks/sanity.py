@@ -67,6 +67,7 @@ class SanityBenchmark(ImageNetBenchmark):
 
     name = "sanity"
     Options = SanityOptions
+    metrics = ("spearman_abs", "spearman", "pearson", "cosine", "empty")
     #: a randomised network's VAR map keeps few pixels, so a rank correlation over it moves when one
     #: kept pixel flips: rounding moved a row by up to 4.6e-2 and a group median by up to 1.1e-3
     #: (ATen's default kernels); one IG step fewer moved the IG medians by 8.5e-3

@@ -10,7 +10,7 @@ from . import class_sets
 from .attribution import attribute, check_inputs
 from .model import VarModel
 from .protocol import TAU, TEMPERATURE
-from .relevance import SPARSE_SHARE, keep_mask, relevance
+from .relevance import SPARSE_SHARE, keep_mask, kept_share, relevance
 
 __all__ = ["Explanation", "explain"]
 
@@ -48,8 +48,8 @@ class Explanation:
 
     @property
     def kept_share(self) -> torch.Tensor:
-        """Share of locations VAR keeps, per class (|K|,)."""
-        return self.masks.flatten(1).float().mean(1)
+        """Share of locations VAR keeps, per class (|K|,): :func:`var.kept_share` of the VAR maps."""
+        return kept_share(self.maps)
 
 
 def explain(
