@@ -22,16 +22,16 @@ from PIL import Image
 
 from ..core.checks import check_float
 from ..core.images import load_image
-from ..core.protocol import BINARIZATIONS, PAPER_BINARIZATION
+from ..core.protocol import PAPER_BINARIZATION
 from . import table
-from .base import Benchmark, BenchmarkOptions
+from .base import Benchmark
 from .coco_imagenet import COCO_TO_IMAGENET
 from .data import COCO_NAMES, CocoImage, coco_items
-from .metrics import blur_positive, check_rules, is_empty, localisation_rows
+from .metrics import LocalisationOptions, blur_positive, is_empty, localisation_rows
 
 
 @dataclass(frozen=True)
-class CocoOptions(BenchmarkOptions):
+class CocoOptions(LocalisationOptions):
     """``min_area`` (an object's share of the image), ``min_confidence`` (of its ImageNet classes), ``binarize``
     (rules), ``dataset``.
     """
@@ -39,12 +39,11 @@ class CocoOptions(BenchmarkOptions):
     dataset: str = "coco128-seg"
     min_area: float = 0.01
     min_confidence: float = 1e-4
-    binarize: tuple[str, ...] = BINARIZATIONS
 
     def check(self):
+        super().check()
         check_float("min_area", self.min_area, low=0.0, high=1.0)
         check_float("min_confidence", self.min_confidence, low=0.0, high=1.0)
-        object.__setattr__(self, "binarize", check_rules(self.binarize))
 
 
 class CocoBenchmark(Benchmark):

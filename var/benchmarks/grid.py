@@ -28,28 +28,27 @@ import torch.nn.functional as F
 
 from ..core.checks import check_choice, check_float, check_int
 from ..core.images import load_image
-from ..core.protocol import BINARIZATIONS, PAPER_BINARIZATION
+from ..core.protocol import PAPER_BINARIZATION
 from . import table
-from .base import Benchmark, BenchmarkOptions
+from .base import Benchmark
 from .data import imagenet_items
-from .metrics import blur_positive, check_rules, is_empty, localisation_rows
+from .metrics import LocalisationOptions, blur_positive, is_empty, localisation_rows
 
 
 @dataclass(frozen=True)
-class GridOptions(BenchmarkOptions):
+class GridOptions(LocalisationOptions):
     """See :class:`GridBenchmark`."""
 
     grids: str = "random"
     confidence: float = 0.8
     cell: str = "full"
-    binarize: tuple[str, ...] = BINARIZATIONS
     scan: int | None = None
 
     def check(self):
+        super().check()
         check_choice("grids", self.grids, ("random", "confident"))
         check_float("confidence", self.confidence, low=0.0, high=1.0)
         check_choice("cell", self.cell, ("full", "half"))
-        object.__setattr__(self, "binarize", check_rules(self.binarize))
         if self.scan is not None:
             check_int("scan", self.scan, 4)
 

@@ -22,6 +22,8 @@ Every metric declares whether higher is better in :data:`var.benchmarks.table.ME
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import torch
 from scipy import stats
@@ -29,8 +31,10 @@ from torchvision.transforms.functional import gaussian_blur
 
 from ..core.protocol import BINARIZATIONS, MAP_BLUR_KERNEL, MAP_BLUR_SIGMA
 from . import table
+from .base import BenchmarkOptions
 
-__all__ = ["is_empty", "blur_positive", "binarize", "localisation", "localisation_rows", "check_rules", "similarity"]
+__all__ = ["is_empty", "blur_positive", "binarize", "localisation", "localisation_rows", "check_rules", "similarity",
+           "LocalisationOptions"]
 
 
 def is_empty(var_map: torch.Tensor) -> float:
@@ -140,3 +144,15 @@ def _corr(fn, a, b) -> float:
     if np.ptp(a) == 0 or np.ptp(b) == 0:
         return float("nan")
     return float(fn(a, b)[0])
+
+
+@dataclass(frozen=True)
+class LocalisationOptions(BenchmarkOptions):
+    """The options grid and COCO share: ``binarize``, one rule or several (:data:`~var.core.protocol.BINARIZATIONS`),
+    kept as a tuple.
+    """
+
+    binarize: tuple[str, ...] = BINARIZATIONS
+
+    def check(self):
+        object.__setattr__(self, "binarize", check_rules(self.binarize))

@@ -13,17 +13,13 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from ..benchmarks import BENCHMARKS
 from ..benchmarks import table as results
 from ..benchmarks.config import BenchConfig
 from ..benchmarks.runner import run
 from . import charts, paper, reference
 
-__all__ = ["Section", "LOCALISATION_METRICS", "INSERTION_METRICS", "paper_vs_ours", "reference_section",
-           "run_models"]
-
-#: The metrics the localisation pages compare with Table 1, and the insertion page with Table 2.
-LOCALISATION_METRICS = ("ra", "iou", "precision", "recall", "f1")
-INSERTION_METRICS = ("sic", "aic")
+__all__ = ["Section", "paper_vs_ours", "reference_section", "run_models"]
 
 
 @dataclass
@@ -73,7 +69,7 @@ def paper_vs_ours(summary_or_table: pd.DataFrame, benchmark: str, rule: str | No
     Returns:
         A :class:`Section` with the compact table and the dumbbell figure.
     """
-    metrics = list(INSERTION_METRICS if benchmark == "insertion" else LOCALISATION_METRICS)
+    metrics = [m for m in BENCHMARKS[benchmark].metrics if not results.METRICS[m].status]  # what it scores
     ours, theirs = _ours(summary_or_table, benchmark, rule), _paper_table(benchmark)
     if ours.empty:
         return Section(["No rows to compare (every image was skipped or filtered out)."])
