@@ -148,3 +148,10 @@ REFERENCE.update({
     "methods-intervention": BenchConfig("intervention", n=30, methods=STUDY_METHODS),
     "methods-sanity": BenchConfig("sanity", n=8, methods=STUDY_METHODS),
 })
+#: Choices and uncertainty the paper leaves open (ours): the sanity check under three independent random networks
+#: per image (one network for every image cannot show the variance between networks), and insertion with PAIR's
+#: untouched tie rule on the first 60 images of the insertion run (paired with its rows).
+REFERENCE.update({
+    "sanity-networks": BenchConfig("sanity", n=20, options={"networks": 3}),
+    "insertion-quantile": BenchConfig("insertion", n=60, options={"ties": "quantile"}),
+})

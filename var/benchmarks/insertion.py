@@ -4,7 +4,7 @@ Per image: the model's centre crop as uint8, the target = the image's label;
 K = the top-k classes plus the least probable one, with the target always in
 (``k`` option, default 3). Each method's vanilla and VAR map for the target is
 reduced to pixel importance (sum of |H| over channels), ties broken by a
-seeded random permutation (:func:`var.benchmarks.pic.strict_ranking`), and
+seeded random permutation (:func:`var.benchmarks.pic.strict_ranking`; option ``ties``), and
 scored with :func:`var.benchmarks.pic.pic_curves_many` (all maps of an
 image at once: per-image work done once, model calls batched). Images PIC filters out
 (low confidence, blurred image still classified) give no rows; the run's
@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from ..core import class_sets
-from ..core.checks import check_float, check_int
+from ..core.checks import check_choice, check_float, check_int
 from ..core.images import load_image
 from . import table
 from .base import BenchmarkOptions, ImageNetBenchmark, check_shares
@@ -32,20 +32,27 @@ from .metrics import is_empty
 from .pic import THRESHOLDS, pic_curves_many, random_mask, strict_ranking
 from .reproduce import Tolerance
 
+#: How pixels of equal saliency enter PIC's restored image: ``random`` (ours: a seeded random order, so each
+#: threshold restores its share of pixels even where a sparse VAR map ties at zero) or ``quantile`` (PAIR's
+#: ``compute_pic_metric`` untouched: every pixel >= the threshold's quantile, so a tie restores all its pixels at once).
+TIES = ("random", "quantile")
+
 
 @dataclass(frozen=True)
 class InsertionOptions(BenchmarkOptions):
     """``k`` (|K|: top-k with the label), ``min_pred_sic`` / ``min_pred_aic`` (PIC skips an image predicted below
-    them), ``thresholds`` (the shares of pixels PIC restores), ``dataset``.
+    them), ``thresholds`` (the shares of pixels PIC restores), ``ties`` (:data:`TIES`), ``dataset``.
     """
 
     k: int = 3
     min_pred_sic: float = 0.8
     min_pred_aic: float = 0.5
     thresholds: tuple[float, ...] = THRESHOLDS
+    ties: str = "random"
 
     def check(self):
         check_int("k", self.k, 1)
+        check_choice("ties", self.ties, TIES)
         check_float("min_pred_sic", self.min_pred_sic, low=0.0, high=1.0)
         check_float("min_pred_aic", self.min_pred_aic, low=0.0, high=1.0)
         check_shares("thresholds", self.thresholds, low_open=True)
@@ -74,7 +81,8 @@ class InsertionBenchmark(ImageNetBenchmark):
         names, ranked, empty = [], [], []
         for method, is_var, maps in self.maps(x, classes, unit):
             names.append((method, is_var))
-            ranked.append(strict_ranking(maps[classes.index(label)].abs().sum(0).numpy(), seed=unit))
+            saliency = maps[classes.index(label)].abs().sum(0).numpy()
+            ranked.append(strict_ranking(saliency, seed=unit) if self.options.ties == "random" else saliency)
             empty.append(is_empty(maps[classes.index(label)]))
         rows = []
         results = pic_curves_many(img, ranked, mask, predict, self.options.thresholds, min_pred)

@@ -37,6 +37,7 @@ from __future__ import annotations
 import copy
 from dataclasses import dataclass
 
+import numpy as np
 import torch
 from torch import nn
 
@@ -50,20 +51,31 @@ from .reproduce import Tolerance
 
 @dataclass(frozen=True)
 class SanityOptions(BenchmarkOptions):
-    """``fractions`` (of layers re-initialised, 0 = the trained network), ``k``, ``reinit``, ``dataset``."""
+    """``fractions`` (of layers re-initialised, 0 = the trained network), ``k``, ``reinit``, ``networks`` (how many
+    independently re-initialised networks score each image; 1: one network for every image, the paper's protocol),
+    ``dataset``.
+    """
 
     fractions: tuple[float, ...] = (0.0, 0.1, 0.25, 0.5, 0.75, 1.0)
     k: int = 3
     reinit: str = "gaussian"
+    networks: int = 1
 
     def check(self):
         check_int("k", self.k, 1)
+        check_int("networks", self.networks, 1)
         check_choice("reinit", self.reinit, REINITS)
         check_shares("fractions", self.fractions)
 
 
 class SanityBenchmark(ImageNetBenchmark):
-    """Cascading randomisation. Options: ``fractions`` (of layers re-initialised), ``k``, ``dataset``, ``reinit``."""
+    """Cascading randomisation. Options: ``fractions`` (of layers re-initialised), ``k``, ``dataset``, ``reinit``,
+    ``networks``.
+
+    With ``networks`` > 1 every image is scored under that many independent re-initialisations (rows carry a
+    ``network`` column), so an interval can take the variance between random networks into account, which one
+    network shared by all images cannot show.
+    """
 
     name = "sanity"
     Options = SanityOptions
@@ -81,18 +93,28 @@ class SanityBenchmark(ImageNetBenchmark):
         original_runs = list(self.maps(x, classes, unit))
         original = {(m, v): maps[t] for m, v, maps in original_runs}
         rows = []
-        for fraction in self.options.fractions:
-            model = randomised(self.model, fraction, self.config.seed, self.options.reinit)
-            # no layer re-initialised: the maps are the original ones, not worth computing again
-            runs = original_runs if model is self.model else self.maps(x, classes, unit, model)
-            for method, is_var, maps in runs:
-                scores = {**similarity(original[method, is_var], maps[t]), "empty": is_empty(maps[t])}
-                rows += table.rows(scores, unit=unit, item=0, model=self.config.model, method=method, var=is_var,
-                                   fraction=float(fraction), target=label)
+        for network in range(self.options.networks):
+            keys = dict(unit=unit, item=0, model=self.config.model, target=label)
+            if self.options.networks > 1:
+                keys["network"] = network
+            for fraction in self.options.fractions:
+                if fraction == 0 and network > 0:
+                    continue  # the trained network is the same for every re-initialisation
+                model = randomised(self.model, fraction, network_seed(self.config.seed, network), self.options.reinit)
+                # no layer re-initialised: the maps are the original ones, not worth computing again
+                runs = original_runs if model is self.model else self.maps(x, classes, unit, model)
+                for method, is_var, maps in runs:
+                    scores = {**similarity(original[method, is_var], maps[t]), "empty": is_empty(maps[t])}
+                    rows += table.rows(scores, method=method, var=is_var, fraction=float(fraction), **keys)
         return rows
 
 
 REINITS = ("gaussian", "reset_parameters")
+
+
+def network_seed(seed: int, network: int) -> int:
+    """The re-initialisation seed of random network ``network`` of a run (network 0: the run's seed itself)."""
+    return seed if network == 0 else int(np.random.SeedSequence([seed, network]).generate_state(1)[0])
 
 
 def parametrised_layers(net: nn.Module) -> list[str]:

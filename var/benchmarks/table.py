@@ -48,6 +48,7 @@ COLUMNS = (
     Column("binarize", "localisation: the binarisation rule; 'none' for RA, which needs none"),
     Column("fraction", "sanity: the share of layers randomised (0: the trained network)"),
     Column("reinit", "sanity: the re-initialisation rule, where runs with several are stacked"),
+    Column("network", "sanity: which of the run's independently re-initialised networks (option networks > 1)"),
     Column("image", "the image's file name"),
     Column("k", "COCO: |K| of the image's class set"),
     Column("other", "intervention: the other class of the pair"),
