@@ -5,6 +5,7 @@
 * :mod:`~var.benchmarks.insertion` — SIC/AIC insertion curves (:mod:`~var.benchmarks.pic`);
 * :mod:`~var.benchmarks.sanity` — cascading randomisation;
 * :mod:`~var.benchmarks.intervention` — deleting what one class's map marks (Figure 4);
+* :mod:`~var.benchmarks.sweep` — VAR's settings swept and the controls (matched sparsity, random K, CGI);
 * :mod:`~var.benchmarks.metrics` — localisation and similarity metrics;
 * :mod:`~var.benchmarks.base` — the contract every benchmark fulfils;
 * :mod:`~var.benchmarks.runner` — resumable, shardable runs into tidy tables (also on dask);
@@ -18,9 +19,10 @@ from .insertion import InsertionBenchmark
 from .intervention import InterventionBenchmark
 from .runner import collect, run, run_on_dask, summarize
 from .sanity import SanityBenchmark
+from .sweep import SweepBenchmark
 
 #: name -> benchmark class, the one registry the runner and the CLI use.
 BENCHMARKS = {cls.name: cls for cls in (GridBenchmark, CocoBenchmark, InsertionBenchmark, SanityBenchmark,
-                                        InterventionBenchmark)}
+                                        InterventionBenchmark, SweepBenchmark)}
 
 __all__ = ["BENCHMARKS", "BenchConfig", "run", "run_on_dask", "collect", "summarize"]

@@ -54,11 +54,17 @@ COLUMNS = (
     Column("other", "intervention: the other class of the pair"),
     Column("label", "intervention: the image's ImageNet label"),
     Column("curve", "insertion: the PIC curve's points, JSON"),
+    Column("variant", "sweep: vanilla, var (under the row's setting) or a control (matched, random_k, nearest, cgi)"),
+    Column("temperature", "sweep: VAR's t of the row (NaN for a vanilla map)"),
+    Column("tau", "sweep: VAR's tau of the row"),
+    Column("scale", "sweep: raw (the softmax of |H|) or joint_max (of |H| / its largest value)"),
+    Column("softmax", "sweep: element (one softmax per channel and pixel) or pixel (per pixel, channel sum)"),
 )
 #: The columns every row has; together with the benchmark's optional columns they identify a row.
 KEYS = [c.name for c in COLUMNS if c.key and c.name != "value"]
 #: The columns a summary groups by, where a table has them (the rest of the keys are what it averages over).
-GROUPS = ["model", "method", "var", "binarize", "metric", "fraction"]
+GROUPS = ["model", "method", "var", "variant", "temperature", "tau", "scale", "softmax", "binarize", "metric",
+          "fraction"]
 #: RA's ``binarize`` value: it scores the blurred map itself.
 NO_RULE = "none"
 
@@ -78,6 +84,7 @@ METRICS = {
     "other_drop": Metric(False, "intervention: drop of the other class's softmax under the same deletion"),
     "selectivity": Metric(True, "intervention: own_drop - other_drop"),
     "empty": Metric(None, "1 if the map keeps nothing (all zero), else 0", status=True),
+    "kept": Metric(None, "the share of the map's elements that are non-zero", status=True),
     "sic_skipped": Metric(None, "1: PIC skipped the image for SIC (prediction below its threshold)", status=True),
     "aic_skipped": Metric(None, "1: PIC skipped the image for AIC (prediction below its threshold)", status=True),
 }

@@ -7,6 +7,7 @@ explorers, ``var-bench --methods``, the benchmarks) resolves a method name here:
 * var's own engine methods (:data:`var.methods.METHODS`), all |K| maps from shared passes;
 * ``"occlusion"``: occlusion (Zeiler & Fergus 2014) with every class's logit read from one
   set of occluded forward passes (equal to Captum's ``Occlusion`` per class);
+* ``"cgi"``: Competitive Gradient ⊙ Input (Gupta & Arora 2019; :mod:`var.core.competition`);
 * ``"scorecam"``: Score-CAM (Wang et al. 2020) with every class's score read from one set of
   masked forward passes (equal to pytorch-grad-cam's raw ``ScoreCAM`` per class);
 * ``"captum:<Class>"``: any ``captum.attr`` class; layer methods get the model's GradCAM
@@ -192,7 +193,19 @@ def _builtin() -> dict[str, Entry]:
                     "the class logit when the input is masked by each channel's min-max scaled, upsampled "
                     "activation; the masks do not depend on the class, so every class's scores come from the "
                     "same masked forward passes (equals pytorch-grad-cam's raw ScoreCAM per class).")
+    table["cgi"] = Entry(
+        "cgi", "var", "gradient", True, "pixel", True, _cgi, defaults={"competitors": 100},
+        description="Competitive Gradient ⊙ Input (Gupta & Arora 2019), the closest prior method to VAR: input x "
+                    "gradient of every competing label, each element kept only by the label with the largest "
+                    "(positive) or smallest (negative) score there. competitors=100: the 100 most probable labels "
+                    "and K compete (None: all labels, as the paper defines it, ~10x the cost).")
     return table
+
+
+def _cgi(model, x, classes, options):
+    from .competition import competitive_gradient_input
+
+    return competitive_gradient_input(model, x, classes, **options)
 
 
 def _occlusion(model, x, classes, options):

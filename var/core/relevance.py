@@ -46,7 +46,7 @@ import torch
 from .checks import check_float
 from .protocol import TAU, TEMPERATURE
 
-__all__ = ["relevance", "spatial_softmax", "keep_mask", "kept_share", "SparseMapWarning", "REDUCTIONS",
+__all__ = ["relevance", "spatial_softmax", "keep_mask", "kept_maps", "kept_share", "SparseMapWarning", "REDUCTIONS",
            "NORMALIZATIONS", "SPARSE_SHARE"]
 
 #: How channels are reduced to one score per pixel before the softmax (None: per element).
@@ -158,7 +158,7 @@ def relevance(
         warnings.warn(f"tau = {tau:g} >= 1 - 1/|K| = {1 - 1 / k:.3g}: M - 1/|K| can never exceed "
                       "it, so every VAR map is all zero. Use a smaller tau (paper: 0.01).", stacklevel=2)
     keep = torch.stack([keep_mask(mb, tau) for mb in m]) if batched else keep_mask(m, tau)
-    maps = (attributions * m * keep).to(attributions.dtype)
+    maps = kept_maps(attributions, m, keep)
     if warn_below is not None:
         _warn_if_sparse(attributions, keep, temperature, tau, normalize, warn_below)
     return (maps, m) if return_softmax else maps
@@ -168,6 +168,11 @@ def kept_share(var_maps: torch.Tensor) -> torch.Tensor:
     """Share of locations (elements) each class's VAR map keeps, i.e. is non-zero: shape (|K|,), or (B, |K|)."""
     start = 2 if var_maps.dim() == 5 else 1
     return (var_maps != 0).flatten(start).float().mean(-1)
+
+
+def kept_maps(attributions: torch.Tensor, softmax: torch.Tensor, keep: torch.Tensor) -> torch.Tensor:
+    """VAR step 3 given M and its mask: H_c * M_c where kept, else 0, in H's dtype (one tau of many from one M)."""
+    return (attributions * softmax * keep).to(attributions.dtype)
 
 
 def keep_mask(softmax: torch.Tensor, tau: float) -> torch.Tensor:

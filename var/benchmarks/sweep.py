@@ -1,0 +1,223 @@
+"""VAR's settings swept, and the controls that tell VAR from plain sparsification (ours; the paper fixes t and tau).
+
+Per unit (a grid, or a COCO image) the step-1 maps H are computed once per method; everything else is cheap
+tensor work on them, scored with the localisation metrics (:func:`~var.benchmarks.metrics.localisation_many`,
+RA and the binarised metrics under one rule, :data:`~var.core.protocol.VERDICT_RULE` by default):
+
+* ``variant="vanilla"``: the method's map (the baseline every other row is compared with);
+* ``variant="var"``: VAR's map under every setting of the grid temperature x tau x scale x softmax (columns
+  ``temperature``, ``tau``, ``scale`` = ``raw`` or ``joint_max``, ``softmax`` = ``element`` (the authors') or
+  ``pixel`` (one softmax per pixel over the channel sum)); the paper's setting is one row of it;
+* controls, at the paper's setting:
+
+  - ``matched``: the vanilla map keeping as many elements (its largest |H|) as VAR's map keeps: does VAR beat
+    plain thresholding of the same map at the same sparsity?
+  - ``random_k``: VAR with K = the class plus |K| - 1 classes drawn at random (seeded per unit) from those not
+    in K: does VAR need the *relevant* competing classes?
+  - ``nearest``: Guided GradCAM with its CAM upsampled by nearest neighbour (Captum's ``LayerAttribution``
+    default) instead of bilinearly, vanilla and VAR;
+  - ``cgi``: Competitive Gradient ⊙ Input (Gupta & Arora 2019, :mod:`var.core.competition`) for the classes of
+    K, method ``cgi``: the closest prior method.
+
+Every map also records ``kept`` (the share of its elements that are non-zero) and ``empty``.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, replace
+
+import numpy as np
+import torch
+
+from ..core.attribution import attribute
+from ..core.checks import check_choice, check_int
+from ..core.protocol import TAU, TEMPERATURE, VERDICT_RULE
+from ..core.relevance import keep_mask, kept_maps, relevance, spatial_softmax
+from . import table
+from .base import Benchmark, BenchmarkOptions, check_shares, global_rngs_seeded, unit_seed
+from .coco import CocoBenchmark, load_item, targets
+from .grid import GridBenchmark, make_grid
+from .metrics import blur_positive, localisation_many
+
+__all__ = ["SweepBenchmark", "SweepOptions", "CONTROLS", "SCALES", "SOFTMAXES", "PAPER_SETTING", "setting_maps",
+           "matched"]
+
+#: The controls a sweep can add (see the module docstring).
+CONTROLS = ("matched", "random_k", "nearest", "cgi")
+#: ``raw``: the softmax of |H| itself (the authors'); ``joint_max``: of |H| divided by its largest value.
+SCALES = ("raw", "joint_max")
+#: ``element``: one softmax per channel and pixel (the authors'); ``pixel``: per pixel, over the channel sum.
+SOFTMAXES = ("element", "pixel")
+#: The paper's setting in the sweep's terms.
+PAPER_SETTING = {"temperature": TEMPERATURE, "tau": TAU, "scale": "raw", "softmax": "element"}
+#: What each sweep unit is drawn from: the benchmark whose units and regions it scores, and that benchmark's
+#: options (the reference runs').
+ON = {"grid": (GridBenchmark, {"cell": "half"}), "coco": (CocoBenchmark, {"dataset": "coco128-seg"})}
+
+
+@dataclass(frozen=True)
+class SweepOptions(BenchmarkOptions):
+    """``on`` (``grid`` or ``coco``: whose units), ``temperatures``, ``taus``, ``scales``, ``softmaxes`` (the grid
+    of settings), ``controls`` (of :data:`CONTROLS`), ``competitors`` (CGI's), ``binarize`` (one rule).
+    """
+
+    on: str = "grid"
+    temperatures: tuple[float, ...] = (0.01, 0.03, 0.1, 0.3, 1.0)
+    taus: tuple[float, ...] = (0.0, 0.003, 0.01, 0.03, 0.1)
+    scales: tuple[str, ...] = SCALES
+    softmaxes: tuple[str, ...] = SOFTMAXES
+    controls: tuple[str, ...] = CONTROLS
+    competitors: int = 100
+    binarize: str = VERDICT_RULE
+
+    def check(self):
+        check_choice("on", self.on, tuple(ON))
+        check_shares("taus", self.taus)
+        if isinstance(self.temperatures, str) or not self.temperatures or any(
+                not isinstance(t, (int, float)) or t <= 0 for t in self.temperatures):
+            raise ValueError("temperatures must be a non-empty list of numbers > 0.")
+        for name, values, choices in (("scales", self.scales, SCALES), ("softmaxes", self.softmaxes, SOFTMAXES),
+                                      ("controls", self.controls, CONTROLS)):
+            for v in values:
+                check_choice(name, v, choices)
+        check_int("competitors", self.competitors, 1)
+        check_choice("binarize", self.binarize, ("median", "positive", "mean", "otsu"))
+
+
+class SweepBenchmark(Benchmark):
+    """The grid of VAR settings and the controls on grid or COCO units. Options: see :class:`SweepOptions`."""
+
+    name = "sweep"
+    Options = SweepOptions
+    metrics = ("ra", "iou", "precision", "recall", "f1", "kept", "empty")
+
+    def __init__(self, config):
+        super().__init__(config)
+        cls, options = ON[self.options.on]
+        self.inner = cls(replace(config, benchmark=cls.name, options=options))
+
+    def data_folder(self):
+        return self.inner.data_folder()
+
+    def setup(self):
+        self.inner.setup()
+
+    @property
+    def model(self):
+        return self.inner.model
+
+    def units(self):
+        return self.inner.units()
+
+    def settings(self) -> list[dict]:
+        """Every (temperature, tau, scale, softmax) of the options, the paper's first."""
+        o = self.options
+        grid = [dict(zip(PAPER_SETTING, s)) for s in itertools.product(o.temperatures, o.taus, o.scales,
+                                                                          o.softmaxes)]
+        return sorted(grid, key=lambda s: s != PAPER_SETTING)
+
+    def scored_items(self, unit: int):
+        """The unit's input, its class set K and [(item, index in K, region)] of what is scored."""
+        if self.options.on == "grid":
+            spec = self.inner.grid_spec(unit)
+            x, quadrants = make_grid(self.model, spec, "half")
+            classes = [label for _, label in spec]
+            return x, classes, [(q, q, quadrants[q]) for q in range(4)]
+        x, objects = load_item(self.model, self.inner.items[unit])
+        kept, classes = targets(objects, self.model.predict(x)[0], self.inner.options.min_area,
+                                self.inner.options.min_confidence)
+        return x, classes, [(cat, i, mask) for i, (cat, _, mask) in enumerate(kept)]
+
+    def run_unit(self, unit):
+        x, classes, items = self.scored_items(unit)
+        if not items:
+            return []
+        rng = np.random.default_rng([self.config.seed, unit, 7])
+        labels = self.model.logits(x).shape[-1]
+        others = [int(c) for c in rng.permutation(labels) if c not in classes][:len(classes) - 1]
+        self._rows, self._items, self._unit, self._classes = [], items, unit, classes
+        for method in self.config.methods:
+            h = self._attribute(x, classes + others, method, unit)
+            self.score_method(method, h[:len(classes)], h[len(classes):])
+            if method == "guided_gradcam" and "nearest" in self.options.controls:
+                h = self._attribute(x, classes, method, unit, interpolate_mode="nearest")
+                self._score(method, "nearest", False, h)
+                self._score(method, "nearest", True, relevance(h, warn_below=None), [PAPER_SETTING])
+        if "cgi" in self.options.controls:
+            h = self._attribute(x, classes, "cgi", unit, competitors=self.options.competitors)
+            self._score("cgi", "vanilla", False, h)
+        return self._rows
+
+    def _attribute(self, x, classes, method, unit, **options):
+        if method == "integrated_gradients":
+            options["steps"] = self.config.ig_steps
+        with global_rngs_seeded(unit_seed(self.config.seed, unit, method)):
+            return attribute(self.model, x, classes, method, **options)
+
+    def score_method(self, method: str, h: torch.Tensor, h_others: torch.Tensor) -> None:
+        """Rows of one method: vanilla, every setting, and the controls at the paper's setting."""
+        self._score(method, "vanilla", False, h)
+        settings = self.settings()
+        maps = setting_maps(h, settings)
+        self._score(method, "var", True, maps, settings)
+        if "matched" in self.options.controls:
+            self._score(method, "matched", False, matched(h, maps[0]))  # settings[0] is the paper's
+        if "random_k" in self.options.controls:
+            maps = torch.stack([relevance(torch.cat([h[i:i + 1], h_others]), warn_below=None)[0]
+                                for i in range(len(h))])
+            self._score(method, "random_k", True, maps, [PAPER_SETTING])
+
+    def _score(self, method, variant, is_var, maps, settings=({},)):
+        """Rows of the unit's items for maps (|K|, C, H, W), or (S, |K|, C, H, W) under S settings: RA and the
+        binarised metrics under one rule, kept and empty.
+        """
+        maps = maps[None] if maps.dim() == 4 else maps
+        index = [i for _, i, _ in self._items]
+        chosen = maps[:, index]
+        regions = torch.stack([region for _, _, region in self._items]).repeat(len(maps), 1, 1)
+        scores = localisation_many(blur_positive(chosen.flatten(0, 1)), regions, self.options.binarize)
+        kept = (chosen != 0).flatten(2).double().mean(2).flatten()
+        scores = {name: v.tolist() for name, v in scores.items()}
+        n = 0
+        for setting in settings:
+            for item, i, _ in self._items:
+                keys = dict(unit=self._unit, item=item, model=self.config.model, method=method, var=is_var,
+                            target=self._classes[i], variant=variant, **setting)
+                self._rows += table.rows({"ra": scores["ra"][n]}, binarize=table.NO_RULE, **keys)
+                self._rows += table.rows({m: scores[m][n] for m in ("iou", "precision", "recall", "f1")},
+                                         binarize=self.options.binarize, **keys)
+                self._rows += table.rows({"kept": kept[n], "empty": float(kept[n] == 0)}, binarize=table.NO_RULE,
+                                         **keys)
+                n += 1
+
+
+def setting_maps(h: torch.Tensor, settings: list[dict]) -> torch.Tensor:
+    """VAR's maps of H (|K|, C, H, W) under each setting of the sweep: (S, |K|, C, H, W).
+
+    The softmax M is computed once per (temperature, scale, softmax) and masked for each tau.
+    """
+    out, softmaxes = [], {}
+    for s in settings:
+        key = (s["temperature"], s["scale"], s["softmax"])
+        if key not in softmaxes:
+            softmaxes[key] = spatial_softmax(h, s["temperature"],
+                                             reduce_channels=None if s["softmax"] == "element" else "sum",
+                                             normalize=None if s["scale"] == "raw" else "joint_max")
+        m = softmaxes[key]
+        out.append(kept_maps(h, m, keep_mask(m, s["tau"])))
+    return torch.stack(out)
+
+
+def matched(h: torch.Tensor, var_maps: torch.Tensor) -> torch.Tensor:
+    """The sparsity-matched control: each class's vanilla map keeping only its n largest |H| elements, n = the
+    number of elements its VAR map keeps (ties at the cut broken by position, so exactly n are kept).
+    """
+    out = torch.zeros_like(h)
+    for c in range(len(h)):
+        n = int((var_maps[c] != 0).sum())
+        if n:
+            flat = h[c].flatten()
+            top = flat.abs().topk(n).indices
+            out[c].view(-1)[top] = flat[top]
+    return out
