@@ -19,7 +19,8 @@ RA and the binarised metrics under one rule, :data:`~var.core.protocol.VERDICT_R
   - ``cgi``: Competitive Gradient ⊙ Input (Gupta & Arora 2019, :mod:`var.core.competition`) for the classes of
     K, method ``cgi``: the closest prior method.
 
-Every map also records ``kept`` (the share of its elements that are non-zero) and ``empty``.
+Every map also records ``kept`` (the share of its elements that are non-zero), ``empty``, and ``class_cosine``
+(how alike it is to the other classes' maps of the same variant: a measure of class discrimination itself).
 """
 
 from __future__ import annotations
@@ -41,7 +42,7 @@ from .grid import GridBenchmark, make_grid
 from .metrics import blur_positive, localisation_many
 
 __all__ = ["SweepBenchmark", "SweepOptions", "CONTROLS", "SCALES", "SOFTMAXES", "PAPER_SETTING", "setting_maps",
-           "matched"]
+           "matched", "class_cosine"]
 
 #: The controls a sweep can add (see the module docstring).
 CONTROLS = ("matched", "random_k", "nearest", "cgi")
@@ -90,7 +91,7 @@ class SweepBenchmark(Benchmark):
 
     name = "sweep"
     Options = SweepOptions
-    metrics = ("ra", "iou", "precision", "recall", "f1", "kept", "empty")
+    metrics = ("ra", "iou", "precision", "recall", "f1", "class_cosine", "kept", "empty")
 
     def __init__(self, config):
         super().__init__(config)
@@ -177,6 +178,7 @@ class SweepBenchmark(Benchmark):
         chosen = maps[:, index]
         regions = torch.stack([region for _, _, region in self._items]).repeat(len(maps), 1, 1)
         scores = localisation_many(blur_positive(chosen.flatten(0, 1)), regions, self.options.binarize)
+        scores["class_cosine"] = class_cosine(chosen).flatten()
         kept = (chosen != 0).flatten(2).double().mean(2).flatten()
         scores = {name: v.tolist() for name, v in scores.items()}
         n = 0
@@ -184,7 +186,8 @@ class SweepBenchmark(Benchmark):
             for item, i, _ in self._items:
                 keys = dict(unit=self._unit, item=item, model=self.config.model, method=method, var=is_var,
                             target=self._classes[i], variant=variant, **setting)
-                self._rows += table.rows({"ra": scores["ra"][n]}, binarize=table.NO_RULE, **keys)
+                self._rows += table.rows({"ra": scores["ra"][n], "class_cosine": scores["class_cosine"][n]},
+                                         binarize=table.NO_RULE, **keys)
                 self._rows += table.rows({m: scores[m][n] for m in ("iou", "precision", "recall", "f1")},
                                          binarize=self.options.binarize, **keys)
                 self._rows += table.rows({"kept": kept[n], "empty": float(kept[n] == 0)}, binarize=table.NO_RULE,
@@ -207,6 +210,21 @@ def setting_maps(h: torch.Tensor, settings: list[dict]) -> torch.Tensor:
         m = softmaxes[key]
         out.append(kept_maps(h, m, keep_mask(m, s["tau"])))
     return torch.stack(out)
+
+
+def class_cosine(maps: torch.Tensor) -> torch.Tensor:
+    """How alike each class's map is to the other classes' maps: (S, n, C, H, W) -> (S, n).
+
+    The mean cosine similarity of a map's |H| (summed over channels) with that of every other map of the same
+    setting; 1: the same map for every class (nothing class-specific), 0: no shared location. NaN for an empty
+    map, which has no direction.
+    """
+    a = maps.abs().sum(2).flatten(2).double()
+    norm = a.norm(dim=2)
+    cos = (a @ a.transpose(1, 2)) / (norm[:, :, None] * norm[:, None, :])
+    n = maps.shape[1]
+    off = ~torch.eye(n, dtype=torch.bool)
+    return torch.stack([cos[s][off].view(n, n - 1).nanmean(1) for s in range(len(cos))]).where(norm > 0, torch.nan)
 
 
 def matched(h: torch.Tensor, var_maps: torch.Tensor) -> torch.Tensor:

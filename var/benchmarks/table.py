@@ -83,6 +83,7 @@ METRICS = {
     "own_drop": Metric(True, "intervention: drop of the class's softmax when its marked pixels are deleted"),
     "other_drop": Metric(False, "intervention: drop of the other class's softmax under the same deletion"),
     "selectivity": Metric(True, "intervention: own_drop - other_drop"),
+    "class_cosine": Metric(False, "sweep: mean cosine similarity of the map's |H| with the other classes' maps"),
     "empty": Metric(None, "1 if the map keeps nothing (all zero), else 0", status=True),
     "kept": Metric(None, "the share of the map's elements that are non-zero", status=True),
     "sic_skipped": Metric(None, "1: PIC skipped the image for SIC (prediction below its threshold)", status=True),
