@@ -73,6 +73,7 @@ def chapters(small: bool) -> list[tuple[str, str, dict]]:
                                       "n_coco": 2, "n_insertion": 1, "ig_steps": 2, "methods": ["gradcam"],
                                       "insertion_methods": ["gradcam"]} if small else {})}),
         ("12_claims", "12_claims", {}),
+        ("13_sensitivity", "13_sensitivity", {}),
         ("09_speed", "09_speed", {"class_counts": [2], "repeats": 1, "methods": ["gradient", "gradcam"]} if small
          else {"repeats": 2, "methods": ["gradient", "guided_backprop", "gradcam"]}),
     ]

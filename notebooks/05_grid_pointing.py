@@ -32,7 +32,7 @@ out = "../results/book"
 
 # %%
 import matplotlib.pyplot as plt
-from IPython.display import Markdown
+from IPython.display import Markdown, display
 
 import var
 from var.benchmarks import table as results
@@ -100,6 +100,19 @@ var.report.pages.paper_vs_ours(summary, "grid", rule).show()
 
 # %%
 var.report.pages.reference_section("grid", rule).show()
+
+# %% [markdown]
+# ### Guided GradCAM's upsampling
+# Guided GradCAM multiplies Guided Backprop with the GradCAM map upsampled from the 7 × 7 layer to the
+# image. We upsample bilinearly; Captum's default, which the paper names for all methods, is nearest
+# neighbour. On the first 60 grids (the `sweep-grid` reference run, which computes both), RA under each:
+
+# %%
+from var.report import reference
+
+sweep_grid = reference.load("sweep-grid")
+if sweep_grid is not None:
+    display(var.report.choices.upsampling(sweep_grid["table"]).round(4))
 
 # %% [markdown]
 # ## All numbers

@@ -29,7 +29,7 @@ out = "../results/book"
 
 # %%
 import matplotlib.pyplot as plt
-from IPython.display import Markdown
+from IPython.display import Markdown, display
 
 import var
 from var.benchmarks import BenchConfig, run
@@ -78,3 +78,27 @@ var.report.pages.reference_section("insertion").show()
 if len(scores):
     var.report.charts.metric_bars(scores, col_wrap=2)
     plt.show()
+
+# %% [markdown]
+# ## How ties enter the curve
+# A sparse VAR map is zero almost everywhere, so most of its pixels tie. PAIR's `compute_pic_metric` restores
+# every pixel whose saliency is ≥ the threshold's quantile: where the quantile falls on the tie at zero, the
+# whole image comes back at once. Our runs break ties in a seeded random order instead, so each threshold
+# restores its share of pixels. The `insertion-quantile` reference run repeats the first 40 images with
+# PAIR's untouched rule; on the images both runs scored, VAR − vanilla per method under each rule:
+
+# %%
+from var.report import reference
+
+quantile = reference.load("insertion-quantile")
+if quantile is None:
+    display(Markdown("No `insertion-quantile` reference run: `python -m var.bench reference insertion-quantile`."))
+else:
+    display(Markdown(reference.describe(quantile)))
+    tie_rules = var.report.choices.ties(reference.load("insertion")["table"], quantile["table"], methods)
+    display(tie_rules.round(4))
+    flips = tie_rules.pivot_table(index=["metric", "method"], columns="ties", values="verdict", aggfunc="first")
+    flips = flips[flips.nunique(axis=1) > 1]
+    display(Markdown(f"The verdict of {len(flips)} of {len(tie_rules) // 2} (metric, method) pairs changes with "
+                     "the tie rule" + (": " + ", ".join(f"{m} {me}" for m, me in flips.index) if len(flips) else "")
+                     + "."))

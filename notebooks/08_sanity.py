@@ -93,3 +93,29 @@ else:
     plt.show()
     ref_s = summarize(results.scored(results.randomised(ref_table)), by=["method", "var", "metric"])
     display(ref_s.pivot_table(index=["method", "var"], columns="metric", values=["mean", "n_nan"]).round(3))
+
+# %% [markdown]
+# ## One random network or several?
+# The run above re-initialises the network once (seed 0) and scores every image under that one random
+# network, as the paper's protocol does: its intervals say how VAR − vanilla varies over *images*, not
+# over *random networks*. The `sanity-networks` reference run scores each of its images under three
+# independently re-initialised networks. VAR − vanilla of the rank correlation with the trained maps
+# (lower: VAR passes the check better), per network, method and fraction; a verdict that differs between
+# networks rests on the draw of the network:
+
+# %%
+from var.core.protocol import PAPER_FIVE
+
+networks = reference.load("sanity-networks")
+if networks is None:
+    display(Markdown("No `sanity-networks` reference run: `python -m var.bench reference sanity-networks`."))
+else:
+    display(Markdown(reference.describe(networks)))
+    per_network = var.report.choices.networks(networks["table"], PAPER_FIVE)
+    verdicts = per_network.pivot_table(index=["method", "fraction"], columns="network", values="verdict",
+                                       aggfunc="first")
+    display(verdicts)
+    differ = verdicts[verdicts.nunique(axis=1) > 1]
+    display(Markdown(f"The verdict differs between the three networks for {len(differ)} of {len(verdicts)} "
+                     "(method, fraction) pairs" + (": " + ", ".join(f"{m} at {f:g}" for m, f in differ.index)
+                                                   if len(differ) else "") + "."))

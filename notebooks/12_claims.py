@@ -157,6 +157,18 @@ study.round(3)
 var.report.claims.across_rules(tables, list(metrics.BINARIZATIONS), methods=tuple(methods))
 
 # %% [markdown]
+# ## Does VAR beat a control?
+# A verdict "VAR improves localisation" compares VAR with the vanilla map only. VAR keeps few pixels, so
+# the [sensitivity and controls page](13_sensitivity.ipynb) also compares it with controls on the same units
+# (the vanilla map kept to VAR's sparsity, VAR with random competing classes, CGI, the contrastive gradient)
+# and shows how every number moves with t, τ and the scale. Its verdicts, in short:
+
+# %%
+controls = var.report.sweep.controls(
+    {on: tables.get(f"sweep-{on}") for on in ("grid", "coco")}, methods=tuple(methods))
+controls[["on", "claim", var.report.sweep.VERSUS, "verdict", "verdict, Holm"]].style.hide(axis="index")
+
+# %% [markdown]
 # ## Reading the table
 # * The localisation claims (grid and COCO) are where VAR's effect is large and
 #   where the paper's evidence is strongest; the direction is what transfers

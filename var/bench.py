@@ -10,6 +10,8 @@ Examples::
     python -m var.bench insertion-speed                                   # insertion vs PAIR's code
     python -m var.bench reference                                         # the committed reference runs
     python -m var.bench cost --out results/reference/cost                 # seconds per unit and method
+    python -m var.bench sweep --n 20 --out results/sweep                  # VAR's settings swept, with controls
+    python -m var.bench sweep-cost --units 3                              # the sweep against one setting
     python -m var.bench machine                                           # the CPU and torch's CPU kernels
 
 Results: ``OUT/results.parquet`` and ``.csv`` (one row per unit x item x model x
@@ -129,6 +131,7 @@ def _tool(module: str):
 
 #: The subcommands that are not benchmarks, each with its own options (``var-bench TOOL --help``).
 _TOOLS = {"speed": _tool("perf.speed"), "insertion-speed": _tool("perf.insertion_speed"), "reference": _reference,
+          "sweep-cost": _tool("perf.sweep_cost"),
           "cost": _tool("perf.cost"), "machine": _tool("benchmarks.provenance"), "methods": _tool("report.catalogue")}
 
 

@@ -132,6 +132,28 @@ def test_static_explorer_controls_change_the_maps_without_a_kernel(page, server)
     assert page.outside == []
 
 
+def test_sweep_explorer_follows_its_controls_without_a_kernel(page, server):
+    """The sensitivity page's t/tau sliders and toggles pick another setting of the committed sweep."""
+    errors = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(f"{server}/chapters/13_sensitivity.html", wait_until="networkidle")
+    explorer = page.locator(".var-sweep-explorer").first
+    explorer.wait_for(timeout=20000)
+    table = explorer.locator("table.var-sweep")
+    start = table.inner_text()
+    assert "average" in start and "the paper's setting" in explorer.inner_text()
+    seen = {start}
+    for control, value in (("t", "0"), ("tau", "4"), ("scale", "joint_max"), ("softmax", "pixel"), ("metric", "f1")):
+        explorer.locator(f"[data-control='{control}']").evaluate(
+            "(el, v) => { el.value = v; el.dispatchEvent(new Event('input')); }", value)
+        now = table.inner_text()
+        assert now not in seen, f"moving {control} did not change the table"
+        seen.add(now)
+    assert "the paper's setting" not in explorer.locator(".var-paper").inner_text()
+    assert explorer.locator(".var-sweep-chart circle").count() >= 5  # one point per method and the average
+    assert errors == [] and page.outside == []
+
+
 TUTORIAL = ["chapters/01_quickstart", "chapters/methods/gradient", "chapters/03_var_steps", "chapters/04_class_sets",
             "chapters/04c_your_model", "chapters/04d_gallery", "chapters/04e_your_method"]
 

@@ -17,7 +17,7 @@ RA and the binarised metrics under one rule, :data:`~var.core.protocol.VERDICT_R
   - ``nearest``: Guided GradCAM with its CAM upsampled by nearest neighbour (Captum's ``LayerAttribution``
     default) instead of bilinearly, vanilla and VAR;
   - ``cgi``: Competitive Gradient ⊙ Input (Gupta & Arora 2019, :mod:`var.core.competition`) for the classes of
-    K, method ``cgi``: the closest prior method.
+    K: the closest prior method, recorded as method ``cgi`` with variant ``vanilla`` (a method's own map).
 
 Every map also records ``kept`` (the share of its elements that are non-zero), ``empty``, and ``class_cosine``
 (how alike it is to the other classes' maps of the same variant: a measure of class discrimination itself).

@@ -54,7 +54,7 @@ COLUMNS = (
     Column("other", "intervention: the other class of the pair"),
     Column("label", "intervention: the image's ImageNet label"),
     Column("curve", "insertion: the PIC curve's points, JSON"),
-    Column("variant", "sweep: vanilla, var (under the row's setting) or a control (matched, random_k, nearest, cgi)"),
+    Column("variant", "sweep: vanilla, var (under the row's setting) or a control (matched, random_k, nearest)"),
     Column("temperature", "sweep: VAR's t of the row (NaN for a vanilla map)"),
     Column("tau", "sweep: VAR's tau of the row"),
     Column("scale", "sweep: raw (the softmax of |H|) or joint_max (of |H| / its largest value)"),

@@ -160,7 +160,9 @@ def rerun_unit(name: str, root: Path = ROOT, unit: int | None = None,
     config = dataclasses.replace(ref["config"], **changes).validate()
     fresh = pd.DataFrame(prepared(config).run_unit(unit))
     table = ref["table"]
-    committed = table[(table["unit"] == unit) & table["method"].isin(config.methods)].reset_index(drop=True)
+    # the methods the re-run gave rows for (a sweep adds its cgi control to whichever methods it re-ran)
+    ran = fresh["method"].unique() if len(fresh) else config.methods
+    committed = table[(table["unit"] == unit) & table["method"].isin(ran)].reset_index(drop=True)
     return committed, fresh, config
 
 

@@ -1,0 +1,131 @@
+"""The sweep of VAR's settings and its controls: each piece against a direct computation."""
+
+import pandas as pd
+import pytest
+import torch
+
+import var
+from var.bench import main as bench_main
+from var.benchmarks import BenchConfig
+from var.benchmarks.metrics import blur_positive, localisation, localisation_many
+from var.benchmarks.sweep import PAPER_SETTING, SweepBenchmark, class_cosine, matched, setting_maps
+from var.core.competition import compete
+from var.report import reference, sweep
+
+
+def test_localisation_many_equals_one_map_at_a_time():
+    g = torch.Generator().manual_seed(0)
+    maps = torch.randn(6, 3, 40, 40, generator=g)
+    maps[2] = 0  # empty: every metric 0
+    maps[3] = -maps[3].abs()  # no positive part: empty after the blur
+    blurred = blur_positive(maps)
+    regions = torch.zeros(6, 40, 40, dtype=torch.bool)
+    regions[:, :20, :20] = True
+    regions[4, 30:, 30:] = True
+    for rule in ("mean", "median", "positive", "otsu"):
+        many = localisation_many(blurred, regions, rule)
+        for i in range(6):
+            for metric, value in localisation(blurred[i], regions[i], rule).items():
+                assert float(many[metric][i]) == pytest.approx(value, abs=1e-6), (rule, i, metric)
+
+
+def test_localisation_many_refuses_an_empty_region():
+    with pytest.raises(ValueError, match="region is empty"):
+        localisation_many(torch.ones(2, 4, 4), torch.zeros(2, 4, 4, dtype=torch.bool))
+
+
+def test_setting_maps_equal_relevance_for_every_setting():
+    h = torch.randn(3, 2, 5, 5, generator=torch.Generator().manual_seed(1))
+    settings = [dict(temperature=t, tau=tau, scale=scale, softmax=softmax)
+                for t in (0.05, 1.0) for tau in (0.0, 0.02) for scale in ("raw", "joint_max")
+                for softmax in ("element", "pixel")]
+    for setting, maps in zip(settings, setting_maps(h, settings)):
+        expected = var.relevance(h, setting["temperature"], setting["tau"],
+                                 reduce_channels=None if setting["softmax"] == "element" else "sum",
+                                 normalize=None if setting["scale"] == "raw" else "joint_max", warn_below=None)
+        torch.testing.assert_close(maps, expected, rtol=0, atol=0)
+
+
+def test_matched_keeps_the_vanilla_maps_largest_elements_at_vars_count():
+    h = torch.tensor([[[[3.0, -5.0], [1.0, 0.5]]], [[[1.0, 1.0], [1.0, 1.0]]]])
+    var_maps = torch.tensor([[[[0.0, 0.0], [2.0, 1.0]]], [[[0.0, 0.0], [0.0, 0.0]]]])
+    out = matched(h, var_maps)
+    torch.testing.assert_close(out[0], torch.tensor([[[3.0, -5.0], [0.0, 0.0]]]))  # the two largest |H|, signed
+    assert not out[1].any()  # VAR kept nothing: so does the control
+
+
+def test_class_cosine_of_identical_disjoint_and_empty_maps():
+    maps = torch.zeros(1, 3, 1, 2, 2)
+    maps[0, 0, 0, 0, 0] = 1.0
+    maps[0, 1, 0, 0, 0] = 2.0  # the same direction as class 0's
+    cos = class_cosine(maps)
+    assert cos[0, 0] == pytest.approx(1.0) and cos[0, 1] == pytest.approx(1.0)  # the empty map is left out
+    assert torch.isnan(cos[0, 2])
+    maps[0, 1] = 0
+    maps[0, 1, 0, 1, 1] = 1.0  # disjoint now
+    assert class_cosine(maps)[0, 0] == pytest.approx(0.0)
+
+
+def test_compete_keeps_the_winner_of_each_sign():
+    scores = torch.tensor([[2.0, -1.0, 0.5], [1.0, -3.0, 0.5]])  # K's two classes at three elements
+    others = torch.tensor([[1.5, -2.0, 0.7]])  # one more competing label
+    kept = compete(scores, torch.cat([scores, others]))
+    torch.testing.assert_close(kept, torch.tensor([[2.0, 0.0, 0.0], [0.0, -3.0, 0.0]]))
+
+
+@pytest.mark.integration
+def test_cgi_equals_the_rule_on_every_competitors_input_x_gradient(lite0):
+    x = torch.randn(1, 3, 224, 224, generator=torch.Generator().manual_seed(0))
+    classes = [1, 2]
+    maps = var.attribute(lite0, x, classes, "cgi", competitors=5)
+    top = lite0.logits(x)[0].argsort(descending=True)[:5].tolist()
+    labels = list(dict.fromkeys(classes + top))
+    h = var.attribute(lite0, x, labels, "input_x_gradient")
+    torch.testing.assert_close(maps, compete(h[:2], h), rtol=1e-5, atol=1e-8)
+
+
+def test_sweep_options_are_checked_before_anything_loads():
+    for options, message in (({"on": "sanity"}, "on"), ({"temperatures": [0.1, 0]}, "temperatures"),
+                             ({"controls": ["shuffled"]}, "controls"), ({"taus": [1.5]}, "taus")):
+        with pytest.raises(ValueError, match=message):
+            SweepBenchmark(BenchConfig("sweep", options=options).validate())
+
+
+def test_settings_put_the_papers_first():
+    bench = SweepBenchmark(BenchConfig("sweep", options={"temperatures": [0.01, 0.1], "taus": [0.0, 0.01]}))
+    settings = bench.settings()
+    assert settings[0] == PAPER_SETTING and len(settings) == 2 * 2 * 2 * 2
+
+
+@pytest.mark.integration
+def test_sweep_at_the_papers_setting_equals_the_grid_run(imagenet_sample):
+    """The sweep's vanilla and paper-setting rows of a grid are the grid benchmark's (same grids, same maps)."""
+    config = BenchConfig("sweep", n=1, methods=("gradcam",), data=str(imagenet_sample),
+                         options={"temperatures": [0.1], "taus": [0.01], "scales": ["raw"], "softmaxes": ["element"],
+                                  "controls": ["matched", "random_k"]}).validate()
+    bench = SweepBenchmark(config)
+    bench.setup()
+    rows = pd.DataFrame(bench.run_unit(0))
+    grid = reference.load("grid")["table"]
+    grid = grid[(grid["unit"] == 0) & (grid["method"] == "gradcam") & grid["binarize"].isin(["none", "mean"])]
+    mine = rows[rows["variant"].isin(["vanilla", "var"])]
+    both = mine.merge(grid, on=["item", "var", "metric", "binarize"], suffixes=("", "_grid"))
+    assert len(both) == 2 * 4 * 5  # vanilla and VAR x 4 quadrants x (ra, iou, precision, recall, f1); the
+    # committed grid table has no empty rows (it predates them)
+    assert (both["value"] - both["value_grid"]).abs().max() < 1e-4
+    kept = rows[rows["metric"] == "kept"].groupby("variant")["value"].mean()
+    assert kept["matched"] == pytest.approx(kept["var"])  # the control keeps VAR's count per map
+
+
+@pytest.mark.integration
+def test_cli_tiny_sweep(tmp_path, imagenet_sample):
+    args = ["sweep", "--n", "1", "--methods", "gradcam", "guided_gradcam", "--option", "temperatures=[0.1, 1.0]",
+            "--option", "taus=[0.01]", "--option", "competitors=3", "--out", str(tmp_path)]
+    assert bench_main(args) == 0
+    table = pd.read_parquet(tmp_path / "results.parquet")
+    assert set(table["variant"]) == {"vanilla", "var", "matched", "random_k", "nearest"}
+    assert set(table["method"]) == {"gradcam", "guided_gradcam", "cgi"}  # CGI: a method of its own, vanilla
+    assert set(table["metric"]) <= set(SweepBenchmark.metrics)
+    summary = sweep.settings_summary(table, "ra", methods=("gradcam", "guided_gradcam"))
+    assert len(summary) == 3 * 2 * 2 * 2  # (2 methods + average) x 2 t x 2 scales x 2 softmaxes
+    assert sweep.sensitivity(summary)["settings"] == 8
