@@ -34,7 +34,7 @@ from ..benchmarks.table import NO_RULE, randomised
 from ..core.protocol import BINARIZATIONS, PAPER_FIVE, VERDICT_RULE
 
 __all__ = ["Claim", "CLAIMS", "OURS", "ALPHA", "paired_differences", "by_method",
-           "holm", "check", "details", "across_rules", "interval", "verdict", "VERDICTS"]
+           "holm", "detectable", "check", "details", "across_rules", "interval", "verdict", "VERDICTS"]
 
 #: The column of :func:`check` with our estimate (VAR - vanilla averaged over methods, 95% interval).
 OURS = "ours: VAR - vanilla, avg over methods [95% CI]"
@@ -142,6 +142,17 @@ def interval(values: np.ndarray) -> tuple[float, float, float, int]:
     mean = float(values.mean())
     half = float(stats.t.ppf(1 - ALPHA / 2, n - 1) * values.std(ddof=1) / np.sqrt(n)) if n > 1 else np.inf
     return mean, mean - half, mean + half, n
+
+
+def detectable(values: np.ndarray, power: float = 0.8) -> float:
+    """The smallest true mean difference a two-sided test at :data:`ALPHA` finds with probability ``power``,
+    given the spread and number of these paired differences (normal approximation): how small an effect the
+    run can resolve.
+    """
+    n = len(values)
+    if n < 2:
+        return np.inf
+    return float((stats.norm.ppf(1 - ALPHA / 2) + stats.norm.ppf(power)) * values.std(ddof=1) / np.sqrt(n))
 
 
 def _p_value(values: np.ndarray) -> float:
