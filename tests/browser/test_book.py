@@ -1,4 +1,5 @@
-"""The built book in headless Chromium: pages load with figures, t/tau sliders change the map, no outside requests.
+"""The built book in headless Chromium: pages load with figures and a clean console, t/tau sliders change the map,
+no outside requests.
 
 Needs ``make book`` first (CI does it). Without a built book these tests skip,
 unless ``VAR_REQUIRE_BOOK=1`` (set by .ci/run) makes that an error.
@@ -64,6 +65,11 @@ def page(browser, server):
     page.on("request", lambda r: None if r.url.startswith((server, "data:", "blob:", "about:"))
             else page.outside.append(r.url))
     page.on("requestfailed", lambda r: page.failed.append(r.url))
+    page.on("response", lambda r: page.failed.append(f"{r.status} {r.url}") if r.status >= 400 else None)
+    # a clean console: no uncaught exception, no console.error (the widget manager's schema warning is a warning)
+    page.errors = []
+    page.on("pageerror", lambda e: page.errors.append(str(e)))
+    page.on("console", lambda m: page.errors.append(m.text) if m.type == "error" else None)
     yield page
     context.close()
 
@@ -79,6 +85,8 @@ def test_page_loads_with_figures_and_no_outside_request(page, server, name):
         assert all(figures.nth(i).evaluate("e => e.naturalWidth > 0") for i in range(figures.count()))
     assert page.outside == [], f"{name} requested {page.outside}"
     assert page.failed == [], f"{name}: failed requests {page.failed}"
+    page.wait_for_timeout(500)  # widgets render and typeset their labels after the load
+    assert page.errors == [], f"{name}: console errors {page.errors}"
 
 
 def _visible_map(page) -> str:

@@ -148,6 +148,9 @@ def controls(sweeps: dict[str, pd.DataFrame | None], methods=PAPER_FIVE) -> pd.D
         if table is not None:
             tables.update(control_tables(table, on))
             claims += CONTROL_CLAIMS[on]
+    if not claims:
+        return pd.DataFrame(columns=["claim", VERSUS, "methods with the claimed sign", "n", "verdict",
+                                     "verdict, Holm", "likely reason", "on"])
     out = check(tables, methods=methods, claims=claims).rename(columns={OURS: VERSUS})
     return out.drop(columns=["where", "paper", "under other rules"]).assign(
         on=[c.benchmark.split(":")[0] for c in claims])
