@@ -20,6 +20,12 @@
 # sample (paper: 12,500 grids from the validation set); EfficientNet-Lite0
 # (paper: ResNet50 and ViT-B/16, whose weights cannot be downloaded here); cells
 # of half the model's input size, so a grid is 224×224 as in the paper.
+#
+# **You will learn** how the pointing game scores one map (RA on the blurred map; precision, recall, IoU and
+# F1 after binarising it), why the binarisation rule is a choice that can move a verdict, and how to read
+# "paper vs ours" with intervals over *grids* (the four quadrants of a grid share an image, so n counts
+# grids). The [reference run](#reference-run) below (250 grids) is the one to draw conclusions from; the
+# live run is a small version you can change and re-run.
 
 # %% tags=["parameters"]
 model_name = "efficientnet_lite0"
@@ -58,7 +64,19 @@ var.viz.figures.show_vanilla_var(x, h, var.relevance(h), [model.class_names[c][:
 plt.show()
 
 # %% [markdown]
-# ## The run
+# **How one map is scored.** The top-right quadrant of the same grid (the rule: always the first grid's
+# quadrant 1): its class's map is blurred, RA is the share of its mass inside the outlined quadrant; the
+# binarised map (pixels above the blurred map's mean, the rule the claims use) gives precision (the share
+# of marked pixels inside), recall (the share of the quadrant marked) and IoU. VAR's row is on its own
+# colour scale.
+
+# %%
+fig = var.report.examples.localisation_example(x, h, 1, quadrants[1], model.class_names[classes[1]],
+                                               model.unnormalize)
+display(fig)
+
+# %% [markdown]
+# ## Try it small: the live run
 # Resumable: results are cached per configuration under `out`, so rebuilding
 # the book only computes what is missing.
 
@@ -124,3 +142,28 @@ plt.show()
 
 # %%
 table.head(12)
+
+# %% [markdown]
+# ## Summary
+
+# %%
+Markdown("* " + var.report.pages.reference_summary("grid", "ra", "none") + "\n"
+         "* RA needs no binarisation; precision, recall, IoU and F1 do, and the paper does not say how it "
+         "binarises: the claims page names every verdict that changes with the rule.\n"
+         "* VAR keeps few pixels, so part of its gain could come from sparsity alone: the "
+         "[sensitivity and controls page](13_sensitivity.ipynb) compares it with the vanilla map kept to the "
+         "same number of pixels.")
+
+# %% [markdown]
+# ## Exercise
+# Re-run this page with `n_grids = 8` and `grids = "confident"` (Rao et al.'s grids of confidently
+# classified images). Does VAR − vanilla RA for Guided Backprop grow or shrink, and does the interval of
+# the live run contain the reference run's mean?
+#
+# ```{admonition} How to check
+# :class: dropdown
+# Change the parameter cell and run all cells (or `papermill` with `-p n_grids 8 -p grids confident`).
+# Compare the live run's "paper vs ours" row for `guided_backprop` with the summary above: confident grids
+# hold images the model recognises, so vanilla maps already point better and VAR's gain is expected to be
+# smaller; a small live run's interval is wide, so read the overlap, not the exact mean.
+# ```

@@ -17,6 +17,11 @@
 # like in "paper vs ours". **Deviations on this page:** `n_images` images of
 # the ImageNet sample (paper: the first 1,000 validation images); IG with
 # `ig_steps` steps (paper: 50); EfficientNet-Lite0 (paper: ResNet50, ViT-B/16).
+#
+# **You will learn** how a PIC curve is made from a map (restore the top pixels, measure information and the
+# model's belief), why sparse maps need a rule for ties, and how many images a run needs to resolve effects of
+# the paper's size. The [reference run](#reference-run) is the one to draw conclusions from; the live run is a
+# small version you can change.
 
 # %% tags=["parameters"]
 from var.core import protocol  # the paper's settings
@@ -36,6 +41,25 @@ import var
 from var.benchmarks import BenchConfig, run
 from var.benchmarks.insertion import aggregate
 
+from var.benchmarks.data import find_data, imagenet_items
+from var.report import reference
+
+# %% [markdown]
+# **How one map is scored.** The first image the reference run scored in full (the rule), its label as the
+# target: the SIC curves of Guided Backprop's vanilla and VAR maps (left; the dots are the measured
+# thresholds, the area under each curve is its SIC), and the images PIC feeds the model after restoring the
+# top 2%, 10% and 34% of each map's pixels into the blurred image, with the model's probability of the target.
+
+# %%
+reference_table = reference.load("insertion")["table"]
+example = reference_table[reference_table["unit"] == reference.scored_unit(reference_table)].iloc[0]
+path = next(p for p, _ in imagenet_items(find_data("imagenet-sample")) if p.name == example["image"])
+display(var.report.examples.pic_example(var.load_model(model_name), path, int(example["target"])))
+
+# %% [markdown]
+# ## Try it small: the live run
+
+# %%
 config = BenchConfig("insertion", model=model_name, methods=tuple(methods), n=n_images, ig_steps=ig_steps)
 table = run(config, f"{out}/{config.key()}")
 scores = table[table.metric.isin(["sic", "aic"])]
@@ -89,8 +113,6 @@ if len(scores):
 # PAIR's untouched rule; on the images both runs scored, VAR − vanilla per method under each rule:
 
 # %%
-from var.report import reference
-
 quantile = reference.load("insertion-quantile")
 if quantile is None:
     display(Markdown("No `insertion-quantile` reference run: `python -m var.bench reference insertion-quantile`."))
@@ -128,3 +150,25 @@ display(Markdown(
     + ("below what it can resolve for every method" if (power["detectable at 80%"] > 0.01).all()
        else "resolvable for some methods only") + ". A run of ≥ 300 scored images would shrink these by "
     f"√(300 / {power['n'].max()}) ≈ {(300 / power['n'].max()) ** 0.5:.1f}×."))
+
+# %% [markdown]
+# ## Summary
+
+# %%
+Markdown("* " + var.report.pages.reference_summary("insertion", "sic") + "\n"
+         "* The paper claims a slight insertion gain for ResNet50 only; its own Tables 3–4 show no gain on "
+         "every CNN. The power table above says how small an effect this run can see.\n"
+         "* How ties are ordered matters for sparse maps: the tie-rule table shows both rules on the same images.")
+
+# %% [markdown]
+# ## Exercise
+# In the example, VAR keeps few pixels of the image. What does PIC restore once the threshold passes the
+# share of pixels VAR kept, and how does that show in the curve?
+#
+# ```{admonition} How to check
+# :class: dropdown
+# Past VAR's kept share every remaining pixel of the VAR map is zero: with our seeded tie order PIC restores
+# zero-saliency pixels in a random order, so the VAR curve then rises like a random map's. Under PAIR's
+# untouched rule (`--option ties=quantile`) the whole tie enters at once, a jump in the curve. Compare the
+# restored images at 34% for the two maps above.
+# ```

@@ -19,6 +19,11 @@
 # magnitudes becomes uniform so VAR maps come out *empty*. Both are shown.
 # **Deviations on this page:** `n_images` images (paper: 10,000); IG with
 # `ig_steps` steps (paper: 50); EfficientNet-Lite0 (paper: ResNet50 and others).
+#
+# **You will learn** what a randomised network's maps look like next to the trained one's, why the check
+# compares VAR with its own vanilla method rather than across methods, and why one random network for every
+# image leaves a source of variance out. The [reference run](#reference-run) is the one to draw conclusions
+# from; the live run is a small version you can change.
 
 # %% tags=["parameters"]
 model_name = "efficientnet_lite0"
@@ -36,6 +41,25 @@ import var
 from var.benchmarks import table as results
 from var.benchmarks import BenchConfig, run, summarize
 
+# %% [markdown]
+# **What the check compares.** Guided Backprop's map of the espresso class on the coffee photo (the rule: the
+# quick start's image and its top class, K = its top 3 and the least probable class), on the trained network
+# and after re-initialising 10%, 50% and all of its layers (output side first); vanilla above, VAR below,
+# each on its own colour scale. A method that passes the check changes its map as the network loses what it
+# learned; the Spearman correlation with the trained map measures how much it did not.
+
+# %%
+from var.benchmarks.base import get_model
+
+model = get_model(model_name)
+x = model.prepare("skimage:coffee")
+classes = var.class_sets.top_k(model.logits(x)[0], 3)
+display(var.report.examples.sanity_example(model, x, classes, classes[0]))
+
+# %% [markdown]
+# ## Try it small: the live run
+
+# %%
 tables = []
 for reinit in ["gaussian", "reset_parameters"]:
     config = BenchConfig("sanity", model=model_name, n=n_images, ig_steps=ig_steps,
@@ -119,3 +143,27 @@ else:
     display(Markdown(f"The verdict differs between the three networks for {len(differ)} of {len(verdicts)} "
                      "(method, fraction) pairs" + (": " + ", ".join(f"{m} at {f:g}" for m, f in differ.index)
                                                    if len(differ) else "") + "."))
+
+# %% [markdown]
+# ## Summary
+
+# %%
+Markdown("* " + var.report.pages.reference_summary("sanity", "spearman_abs", direction=-1) + " (The paper "
+         "claims this at every randomisation fraction; the claims page tests each fraction.)\n"
+         "* VAR's maps keep few locations, so after randomisation they often keep different few locations: "
+         "part of what the check rewards is sparsity, which the controls on the sensitivity page separate.\n"
+         "* With PyTorch's `reset_parameters` VAR's maps come out empty and the comparison is void; the "
+         "scale-keeping `gaussian` rule is the one the verdicts use.")
+
+# %% [markdown]
+# ## Exercise
+# In the example, at which fraction does Guided Backprop's *vanilla* map stop looking like the coffee cup?
+# Does its VAR map change earlier or later?
+#
+# ```{admonition} How to check
+# :class: dropdown
+# Guided Backprop is known to pass the check badly (Adebayo et al. 2018): its vanilla map keeps the image's
+# edges long after the top layers are random, because its rule at each ReLU reconstructs the input. Read
+# the row pairs above and the per-fraction curves; VAR's row follows the class contrast, which the random
+# top layers destroy first, so it changes earlier.
+# ```

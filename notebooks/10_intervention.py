@@ -10,6 +10,10 @@
 # and says VAR's deletions change the output "surgically"; here we also measure
 # it over many images: **selectivity** = drop of the own class − drop of the
 # other class (higher is better).
+#
+# **You will learn** how to test what a map claims by changing the input, why selectivity needs both drops
+# (the own class's and the other's), and where VAR's selectivity comes from (the claims page splits it).
+# The reference run (50 images) is summed up at the end; the run on this page is a small version.
 
 # %% tags=["parameters"]
 from var.core import protocol  # the paper's settings
@@ -68,3 +72,25 @@ plt.show()
 # costs that class more probability than the other class. The paper's claim
 # holds for a method if VAR's selectivity is above vanilla's; with a handful of
 # images the intervals are wide, so read the direction, not the digits.
+
+# %% [markdown]
+# ## Summary
+
+# %%
+Markdown("* " + var.report.pages.reference_summary("intervention", "selectivity") + "\n"
+         "* Selectivity is the own class's drop minus the other class's: the claims page shows that VAR's gain "
+         "comes from sparing the other class, not from hurting its own class more.\n"
+         "* Where the two classes' vanilla maps already mark different pixels, VAR has little to take away and "
+         "the two deletions act alike; VAR matters where the classes share their evidence.")
+
+# %% [markdown]
+# ## Exercise
+# Pick an image with two *closely related* top classes (two dog breeds, espresso and cup) and one with two
+# unrelated ones. For which does VAR change the result of the deletion more?
+#
+# ```{admonition} How to check
+# :class: dropdown
+# Add the images to `images` in the parameter cell and re-run. Related classes share most of their vanilla
+# attribution, so deleting one class's vanilla pixels hurts both; VAR's maps keep only what differs, so the
+# other class is spared. For unrelated classes the vanilla maps are already apart and the two rows tend to agree.
+# ```

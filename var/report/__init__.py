@@ -6,12 +6,13 @@
 * :mod:`~var.report.study` — beyond the table: the 18-method study, overhead, largest effects, repeated rows;
 * :mod:`~var.report.sweep` — the sweep of VAR's settings and the controls' claims;
 * :mod:`~var.report.choices` — choices the paper leaves open, each with its effect (upsampling, ties, networks);
+* :mod:`~var.report.examples` — one drawn example of each benchmark's metric (localisation, PIC, sanity);
 * :mod:`~var.report.anatomy` — VAR's steps taken apart (the steps page);
 * :mod:`~var.report.charts` — metric bars, dumbbells, sanity curves, the claims forest;
 * :mod:`~var.report.pages` — what a benchmark page shows, as calls (paper vs ours, a reference run's section);
 * :mod:`~var.report.catalogue` — ``var-bench methods``: every registry method with its cost.
 """
 
-from . import anatomy, charts, choices, claims, pages, paper, reference, study, sweep
+from . import anatomy, charts, choices, claims, examples, pages, paper, reference, study, sweep
 
-__all__ = ["anatomy", "charts", "choices", "claims", "pages", "paper", "reference", "study", "sweep"]
+__all__ = ["anatomy", "charts", "choices", "claims", "examples", "pages", "paper", "reference", "study", "sweep"]

@@ -17,9 +17,10 @@ from ..benchmarks import BENCHMARKS
 from ..benchmarks import table as results
 from ..benchmarks.config import BenchConfig
 from ..benchmarks.runner import run
-from . import charts, paper, reference
+from ..core.protocol import PAPER_FIVE
+from . import charts, claims, paper, reference
 
-__all__ = ["Section", "paper_vs_ours", "reference_section", "run_models"]
+__all__ = ["Section", "paper_vs_ours", "reference_section", "run_models", "reference_summary"]
 
 
 @dataclass
@@ -112,3 +113,25 @@ def run_models(benchmark: str, models, n: int, out: str, **config) -> pd.DataFra
         cfg = BenchConfig(benchmark, model=model, n=n, **config)
         tables.append(run(cfg, f"{out}/{cfg.key()}"))
     return pd.concat(tables, ignore_index=True)
+
+
+def reference_summary(name: str, metric: str, binarize: str | None = None, direction: int = 1,
+                      methods=PAPER_FIVE) -> str:
+    """One Markdown sentence for a page's summary: VAR - vanilla of ``metric`` per method on a reference run,
+    paired per unit with its 95% interval, and how many methods have their interval on the good side of 0.
+
+    ``direction``: +1 if higher is better, -1 if lower is better.
+    """
+    ref = reference.load(name)
+    if ref is None:
+        return f"(No `{name}` reference run: `python -m var.bench reference {name}`.)"
+    table = ref["table"]
+    diffs = claims.paired_differences(table[table["method"].isin(methods)], metric, binarize)
+    rows = claims.by_method(diffs, direction)
+    good = int((rows["interval"] == "claimed side").sum())
+    units = table["unit"].nunique()
+    parts = ", ".join(f"{r.method} {r.mean:+.3f} [{r.ci95_low:+.3f}, {r.ci95_high:+.3f}]" for r in rows.itertuples())
+    return (f"On the `{name}` reference run ({units} units; intervals over units, not items), VAR − vanilla "
+            f"{metric}{f' ({binarize} rule)' if binarize not in (None, results.NO_RULE) else ''}: {parts}. "
+            f"{good} of {len(rows)} methods have their whole interval on the "
+            f"{'higher' if direction > 0 else 'lower'} (better) side of 0.")
