@@ -33,7 +33,7 @@ METHOD_OPTIONS = {"integrated_gradients": {"steps": 32}, "smoothgrad": {"base": 
 #: One page per method (the contrastive gradient is a benchmark baseline, not a tutorial page).
 METHODS = [m for m in var.METHODS if m != "contrastive_gradient"]
 #: Pages from this source on are benchmark chapters.
-FIRST_BENCHMARK = "05_grid_pointing"
+FIRST_BENCHMARK = "09_grid_pointing"
 
 
 def chapters(small: bool) -> list[tuple[str, str, dict]]:
@@ -51,30 +51,30 @@ def chapters(small: bool) -> list[tuple[str, str, dict]]:
     pages += [
         ("03_var_steps", "03_var_steps", {"temperatures": [0.01, 0.1], "taus": [0.0, 0.1]} if small else {}),
         ("04_class_sets", "04_class_sets", {"n_coco_images": 1} if small else {}),
-        ("04b_explorers", "04b_explorers",
+        ("05_explorers", "05_explorers",
          {"images": ["skimage:coffee"], "methods": ["gradient", "gradcam"]} if small else {}),
-        ("04c_your_model", "04c_your_model", {"timm_models": ["resnet18"]} if small else {}),
-        ("04d_gallery", "04d_gallery",
+        ("06_your_model", "06_your_model", {"timm_models": ["resnet18"]} if small else {}),
+        ("07_gallery", "07_gallery",
          {"methods": ["gradient", "gradcam", "captum:Deconvolution", "gradcam:LayerCAM", "occlusion"]}
          if small else {}),
-        ("04e_your_method", "04e_your_method", {**out("your_method"), **({"n_grids": 1} if small else {})}),
-        ("05_grid_pointing", "05_grid_pointing",
+        ("08_your_method", "08_your_method", {**out("your_method"), **({"n_grids": 1} if small else {})}),
+        ("09_grid_pointing", "09_grid_pointing",
          {**out("grid"), **({"n_grids": 1, "ig_steps": 2, "scan": 40} if small else {"n_grids": 6})}),
-        ("06_coco_masks", "06_coco_masks", {**out("coco"), **({"n_images": 2, "ig_steps": 2} if small else {})}),
-        ("07_insertion", "07_insertion",
+        ("10_coco_masks", "10_coco_masks", {**out("coco"), **({"n_images": 2, "ig_steps": 2} if small else {})}),
+        ("11_insertion", "11_insertion",
          {**out("insertion"), **({"n_images": 2, "methods": ["gradcam"]} if small else {"n_images": 4})}),
-        ("08_sanity", "08_sanity",
+        ("12_sanity", "12_sanity",
          {**out("sanity"), **({"n_images": 1, "ig_steps": 2, "fractions": [0.0, 1.0]} if small else {})}),
-        ("10_intervention", "10_intervention",
+        ("13_intervention", "13_intervention",
          {**out("intervention"), **({"images": ["skimage:coffee"], "n_images": 1, "ig_steps": 2,
                                      "methods": ["gradcam", "guided_backprop"]} if small else {})}),
-        ("11_architectures", "11_architectures",
+        ("14_architectures", "14_architectures",
          {**out("architectures"), **({"models": ["efficientnet_lite0", "efficientnet_lite1"], "n_grids": 1,
                                       "n_coco": 2, "n_insertion": 1, "ig_steps": 2, "methods": ["gradcam"],
                                       "insertion_methods": ["gradcam"]} if small else {})}),
-        ("12_claims", "12_claims", {}),
-        ("13_sensitivity", "13_sensitivity", {}),
-        ("09_speed", "09_speed", {"class_counts": [2], "repeats": 1, "methods": ["gradient", "gradcam"]} if small
+        ("15_claims", "15_claims", {}),
+        ("16_sensitivity", "16_sensitivity", {}),
+        ("17_speed", "17_speed", {"class_counts": [2], "repeats": 1, "methods": ["gradient", "gradcam"]} if small
          else {"repeats": 2, "methods": ["gradient", "guided_backprop", "gradcam"]}),
     ]
     return pages

@@ -126,7 +126,7 @@ def _visible_src(page, cls: str) -> str:
 
 
 def test_static_explorer_controls_change_the_maps_without_a_kernel(page, server):
-    page.goto(f"{server}/chapters/04b_explorers.html", wait_until="networkidle")
+    page.goto(f"{server}/chapters/05_explorers.html", wait_until="networkidle")
     page.locator(".var-explorer-method select").first.wait_for(timeout=20000)
     seen = {(_visible_src(page, "var-explorer-vanilla"), _visible_src(page, "var-explorer-var"))}
     for control, option in (("method", 2), ("classset", 1), ("image", 1)):
@@ -144,7 +144,7 @@ def test_sweep_explorer_follows_its_controls_without_a_kernel(page, server):
     """The sensitivity page's t/tau sliders and toggles pick another setting of the committed sweep."""
     errors = []
     page.on("pageerror", lambda e: errors.append(str(e)))
-    page.goto(f"{server}/chapters/13_sensitivity.html", wait_until="networkidle")
+    page.goto(f"{server}/chapters/16_sensitivity.html", wait_until="networkidle")
     explorer = page.locator(".var-sweep-explorer").first
     explorer.wait_for(timeout=20000)
     table = explorer.locator("table.var-sweep")
@@ -163,7 +163,7 @@ def test_sweep_explorer_follows_its_controls_without_a_kernel(page, server):
 
 
 TUTORIAL = ["chapters/01_quickstart", "chapters/methods/gradient", "chapters/03_var_steps", "chapters/04_class_sets",
-            "chapters/04c_your_model", "chapters/04d_gallery", "chapters/04e_your_method"]
+            "chapters/06_your_model", "chapters/07_gallery", "chapters/08_your_method"]
 
 
 @pytest.mark.parametrize("name", TUTORIAL)

@@ -103,7 +103,7 @@ var.report.pages.paper_vs_ours(summary, "coco", rule).show()
 # The same comparison on the committed reference run (every COCO128 image with a
 # usable object, IG with 50 steps; `make reference` makes it, see
 # `results/reference/coco/provenance.json`). Its intervals are the ones to draw
-# conclusions from; the [claims page](12_claims.ipynb) sums them up.
+# conclusions from; the [claims page](15_claims.ipynb) sums them up.
 
 # %%
 var.report.pages.reference_section("coco", rule).show()

@@ -159,7 +159,7 @@ var.report.claims.across_rules(tables, list(metrics.BINARIZATIONS), methods=tupl
 # %% [markdown]
 # ## Does VAR beat a control?
 # A verdict "VAR improves localisation" compares VAR with the vanilla map only. VAR keeps few pixels, so
-# the [sensitivity and controls page](13_sensitivity.ipynb) also compares it with controls on the same units
+# the [sensitivity and controls page](16_sensitivity.ipynb) also compares it with controls on the same units
 # (the vanilla map kept to VAR's sparsity, VAR with random competing classes, CGI, the contrastive gradient)
 # and shows how every number moves with t, τ and the scale. Its verdicts, in short:
 

@@ -91,7 +91,7 @@ if agg is not None:
 # The same comparison on the committed reference run (120 ImageNet sample images,
 # those passing PIC's filters scored, IG with 50 steps; `make reference` makes
 # it, see `results/reference/insertion/provenance.json`). Its intervals are the
-# ones to draw conclusions from; the [claims page](12_claims.ipynb) sums them up.
+# ones to draw conclusions from; the [claims page](15_claims.ipynb) sums them up.
 
 # %%
 var.report.pages.reference_section("insertion").show()

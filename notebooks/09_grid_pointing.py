@@ -114,7 +114,7 @@ var.report.pages.paper_vs_ours(summary, "grid", rule).show()
 # The same comparison on the committed reference run (250 disjoint 224×224
 # grids, IG with 50 steps; `make reference` makes it, see
 # `results/reference/grid/provenance.json`). Its intervals are the ones to draw
-# conclusions from; the [claims page](12_claims.ipynb) sums them up.
+# conclusions from; the [claims page](15_claims.ipynb) sums them up.
 
 # %%
 var.report.pages.reference_section("grid", rule).show()
@@ -151,7 +151,7 @@ Markdown("* " + var.report.pages.reference_summary("grid", "ra", "none") + "\n"
          "* RA needs no binarisation; precision, recall, IoU and F1 do, and the paper does not say how it "
          "binarises: the claims page names every verdict that changes with the rule.\n"
          "* VAR keeps few pixels, so part of its gain could come from sparsity alone: the "
-         "[sensitivity and controls page](13_sensitivity.ipynb) compares it with the vanilla map kept to the "
+         "[sensitivity and controls page](16_sensitivity.ipynb) compares it with the vanilla map kept to the "
          "same number of pixels.")
 
 # %% [markdown]

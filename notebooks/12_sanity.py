@@ -102,7 +102,7 @@ s.pivot_table(index=["reinit", "method", "var"], columns="metric", values=["mean
 # The same comparison on the committed reference run (50 ImageNet sample images,
 # `gaussian` re-initialisation, IG with 50 steps; `make reference` makes it, see
 # `results/reference/sanity/provenance.json`). Its intervals are the ones to
-# draw conclusions from; the [claims page](12_claims.ipynb) sums them up.
+# draw conclusions from; the [claims page](15_claims.ipynb) sums them up.
 
 # %%
 from var.report import reference
