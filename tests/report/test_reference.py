@@ -80,7 +80,12 @@ SUBSETS = {"insertion": ("integrated_gradients", "guided_backprop"),
            **dict.fromkeys(("methods-coco", "methods-intervention"),
                            ("smoothgrad", "captum:GradientShap", "captum:DeepLift", "gradcam:LayerCAM",
                             "zennit:EpsilonPlusFlat")),
-           "methods-sanity": ("gradient", "captum:Deconvolution", "captum:GradientShap", "gradcam:LayerCAM")}
+           "methods-sanity": ("gradient", "captum:Deconvolution", "captum:GradientShap", "gradcam:LayerCAM"),
+           # the runs of the choices: a unit scores three random networks (sanity), the PIC curves (insertion),
+           # every setting and control (sweep; CGI always re-runs): cheap methods suffice to show the code holds
+           "sanity-networks": ("gradcam", "guided_backprop"),
+           "insertion-quantile": ("integrated_gradients", "guided_backprop"),
+           "sweep-grid": ("gradcam", "guided_gradcam"), "sweep-coco": ("gradcam", "guided_gradcam")}
 
 
 @pytest.mark.slow
