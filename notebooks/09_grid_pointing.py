@@ -71,9 +71,8 @@ plt.show()
 # colour scale.
 
 # %%
-fig = var.report.examples.localisation_example(x, h, 1, quadrants[1], model.class_names[classes[1]],
-                                               model.unnormalize)
-display(fig)
+var.report.examples.localisation_example(x, h, 1, quadrants[1], model.class_names[classes[1]], model.unnormalize)
+plt.show()
 
 # %% [markdown]
 # ## Try it small: the live run

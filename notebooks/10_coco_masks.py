@@ -67,8 +67,8 @@ x, objects = load_item(model, item)
 kept, classes = targets(objects, model.predict(x)[0])
 h = var.attribute(model, x, classes, "guided_backprop")
 display(Markdown(f"`{item.path.name}`: K = " + ", ".join(model.class_names[c] for c in classes) + "."))
-display(var.report.examples.localisation_example(x, h, 0, kept[0][2], model.class_names[kept[0][1]],
-                                                 model.unnormalize))
+var.report.examples.localisation_example(x, h, 0, kept[0][2], model.class_names[kept[0][1]], model.unnormalize)
+plt.show()
 
 # %% [markdown]
 # ## Try it small: the live run

@@ -54,7 +54,8 @@ from var.report import reference
 reference_table = reference.load("insertion")["table"]
 example = reference_table[reference_table["unit"] == reference.scored_unit(reference_table)].iloc[0]
 path = next(p for p, _ in imagenet_items(find_data("imagenet-sample")) if p.name == example["image"])
-display(var.report.examples.pic_example(var.load_model(model_name), path, int(example["target"])))
+var.report.examples.pic_example(var.load_model(model_name), path, int(example["target"]))
+plt.show()
 
 # %% [markdown]
 # ## Try it small: the live run

@@ -54,7 +54,8 @@ from var.benchmarks.base import get_model
 model = get_model(model_name)
 x = model.prepare("skimage:coffee")
 classes = var.class_sets.top_k(model.logits(x)[0], 3)
-display(var.report.examples.sanity_example(model, x, classes, classes[0]))
+var.report.examples.sanity_example(model, x, classes, classes[0])
+plt.show()
 
 # %% [markdown]
 # ## Try it small: the live run

@@ -33,11 +33,12 @@ from var.core import protocol  # the paper's settings
 methods = list(protocol.PAPER_FIVE)
 
 # %%
+import matplotlib.pyplot as plt
 from IPython.display import HTML, Markdown, display
 
 from var.benchmarks.sweep import PAPER_SETTING
 from var.benchmarks.table import HIGHER_IS_BETTER
-from var.report import choices, reference, sweep
+from var.report import charts, choices, reference, sweep
 from var.viz.sweep_explorer import sweep_explorer
 
 runs = {on: reference.load(f"sweep-{on}") for on in ("grid", "coco")}
@@ -61,13 +62,15 @@ controls.style.hide(axis="index").map(
                "cannot tell": "background-color: #f2f2f2"}.get(v, ""), subset=["verdict", "verdict, Holm"])
 
 # %%
-Markdown("\n".join(f"* **{row['on']}**, {row['claim'][0].lower() + row['claim'][1:]}: **{row['verdict']}** "
+Markdown("\n".join(f"* **{row['on']}**: {row['claim']}: **{row['verdict']}** "
                    f"(VAR − control {row[sweep.VERSUS]}; {row['methods with the claimed sign']})"
                    for _, row in controls.iterrows()))
 
 # %% [markdown]
 # ## Explore the settings
-# Move t and τ, switch the scale and the softmax: the chart and the table show VAR − vanilla per method
+# First the whole grid at a glance: RA's VAR − vanilla averaged over the methods for every (t, τ) and each
+# scale and softmax, with the share of elements kept under it; the paper's setting is outlined. Then the
+# explorer: move t and τ, switch the scale and the softmax, and the chart and the table show VAR − vanilla per method
 # (mean over units, 95% interval; green: the interval is on the good side of 0, red: on the bad side) and
 # the share of elements VAR keeps. The controls start at the paper's setting. The page needs no kernel:
 # the numbers are the committed sweep's, computed once.
@@ -78,22 +81,15 @@ LABELS = {"ra": "RA", "f1": f"F1 ({protocol.VERDICT_RULE} rule)", "class_cosine"
 
 def explore(table):
     summaries = {metric: sweep.settings_summary(table, metric, methods=tuple(methods)) for metric in LABELS}
+    charts.sweep_grid(summaries["ra"], "RA", True, PAPER_SETTING)
+    plt.show()
     display(HTML(sweep_explorer(summaries, LABELS, {m: HIGHER_IS_BETTER[m] for m in LABELS}, PAPER_SETTING)))
     return summaries
 
 
 def where_paper_sits(summaries, on):
-    lines = []
-    for metric, label in LABELS.items():
-        s = sweep.sensitivity(summaries[metric], HIGHER_IS_BETTER[metric])
-        best = s["best"]
-        lines.append(
-            f"* **{label}** ({on}): at the paper's setting VAR − vanilla averages {s['paper']['diff']:+.3f} over "
-            f"the methods, keeping {s['paper']['kept']:.1%} of the elements; it ranks {s['rank']} of "
-            f"{s['settings']} settings. The best is t = {best['temperature']:g}, τ = {best['tau']:g}, "
-            f"{best['scale']}, {best['softmax']} ({best['diff']:+.3f}, keeping {best['kept']:.1%}); "
-            f"{s['better']} setting(s) beat the paper's mean with their whole interval.")
-    return Markdown("\n".join(lines))
+    return Markdown("\n".join(sweep.sensitivity_text(summaries[metric], label, on, HIGHER_IS_BETTER[metric])
+                               for metric, label in LABELS.items()))
 
 
 # %% [markdown]

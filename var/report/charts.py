@@ -1,10 +1,12 @@
-"""Report charts over the results table: metric bars, paper-vs-ours dumbbells, sanity curves, the claims forest."""
+"""Report charts over the results table: metric bars, paper-vs-ours dumbbells, sanity curves, the claims forest,
+the sweep's t x tau grid.
+"""
 
 from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["metric_bars", "dumbbell", "sanity_curves", "claims_forest", "cost_scaling"]
+__all__ = ["metric_bars", "dumbbell", "sanity_curves", "claims_forest", "cost_scaling", "sweep_grid"]
 
 
 def metric_bars(table, metrics=None, col_wrap: int = 3, col: str = "metric"):
@@ -172,4 +174,46 @@ def cost_scaling(scaling):
     b.set(xlabel="|K|", ylabel="seconds")
     b.legend(fontsize=8)
     fig.tight_layout()
+    return fig
+
+
+def sweep_grid(summary, label: str, higher_is_better: bool = True, paper=None):
+    """VAR - vanilla (the methods' average) over t x tau, one panel per scale and softmax; each cell also gives
+    the share of elements kept, the paper's setting is outlined.
+
+    Args:
+        summary: :func:`var.report.sweep.settings_summary` of one metric.
+        label: the metric's name for the colour bar.
+        higher_is_better: the metric's direction (the colour map is flipped for lower-is-better metrics).
+        paper: the paper's setting (``temperature``, ``tau``, ``scale``, ``softmax``) to outline.
+    """
+    import matplotlib.pyplot as plt
+    from matplotlib.patches import Rectangle
+
+    avg = summary[summary["method"] == "average"]
+    panels = sorted({(s, m) for s, m in zip(avg["scale"], avg["softmax"])})
+    ts, taus = sorted(avg["temperature"].unique()), sorted(avg["tau"].unique())
+    top = float(np.nanmax(np.abs(avg["diff"]))) or 1.0
+    cols = 2 if len(panels) == 4 else len(panels)
+    rows = -(-len(panels) // cols)
+    fig = plt.figure(figsize=(5.2 * cols, 4.6 * rows), layout="constrained")
+    axes = np.atleast_1d(fig.subplots(rows, cols)).ravel()
+    for ax, (scale, softmax) in zip(axes, panels):
+        cells = avg[(avg["scale"] == scale) & (avg["softmax"] == softmax)].set_index(["temperature", "tau"])
+        grid = np.array([[cells.loc[(t, tau), "diff"] for tau in taus] for t in ts])
+        image = ax.imshow(grid, cmap="RdBu" if higher_is_better else "RdBu_r", vmin=-top, vmax=top)
+        for i, t in enumerate(ts):
+            for j, tau in enumerate(taus):
+                ax.text(j, i, f"{grid[i, j]:+.2f}\n{cells.loc[(t, tau), 'kept']:.0%}", ha="center", va="center",
+                        fontsize=9, color="white" if abs(grid[i, j]) > 0.6 * top else "black")
+                if paper and (t, tau, scale, softmax) == (paper["temperature"], paper["tau"], paper["scale"],
+                                                          paper["softmax"]):
+                    ax.add_patch(Rectangle((j - 0.5, i - 0.5), 1, 1, fill=False, edgecolor="black", linewidth=2.5))
+        ax.set_xticks(range(len(taus)), [f"{tau:g}" for tau in taus], fontsize=8)
+        ax.set_yticks(range(len(ts)), [f"{t:g}" for t in ts], fontsize=8)
+        ax.set_xlabel("τ")
+        ax.set_ylabel("t")
+        ax.set_title(f"scale {scale}, softmax per {softmax}", fontsize=11)
+    bar = fig.colorbar(image, ax=list(axes), shrink=0.8)
+    bar.set_label(f"{label}: VAR − vanilla (avg over methods); below: kept share", fontsize=8)
     return fig

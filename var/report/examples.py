@@ -6,14 +6,15 @@
   restores at three thresholds and the model's probability of the target on each;
 * :func:`sanity_example`: one class's map on the trained network and after randomising more and more layers.
 
-Each returns a matplotlib ``Figure`` (no pyplot state) whose numbers come from the benchmark's own functions.
+Each draws a pyplot figure (shown by the notebook's ``plt.show()``) and returns it; its numbers come from the
+benchmark's own functions.
 """
 
 from __future__ import annotations
 
+import matplotlib.pyplot as plt
 import numpy as np
 import torch
-from matplotlib.figure import Figure
 
 from ..benchmarks.insertion import predictor, uint8_crop
 from ..benchmarks.metrics import binarize, blur_positive, localisation
@@ -34,7 +35,7 @@ def _outline(ax, region: torch.Tensor) -> None:
 
 
 def localisation_example(x: torch.Tensor, h: torch.Tensor, index: int, region: torch.Tensor, name: str,
-                         unnormalize, rule: str = VERDICT_RULE) -> Figure:
+                         unnormalize, rule: str = VERDICT_RULE) -> plt.Figure:
     """How a localisation metric scores one class's map: rows vanilla and VAR (paper's t, tau).
 
     Args:
@@ -46,7 +47,7 @@ def localisation_example(x: torch.Tensor, h: torch.Tensor, index: int, region: t
         unnormalize: the model's input -> [0, 1] image function.
         rule: the binarisation rule of precision, recall, IoU.
     """
-    fig = Figure(figsize=(11, 5.6), layout="constrained")
+    fig = plt.figure(figsize=(11, 5.6), layout="constrained")
     axes = fig.subplots(2, 3)
     background = grey(x, unnormalize)
     for row, (label, maps) in enumerate((("vanilla", h), ("VAR", relevance(h, warn_below=None)))):
@@ -70,7 +71,7 @@ def localisation_example(x: torch.Tensor, h: torch.Tensor, index: int, region: t
 
 
 def pic_example(model, image, label: int, method: str = "guided_backprop", k: int = 3,
-                shown=(0.02, 0.1, 0.34), **options) -> Figure:
+                shown=(0.02, 0.1, 0.34), **options) -> plt.Figure:
     """SIC of one image for a vanilla and a VAR map, with the images PIC restores at ``shown`` thresholds.
 
     Args:
@@ -87,7 +88,7 @@ def pic_example(model, image, label: int, method: str = "guided_backprop", k: in
     h = attribute(model, x, classes, method, **options)
     mask = random_mask(*img.shape[:2], seed=0)
     predict = predictor(model, label)
-    fig = Figure(figsize=(12, 6.2), layout="constrained")
+    fig = plt.figure(figsize=(12, 6.2), layout="constrained")
     grid = fig.add_gridspec(2, 1 + len(shown), width_ratios=[1.6] + [1] * len(shown))
     curve_ax = fig.add_subplot(grid[:, 0])
     for row, (name, maps) in enumerate((("vanilla", h), ("VAR", relevance(h, warn_below=None)))):
@@ -116,11 +117,11 @@ def pic_example(model, image, label: int, method: str = "guided_backprop", k: in
 
 
 def sanity_example(model, x: torch.Tensor, classes: list[int], target: int, method: str = "guided_backprop",
-                   fractions=(0.0, 0.1, 0.5, 1.0), seed: int = 0, **options) -> Figure:
+                   fractions=(0.0, 0.1, 0.5, 1.0), seed: int = 0, **options) -> plt.Figure:
     """The target's map on the trained network and after randomising a growing share of its layers
     (output side first, the benchmark's ``gaussian`` rule): vanilla row and VAR row, each on its own scale.
     """
-    fig = Figure(figsize=(3 * len(fractions) + 1, 6), layout="constrained")
+    fig = plt.figure(figsize=(3 * len(fractions) + 1, 6), layout="constrained")
     axes = fig.subplots(2, len(fractions))
     background = grey(x, model.unnormalize)
     index = classes.index(target)

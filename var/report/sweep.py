@@ -20,8 +20,8 @@ from ..benchmarks.table import NO_RULE
 from ..core.protocol import PAPER_FIVE, VERDICT_RULE
 from .claims import ALPHA, OURS, Claim, check
 
-__all__ = ["VERSUS", "SETTING", "settings_summary", "sensitivity", "control_tables", "CONTROL_CLAIMS", "controls",
-           "is_paper"]
+__all__ = ["VERSUS", "SETTING", "settings_summary", "sensitivity", "sensitivity_text", "control_tables",
+           "CONTROL_CLAIMS", "controls", "is_paper"]
 
 #: The column of :func:`controls` with the estimate (VAR - control averaged over methods, 95% interval).
 VERSUS = "VAR - control, avg over methods [95% CI]"
@@ -91,6 +91,17 @@ def sensitivity(summary: pd.DataFrame, higher_is_better: bool = True) -> dict:
             "rank": int(avg.index[is_paper(avg.assign(variant="var"))][0]) + 1, "settings": len(avg),
             "best": {**{c: best[c] for c in SETTING}, "diff": best["diff"], "kept": best["kept"]},
             "better": int((bound > sign * paper["diff"]).sum())}
+
+
+def sensitivity_text(summary: pd.DataFrame, label: str, on: str, higher_is_better: bool = True) -> str:
+    """One Markdown bullet saying where the paper's setting sits (:func:`sensitivity`), for the sweep page."""
+    s = sensitivity(summary, higher_is_better)
+    best = s["best"]
+    return (f"* **{label}** ({on}): at the paper's setting VAR − vanilla averages {s['paper']['diff']:+.3f} over the "
+            f"methods, keeping {s['paper']['kept']:.1%} of the elements; it ranks {s['rank']} of {s['settings']} "
+            f"settings. The best is t = {best['temperature']:g}, τ = {best['tau']:g}, {best['scale']}, "
+            f"{best['softmax']} ({best['diff']:+.3f}, keeping {best['kept']:.1%}); {s['better']} setting(s) beat "
+            f"the paper's mean with their whole interval.")
 
 
 def control_tables(sweep: pd.DataFrame, on: str) -> dict[str, pd.DataFrame]:
