@@ -21,6 +21,21 @@ import var.perf.speed as speed
 rows = speed.run(model_name, class_counts, repeats, steps=4, internal_batch_size=64, methods=methods)
 pd.DataFrame(rows).round(3)
 
+# %% [markdown]
+# Each row's `target` is the speed-up over Captum the engine should reach (`var.perf.speed.TARGETS`) and, for
+# the gradient methods, how close to the floor (one forward plus |K| backward passes) it should come. These
+# are timings of a few repeats on a shared CPU, so a row can miss its target by noise; the CLI
+# (`python -m var.bench speed`) repeats more and exits with status 1 when a target is missed.
+
+# %%
+from IPython.display import Markdown
+
+missed = [r for r in rows if not r["meets_target"]]
+Markdown(f"On this build {len(rows) - len(missed)} of {len(rows)} rows meet their target" + (
+    "; missed: " + ", ".join(f"{r['method']} at |K| = {r['K']} ({r['speedup_vs_captum']:.2f}× Captum, "
+                             f"{r['var_over_floor']:.2f}× the floor; target {r['target']})" for r in missed)
+    if missed else "") + ".")
+
 # %%
 import matplotlib.pyplot as plt
 import seaborn as sns
@@ -41,7 +56,7 @@ plt.show()
 # reference runs' own wall time per unit (from their `provenance.json`).
 
 # %%
-from IPython.display import Markdown, display
+from IPython.display import display
 
 from var.report import charts, reference
 

@@ -48,6 +48,15 @@ def test_reference_sizes():
     assert all(table["method"].nunique() == 18 for table in study.values())
     assert study["grid"]["unit"].nunique() >= 80 and study["coco"]["unit"].nunique() >= 40
     assert study["intervention"]["unit"].nunique() >= 30 and study["sanity"]["unit"].nunique() >= 8
+    # the runs of the choices: three random networks per sanity image, PAIR's tie rule, the sweeps
+    networks = reference.load("sanity-networks")["table"]
+    assert networks["unit"].nunique() >= 15 and set(networks["network"]) == {0, 1, 2}
+    assert reference.load("insertion-quantile")["table"]["unit"].nunique() >= 20  # PIC skips some of 40
+    for name, units in (("sweep-grid", 60), ("sweep-coco", 30)):
+        sweep = reference.load(name)["table"]
+        assert sweep["unit"].nunique() >= units
+        assert {"vanilla", "var", "matched", "random_k", "nearest"} <= set(sweep["variant"])
+        assert sweep.groupby(["temperature", "tau", "scale", "softmax"]).ngroups == 100
 
 
 @pytest.fixture
