@@ -29,7 +29,7 @@ out = "../results/book"
 
 # %%
 import matplotlib.pyplot as plt
-from IPython.display import display
+from IPython.display import Markdown, display
 
 import var
 from var.benchmarks import summarize
@@ -70,10 +70,12 @@ for metric in ["ra", "precision"]:
 # Ours: PAIR's median-curve aggregate over the images each model could score.
 
 # %%
-if insertion.metric.isin(["sic", "aic"]).any():
-    agg = aggregate(insertion).assign(mean=lambda a: a["median_curve_auc"])
-    for metric in ["sic", "aic"]:
-        display(var.report.paper.by_architecture(agg, metric, var.report.paper.architectures_table(metric))
-                .round(2).style.set_caption(metric))
-else:
-    print("no image passed PIC's filters: increase n_insertion")
+agg = aggregate(insertion).assign(mean=lambda a: a["median_curve_auc"]) if insertion.metric.isin(
+    ["sic", "aic"]).any() else None
+for metric in ["sic", "aic"]:
+    if agg is None or not (agg["metric"] == metric).any():  # PIC's filters skipped every image for this curve
+        display(Markdown(f"**{metric.upper()}**: no image passed PIC's filter for this curve on any model "
+                         "(SIC needs p ≥ 0.8 for the label, AIC a correct prediction): increase `n_insertion`."))
+        continue
+    display(var.report.paper.by_architecture(agg, metric, var.report.paper.architectures_table(metric))
+            .round(2).style.set_caption(metric))
