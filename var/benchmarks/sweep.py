@@ -239,7 +239,8 @@ def matched(h: torch.Tensor, var_maps: torch.Tensor) -> torch.Tensor:
     for c in range(len(h)):
         n = int((var_maps[c] != 0).sum())
         if n:
-            flat = h[c].flatten()
+            flat, kept = h[c].flatten(), torch.zeros(h[c].numel(), dtype=h.dtype)
             top = flat.abs().topk(n).indices
-            out[c].view(-1)[top] = flat[top]
+            kept[top] = flat[top]
+            out[c] = kept.view_as(h[c])
     return out
