@@ -106,8 +106,20 @@ class BenchConfig:
         return f"{self.benchmark}-{hashlib.sha1(text.encode()).hexdigest()[:10]}"
 
     def same_run(self, other: BenchConfig) -> bool:
-        """Whether two configs describe the same run, up to its size n (a run can grow)."""
-        return dataclasses.replace(self, n=0) == dataclasses.replace(other, n=0)
+        """Whether two configs describe the same run, up to its size n (a run can grow).
+
+        An option a config does not record was added to the code after that run; its default is the behaviour
+        the run had (a changed default still differs: runs record every option they had).
+        """
+        return self._comparable() == other._comparable()
+
+    def _comparable(self) -> BenchConfig:
+        from . import BENCHMARKS
+
+        options = self.options
+        if self.benchmark in BENCHMARKS:
+            options = BENCHMARKS[self.benchmark].Options.from_dict(self.options, self.benchmark).to_dict()
+        return dataclasses.replace(self, n=0, options=options)
 
     def to_json(self) -> str:
         return json.dumps(dataclasses.asdict(self), sort_keys=True, default=list)
