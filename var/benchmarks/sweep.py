@@ -139,7 +139,7 @@ class SweepBenchmark(Benchmark):
         if not items:
             return []
         rng = np.random.default_rng([self.config.seed, unit, 7])
-        labels = self.model.logits(x).shape[-1]
+        labels = len(self.model.class_names)  # one name per logit: no forward pass needed
         others = [int(c) for c in rng.permutation(labels) if c not in classes][:len(classes) - 1]
         self._rows, self._items, self._unit, self._classes = [], items, unit, classes
         for method in self.config.methods:
