@@ -1,12 +1,15 @@
 """The sweep of VAR's settings and its controls: each piece against a direct computation."""
 
+from dataclasses import replace
+
+import numpy as np
 import pandas as pd
 import pytest
 import torch
 
 import var
 from var.bench import main as bench_main
-from var.benchmarks import BenchConfig
+from var.benchmarks import BenchConfig, InterventionBenchmark, SanityBenchmark
 from var.benchmarks.metrics import blur_positive, localisation, localisation_many
 from var.benchmarks.sweep import PAPER_SETTING, SweepBenchmark, class_cosine, matched, setting_maps
 from var.core.competition import compete
@@ -85,7 +88,8 @@ def test_cgi_equals_the_rule_on_every_competitors_input_x_gradient(lite0):
 
 
 def test_sweep_options_are_checked_before_anything_loads():
-    for options, message in (({"on": "sanity"}, "on"), ({"temperatures": [0.1, 0]}, "temperatures"),
+    for options, message in (({"on": "insertion"}, "on"), ({"class_sets": [0]}, "class_sets"),
+                             ({"temperatures": [0.1, 0]}, "temperatures"),
                              ({"controls": ["shuffled"]}, "controls"), ({"taus": [1.5]}, "taus")):
         with pytest.raises(ValueError, match=message):
             SweepBenchmark(BenchConfig("sweep", options=options).validate())
@@ -129,3 +133,38 @@ def test_cli_tiny_sweep(tmp_path, imagenet_sample):
     summary = sweep.settings_summary(table, "ra", methods=("gradcam", "guided_gradcam"))
     assert len(summary) == 3 * 2 * 2 * 2  # (2 methods + average) x 2 t x 2 scales x 2 softmaxes
     assert sweep.sensitivity(summary)["settings"] == 8
+
+
+def _tiny(on, imagenet_sample, **options):
+    config = BenchConfig("sweep", n=1, methods=("gradcam",), data=str(imagenet_sample),
+                         options={"on": on, "temperatures": [0.1, 1.0], "taus": [0.01], "scales": ["raw"],
+                                  "softmaxes": ["element"], "controls": ["matched", "random_k"], **options})
+    bench = SweepBenchmark(config.validate())
+    bench.setup()
+    return config, pd.DataFrame(bench.run_unit(0))
+
+
+def _paper_rows(rows):
+    at_paper = rows["temperature"].isna() | ((rows["temperature"] == 0.1) & (rows["tau"] == 0.01))
+    return rows[rows["variant"].isin(["vanilla", "var"]) & at_paper]
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize("on, benchmark", [("sanity", SanityBenchmark), ("intervention", InterventionBenchmark)])
+def test_sweep_at_the_papers_setting_equals_the_benchmark(on, benchmark, imagenet_sample):
+    """On sanity and intervention units the sweep's vanilla and paper-setting rows are the benchmark's own."""
+    config, rows = _tiny(on, imagenet_sample)
+    direct = benchmark(replace(config, benchmark=on, options={}).validate())
+    direct.setup()
+    expected = pd.DataFrame(direct.run_unit(0))
+    keys = ["item", "var", "metric"] + (["fraction"] if on == "sanity" else [])
+    both = _paper_rows(rows).merge(expected, on=keys, suffixes=("", "_direct"))
+    assert len(both) == len(expected) and len(expected) > 0
+    assert np.allclose(both["value"], both["value_direct"], rtol=0, atol=1e-6, equal_nan=True)  # NaN: empty map
+    kept = pd.concat([_paper_rows(rows), rows[rows["variant"] == "matched"]]).query("metric == 'kept'")
+    kept = kept.groupby("variant")["value"].mean()
+    assert kept["matched"] == pytest.approx(kept["var"], abs=1e-4)  # the control keeps VAR's count per map
+    sets = set(rows.loc[rows["variant"] == "class_set", "class_set"])
+    # the paper's K (intervention: top 2 + least probable) is the var rows; a set without both scored classes
+    # (top 1) cannot score the intervention
+    assert sets == ({"top1", "top2", "top5", "top10"} if on == "sanity" else {"top5", "top10"})

@@ -54,17 +54,19 @@ COLUMNS = (
     Column("other", "intervention: the other class of the pair"),
     Column("label", "intervention: the image's ImageNet label"),
     Column("curve", "insertion: the PIC curve's points, JSON"),
-    Column("variant", "sweep: vanilla, var (under the row's setting) or a control (matched, random_k, nearest)"),
+    Column("variant", "sweep: vanilla, var (under the row's setting), class_set or a control (matched, random_k, "
+                      "nearest)"),
     Column("temperature", "sweep: VAR's t of the row (NaN for a vanilla map)"),
     Column("tau", "sweep: VAR's tau of the row"),
     Column("scale", "sweep: raw (the softmax of |H|) or joint_max (of |H| / its largest value)"),
     Column("softmax", "sweep: element (one softmax per channel and pixel) or pixel (per pixel, channel sum)"),
+    Column("class_set", "sweep: topN, K = the N most probable classes plus the least probable (and the target)"),
 )
 #: The columns every row has; together with the benchmark's optional columns they identify a row.
 KEYS = [c.name for c in COLUMNS if c.key and c.name != "value"]
 #: The columns a summary groups by, where a table has them (the rest of the keys are what it averages over).
-GROUPS = ["model", "method", "var", "variant", "temperature", "tau", "scale", "softmax", "binarize", "metric",
-          "fraction"]
+GROUPS = ["model", "method", "var", "variant", "temperature", "tau", "scale", "softmax", "class_set", "binarize",
+          "metric", "fraction"]
 #: RA's ``binarize`` value: it scores the blurred map itself.
 NO_RULE = "none"
 
