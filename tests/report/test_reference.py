@@ -52,7 +52,7 @@ def test_reference_sizes():
     networks = reference.load("sanity-networks")["table"]
     assert networks["unit"].nunique() >= 15 and set(networks["network"]) == {0, 1, 2}
     assert reference.load("insertion-quantile")["table"]["unit"].nunique() >= 20  # PIC skips some of 40
-    for name, units in (("sweep-grid", 60),):
+    for name, units in (("sweep-grid", 60), ("sweep-coco", 29)):  # COCO: 29 of 40 images have a usable object
         sweep = reference.load(name)["table"]
         assert sweep["unit"].nunique() >= units
         assert {"vanilla", "var", "matched", "random_k", "nearest"} <= set(sweep["variant"])
@@ -94,7 +94,7 @@ SUBSETS = {"insertion": ("integrated_gradients", "guided_backprop"),
            # every setting and control (sweep; CGI always re-runs): cheap methods suffice to show the code holds
            "sanity-networks": ("gradcam", "guided_backprop"),
            "insertion-quantile": ("integrated_gradients", "guided_backprop"),
-           "sweep-grid": ("gradcam", "guided_gradcam")}
+           **dict.fromkeys(("sweep-grid", "sweep-coco"), ("gradcam", "guided_gradcam"))}
 
 
 @pytest.mark.slow
