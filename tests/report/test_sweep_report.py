@@ -69,3 +69,38 @@ def test_upsampling_reads_both_modes():
     out = choices.upsampling(pd.concat([table, pd.DataFrame(extra)]))
     assert out["VAR - vanilla"].tolist() == pytest.approx([0.2055, -0.0945])  # + mean(unit) x 1e-3
     assert out["verdict"].tolist() == ["holds", "does not hold"]
+
+
+def sanity_like(n=10, seed=1):
+    """Sanity rows (lower is better, fraction 0 ignored): VAR 0.3 below vanilla, matched 0.1 below VAR (so VAR
+    does not beat it); K = top 1 is 0.05 above the benchmark's K, K = top 5 equal within noise."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for unit in range(n):
+        for method in METHODS:
+            for fraction in (0.0, 0.5, 1.0):
+                base = 1.0 if fraction == 0 else 0.6 + rng.normal(0, 0.01)
+                var = base if fraction == 0 else base - 0.3
+                for variant, is_var, value, setting in (
+                        ("vanilla", False, base, {}), ("var", True, var, PAPER_SETTING),
+                        ("matched", False, var - 0.1, {}), ("random_k", True, var + 0.2, PAPER_SETTING),
+                        ("class_set", True, var + 0.05, {**PAPER_SETTING, "class_set": "top1"}),
+                        ("class_set", True, var + rng.normal(0, 0.01), {**PAPER_SETTING, "class_set": "top5"})):
+                    for metric, v in (("spearman_abs", value), ("kept", 0.1)):
+                        row = _rows(unit, method, variant, is_var, v, metric=metric, **setting)
+                        rows.append({**row, "fraction": fraction, "class_set": setting.get("class_set")})
+    return pd.DataFrame(rows).drop(columns="binarize")
+
+
+def test_sanity_controls_and_class_sets_read_lower_as_better():
+    table = sweep.controls({"sanity": sanity_like()}, methods=METHODS)
+    verdict = dict(zip(table["claim"], table["verdict"]))
+    assert not any("CGI" in claim for claim in verdict)  # the sanity sweep has no CGI
+    matched = [c for c in verdict if "kept to VAR's sparsity" in c][0]
+    assert verdict[matched] == "does not hold"  # matched loses more similarity than VAR
+    assert verdict[[c for c in verdict if "random ones" in c][0]] == "holds"
+    sets = sweep.class_set_table(sanity_like(), "sanity", methods=METHODS).set_index("class set")
+    assert sets.loc["top1", "better than K"] == "no" and sets.loc["top1", "gradcam"] == pytest.approx(0.05)
+    assert sets.loc["top5", "n"] == 10
+    summary = sweep.settings_summary(sanity_like(), "spearman_abs", methods=METHODS)
+    assert summary.loc[summary["method"] == "average", "diff"].item() == pytest.approx(-0.3)  # fraction 0 left out
