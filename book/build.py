@@ -50,7 +50,7 @@ def chapters(small: bool) -> list[tuple[str, str, dict]]:
         pages.append(("02_method", f"methods/{m}", params))
     pages += [
         ("03_var_steps", "03_var_steps", {"temperatures": [0.01, 0.1], "taus": [0.0, 0.1]} if small else {}),
-        ("04_class_sets", "04_class_sets", {"n_coco_images": 1} if small else {}),
+        ("04_class_sets", "04_class_sets", {"n_coco_images": 1, "n_candidates": 20} if small else {}),
         ("05_explorers", "05_explorers",
          {"images": ["skimage:coffee"], "methods": ["gradient", "gradcam"]} if small else {}),
         ("06_your_model", "06_your_model", {"timm_models": ["resnet18"]} if small else {}),

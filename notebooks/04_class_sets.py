@@ -8,37 +8,108 @@
 # * **top-$k$**: the $k$ most probable classes plus the least probable one;
 # * **best-vs-worst**: $K = \{\arg\max_c S_c(x), \arg\min_c S_c(x)\}$.
 #
-# We compare them on COCO images with several objects and on a closely
-# related pair of classes, espresso vs cup (the paper's Figure 6 uses coffee
-# mug vs beer glass).
+# We first re-make the paper's Figure 1 properties and its Figure 6 (coffee mug
+# vs beer glass) on our model, with examples chosen by a stated rule rather than
+# by eye, then compare the strategies on COCO images with several objects.
 #
-# **You will learn** the three strategies for choosing $K$, how each changes
-# what VAR shows on the same image, and when to use which.
+# **You will learn** what a class set does to VAR's maps (object-specific,
+# class-discriminative, shared parts), the three strategies for choosing $K$,
+# and when to use which.
 
 # %% tags=["parameters"]
 model_name = "efficientnet_lite0"
 method = "guided_backprop"
 n_coco_images = 2
 k = 3
+n_candidates = 100  # images ranked for the close pair
 
 # %%
+from pathlib import Path
+
 import matplotlib.pyplot as plt
+import numpy as np
+from IPython.display import Markdown, display
 
 import var
-from var.benchmarks import coco
-from var.benchmarks.data import COCO_NAMES, find_data
+from var.benchmarks import GridBenchmark, coco
+from var.benchmarks.data import COCO_NAMES, find_data, imagenet_items
+from var.benchmarks.grid import make_grid
+from var.benchmarks.sweep import class_cosine
+from var.core.protocol import PAPER_FIVE
+from var.report import paper_figures, reference
+from var.viz.figures import grey, show_image
 
 model = var.load_model(model_name)
 
 # %% [markdown]
-# ## A closely related pair: espresso vs cup
-# With $K$ = {espresso, cup} the vanilla maps of both classes are nearly the
-# same; VAR separates what is espresso (the dark liquid) from what is cup.
+# ## Object-specific: each class of a grid grounds in its own quadrant
+# The paper's Figure 3 setting: four ImageNet images in a 2 × 2 grid, $K$ = their four classes. Which grid?
+# Not the best one: the grid of our grid reference run whose VAR − vanilla RA gain (averaged over the paper's
+# five methods) is the **median** gain, a typical grid.
 
 # %%
-e = var.explain(model, "skimage:coffee", method, "predefined", classes=[967, 968])
+grid_ref = reference.load("grid")
+if grid_ref is None:
+    display(Markdown("`grid`: no reference run, so no typical grid (run `python -m var.bench reference grid`)."))
+else:
+    unit = paper_figures.typical_grid(grid_ref["table"], PAPER_FIVE)
+    bench = GridBenchmark(grid_ref["config"])
+    bench.setup()
+    spec = bench.grid_spec(unit)
+    x_grid, _ = make_grid(model, spec, grid_ref["config"].options["cell"])
+    e = var.explain(model, x_grid, method, "predefined", classes=[label for _, label in spec], warn_below=None)
+    var.viz.figures.show_explanation(e, model.unnormalize)
+    plt.show()
+    shares = var.core.relevance.kept_share(e.maps).tolist()
+    display(Markdown(f"Grid {unit} of the reference run (the median gain). VAR keeps "
+                     + ", ".join(f"{share:.1%} for {name}" for name, share in zip(e.class_names, shares))
+                     + ". Look for each class's VAR map in its own quadrant, and for a vanilla map that also "
+                     "lights up the other quadrants."))
+
+# %% [markdown]
+# ## Class-discriminative: the paper's Figure 6 on our model
+# The paper's Figure 6: Guided Backprop gives "coffee mug" and "beer glass" nearly identical maps; VAR gives
+# each class what tells it from the other (the handle, the glass's shape). We re-make it by a rule
+# (`var.report.paper_figures.close_pair`): rank the first images of the sample (the benchmarks' seeded order)
+# by how close their two most probable classes are in probability, and take the first whose two VAR maps both
+# keep at least 1% of the elements. $K$ = the pair plus the least probable class (the top-$k$ strategy with
+# $k$ = 2): with the pair alone, $M_a + M_b = 1$ at every element, so no element could be kept by both.
+
+# %%
+items = imagenet_items(find_data("imagenet-sample"))
+order = [items[i] for i in np.random.default_rng(0).permutation(len(items))]  # the benchmarks' order (seed 0)
+pair = paper_figures.close_pair(model, order, method, candidates=n_candidates)
+e = pair.explanation
 var.viz.figures.show_explanation(e, model.unnormalize)
 plt.show()
+cosines = {name: float(class_cosine(maps[None, :2])[0, 0]) for name, maps in
+           (("vanilla", e.attributions), ("VAR", e.maps))}
+display(Markdown(
+    f"**{Path(pair.path).name}**: {e.class_names[0]} (p = {e.probabilities[0]:.3f}) and {e.class_names[1]} "
+    f"(p = {e.probabilities[1]:.3f}); the closest pair of the {n_candidates} candidates is rank 1, this is rank "
+    f"{pair.rank} ({pair.skipped} closer pair(s) skipped because a VAR map kept less than 1%). How alike the "
+    f"two classes' maps are (cosine of |map|, 1 = the same map): vanilla {cosines['vanilla']:.2f}, VAR "
+    f"{cosines['VAR']:.2f}."))
+
+# %% [markdown]
+# ## Shared concepts: what both classes keep
+# The paper's fourth property: VAR can still show a part that both classes use, where neither wins it
+# outright. An element is kept for a class when its share $M_c$ exceeds $1/|K| + \tau$ = 0.343 here (|K| = 3),
+# so two classes can both keep it only when they split it nearly evenly and the third class is absent.
+
+# %%
+shared = paper_figures.shared_concepts(e)
+fig, axes = plt.subplots(1, 2, figsize=(7, 3.6), layout="constrained")
+show_image(axes[0], e.inputs, model.unnormalize)
+axes[1].imshow(grey(e.inputs, model.unnormalize), cmap="gray", vmin=0, vmax=1)
+axes[1].imshow(np.ma.masked_where(~shared.numpy(), shared.numpy()), cmap="autumn", vmin=0, vmax=1)
+axes[1].set_title(f"kept by both classes: {shared.float().mean():.1%} of the pixels", fontsize=9)
+axes[1].axis("off")
+plt.show()
+
+# %% [markdown]
+# The fourth property of the paper's Figure 1, **instance-specific** maps that mark an object "on a
+# by-part basis", needs part annotations to be chosen by a rule; we do not re-make it.
 
 # %% [markdown]
 # ## Three strategies on images with several objects
@@ -59,11 +130,13 @@ for item in coco.multi_object_images(find_data("coco128-seg"), n=n_coco_images):
         plt.show()
 
 # %% [markdown]
-# **Reading the figures.** Top-$k$ contrasts the plausible competitors, so VAR
-# keeps the parts that tell them apart; best-vs-worst contrasts against a class
-# that is absent, so VAR keeps almost everything the best class uses; a
-# predefined set of the objects that are really there splits the image between
-# them.
+# **Reading the figures.** Each VAR map's title gives the share it keeps. What
+# to look for: top-$k$ contrasts the plausible competitors, so each class keeps
+# only what it explains better than they do (a class whose competitors explain
+# its object as well can keep nothing); best-vs-worst contrasts against an
+# absent class, so the best class keeps most of its vanilla map; a predefined set
+# of the objects that are really there should split the image between them.
+# Where a figure above does not show this, the titles say by how much.
 
 # %% [markdown]
 # ## Exercises

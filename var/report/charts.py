@@ -194,6 +194,7 @@ def sweep_grid(summary, label: str, higher_is_better: bool = True, paper=None):
     panels = sorted({(s, m) for s, m in zip(avg["scale"], avg["softmax"])})
     ts, taus = sorted(avg["temperature"].unique()), sorted(avg["tau"].unique())
     top = float(np.nanmax(np.abs(avg["diff"]))) or 1.0
+    digits = 2 if top >= 0.1 else 3  # selectivity moves in hundredths
     cols = 2 if len(panels) == 4 else len(panels)
     rows = -(-len(panels) // cols)
     fig = plt.figure(figsize=(5.2 * cols, 4.6 * rows), layout="constrained")
@@ -204,7 +205,7 @@ def sweep_grid(summary, label: str, higher_is_better: bool = True, paper=None):
         image = ax.imshow(grid, cmap="RdBu" if higher_is_better else "RdBu_r", vmin=-top, vmax=top)
         for i, t in enumerate(ts):
             for j, tau in enumerate(taus):
-                ax.text(j, i, f"{grid[i, j]:+.2f}\n{cells.loc[(t, tau), 'kept']:.0%}", ha="center", va="center",
+                ax.text(j, i, f"{grid[i, j]:+.{digits}f}\n{cells.loc[(t, tau), 'kept']:.0%}", ha="center", va="center",
                         fontsize=9, color="white" if abs(grid[i, j]) > 0.6 * top else "black")
                 if paper and (t, tau, scale, softmax) == (paper["temperature"], paper["tau"], paper["scale"],
                                                           paper["softmax"]):
