@@ -23,7 +23,9 @@ model = var.load_model(model_name)
 # %% [markdown]
 # ## Static explorer
 # Top row: the vanilla maps of the class set (the input first); bottom row: the
-# VAR maps for the chosen $t$ and $\tau$, on the vanilla row's colour scale.
+# VAR maps for the chosen $t$ and $\tau$. Each row has its own colour scale
+# (black: 0, bright: the row's strongest 0.5% of locations), so VAR's few kept
+# locations stay visible; a map that keeps nothing says so.
 # Integrated Gradients runs with 16 steps and SmoothGrad with 8 samples here,
 # to keep the build short.
 
@@ -46,7 +48,7 @@ explorer
 # the class softmax $M$ and the VAR maps of every class, the probabilities and
 # the share of locations kept. Attributions are cached per image, method and
 # class set, so moving $t$ or $\tau$ only redraws. This is what it shows for
-# the espresso photo (a static rendering; the controls need a kernel):
+# its first example, the cat photo (a static rendering; the controls need a kernel):
 
 # %%
 from IPython.display import HTML, Image, display

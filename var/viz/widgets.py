@@ -222,8 +222,9 @@ def method_explorer(
                 h = attribute(model, x, chosen, method, **method_options.get(method, {}))
                 heats = [to_heatmap(a) for a in h]
                 v_m.append(_row_png(heats, names, "vanilla", map_size, model.unnormalize(x[0])))
+                # VAR's row on its own scale: on the vanilla row's, its few kept locations come out faint
                 r_m.append([[_row_png([to_heatmap(a) for a in relevance(h, t, tau, warn_below=None)], names,
-                                      f"VAR t={t:g} τ={tau:g}", map_size, None, vmax=display_max(heats))
+                                      f"VAR t={t:g} τ={tau:g}", map_size)
                              for tau in taus] for t in temperatures])
             # Each method's widgets are made right after its maps, so the kernel sends their messages in
             # small bursts between computations: one burst of hundreds can overflow the kernel's output
