@@ -55,7 +55,7 @@ plt.show()
 # %%
 for metric in ["ra", "precision"]:
     display(var.report.paper.by_architecture(summarize(grid), metric, var.report.paper.localisation_table("grid"))
-            .round(2).style.set_caption(metric))
+            .style.format(precision=2).set_caption(metric))
 
 # %% [markdown]
 # ## COCO masks: RA and precision (paper: ResNet50, Table 1)
@@ -63,7 +63,7 @@ for metric in ["ra", "precision"]:
 # %%
 for metric in ["ra", "precision"]:
     display(var.report.paper.by_architecture(summarize(coco), metric, var.report.paper.localisation_table("coco"))
-            .round(2).style.set_caption(metric))
+            .style.format(precision=2).set_caption(metric))
 
 # %% [markdown]
 # ## Insertion: SIC and AIC (paper: Tables 3 and 4, six architectures)
@@ -78,4 +78,4 @@ for metric in ["sic", "aic"]:
                          "(SIC needs p ≥ 0.8 for the label, AIC a correct prediction): increase `n_insertion`."))
         continue
     display(var.report.paper.by_architecture(agg, metric, var.report.paper.architectures_table(metric))
-            .round(2).style.set_caption(metric))
+            .style.format(precision=2).set_caption(metric))
