@@ -100,7 +100,7 @@ display(Markdown(
 # so two classes can both keep it only when they split it nearly evenly and the third class is absent.
 
 # %%
-shared = paper_figures.shared_concepts(e)
+shared = paper_figures.shared_concepts(e.maps)
 fig, axes = plt.subplots(1, 2, figsize=(7, 3.6), layout="constrained")
 show_image(axes[0], e.inputs, model.unnormalize)
 axes[1].imshow(grey(e.inputs, model.unnormalize), cmap="gray", vmin=0, vmax=1)

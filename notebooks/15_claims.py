@@ -161,11 +161,12 @@ var.report.claims.across_rules(tables, list(metrics.BINARIZATIONS), methods=tupl
 # A verdict "VAR improves localisation" compares VAR with the vanilla map only. VAR keeps few pixels, so
 # the [sensitivity and controls page](16_sensitivity.ipynb) also compares it with controls on the same units
 # (the vanilla map kept to VAR's sparsity, VAR with random competing classes, CGI, the contrastive gradient)
-# and shows how every number moves with t, τ and the scale. Its verdicts, in short:
+# on grid, COCO, the intervention and the sanity check, and shows how every number moves with t, τ and the
+# scale. Its verdicts, in short:
 
 # %%
 controls = var.report.sweep.controls(
-    {on: tables.get(f"sweep-{on}") for on in ("grid", "coco")}, methods=tuple(methods))
+    {on: tables.get(f"sweep-{on}") for on in var.report.sweep.SCORE}, methods=tuple(methods))
 controls[["on", "claim", var.report.sweep.VERSUS, "verdict", "verdict, Holm"]].style.hide(axis="index")
 
 # %% [markdown]

@@ -52,11 +52,14 @@ def test_reference_sizes():
     networks = reference.load("sanity-networks")["table"]
     assert networks["unit"].nunique() >= 15 and set(networks["network"]) == {0, 1, 2}
     assert reference.load("insertion-quantile")["table"]["unit"].nunique() >= 20  # PIC skips some of 40
-    for name, units in (("sweep-grid", 60), ("sweep-coco", 29)):  # COCO: 29 of 40 images have a usable object
+    for name, units, settings in (("sweep-grid", 60, 100), ("sweep-coco", 29, 100),  # 29 of 40 COCO images
+                                  ("sweep-intervention", 30, 50), ("sweep-sanity", 8, 50)):  # have an object
         sweep = reference.load(name)["table"]
         assert sweep["unit"].nunique() >= units
         assert {"vanilla", "var", "matched", "random_k", "nearest"} <= set(sweep["variant"])
-        assert sweep.groupby(["temperature", "tau", "scale", "softmax"]).ngroups == 100
+        assert sweep[sweep["variant"] == "var"].groupby(["temperature", "tau", "scale", "softmax"]).ngroups == settings
+    for name in ("sweep-intervention", "sweep-sanity"):
+        assert reference.load(name)["table"]["class_set"].nunique() >= 2  # top 5 and 10; top 1, 2 and 5
 
 
 @pytest.fixture
@@ -94,7 +97,8 @@ SUBSETS = {"insertion": ("integrated_gradients", "guided_backprop"),
            # every setting and control (sweep; CGI always re-runs): cheap methods suffice to show the code holds
            "sanity-networks": ("gradcam", "guided_backprop"),
            "insertion-quantile": ("integrated_gradients", "guided_backprop"),
-           **dict.fromkeys(("sweep-grid", "sweep-coco"), ("gradcam", "guided_gradcam"))}
+           **dict.fromkeys(("sweep-grid", "sweep-coco", "sweep-intervention", "sweep-sanity"),
+                           ("gradcam", "guided_gradcam"))}
 
 
 @pytest.mark.slow

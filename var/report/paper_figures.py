@@ -70,9 +70,11 @@ def close_pair(model, items, method: str = "guided_backprop", candidates: int = 
                      "raise candidates or lower min_kept.")
 
 
-def shared_concepts(explanation: Explanation) -> torch.Tensor:
-    """The (H, W) locations where the first two classes' VAR maps both keep an element."""
-    kept = explanation.maps[:2] != 0
+def shared_concepts(var_maps: torch.Tensor) -> torch.Tensor:
+    """The (H, W) locations with an element (a channel there) that the first two classes' VAR maps (of
+    (|K|, C, H, W)) both keep.
+    """
+    kept = var_maps[:2] != 0
     return (kept[0] & kept[1]).any(0)
 
 

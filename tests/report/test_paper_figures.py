@@ -1,0 +1,32 @@
+"""The rules that choose the paper figures' examples, on constructed inputs of known answer."""
+
+import pandas as pd
+import pytest
+import torch
+
+from var.report import paper_figures
+
+
+def test_typical_grid_is_the_median_gain_not_the_best():
+    rows = []
+    for unit, gain in enumerate([0.5, 0.1, 0.3, -0.2, 0.2]):  # sorted: -0.2, 0.1, 0.2, 0.3, 0.5
+        for method in ("a", "b"):
+            rows += [{"unit": unit, "method": method, "metric": "ra", "var": False, "item": 0, "value": 0.3},
+                     {"unit": unit, "method": method, "metric": "ra", "var": True, "item": 0, "value": 0.3 + gain}]
+    rows.append({"unit": 0, "method": "c", "metric": "ra", "var": True, "item": 0, "value": -9.0})  # not chosen
+    assert paper_figures.typical_grid(pd.DataFrame(rows), ("a", "b")) == 4
+
+
+def test_shared_concepts_are_locations_both_classes_keep():
+    maps = torch.zeros(3, 2, 2, 2)
+    maps[0, 0, 0, 0] = maps[1, 0, 0, 0] = 1.0  # one element kept by both: shared
+    maps[0, 0, 1, 1] = maps[1, 1, 1, 1] = 1.0  # one pixel, but each class keeps another channel of it
+    maps[2, 0, 1, 0] = maps[0, 0, 1, 0] = 1.0  # the third class is not one of the pair
+    assert paper_figures.shared_concepts(maps).tolist() == [[True, False], [False, False]]
+
+
+@pytest.mark.integration
+def test_close_pair_refuses_when_no_candidate_qualifies(lite0):
+    items = [("skimage:coffee", 0)]
+    with pytest.raises(ValueError, match="raise candidates or lower min_kept"):
+        paper_figures.close_pair(lite0, items, "gradient", candidates=1, min_kept=1.01)
