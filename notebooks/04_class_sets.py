@@ -1,5 +1,5 @@
 # %% [markdown]
-# # Choosing the class set $K$
+# # Choosing the class set K
 #
 # VAR compares classes, so *which* classes it compares decides what it shows.
 # The paper proposes three strategies:

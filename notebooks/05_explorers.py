@@ -1,5 +1,5 @@
 # %% [markdown]
-# # Explore: methods, class sets, $t$ and $\tau$
+# # Explore: methods, class sets, t and τ
 #
 # Two explorers. The **static explorer** below works in this published page
 # without Python: pick the image, the attribution method and the class-set

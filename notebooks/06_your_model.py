@@ -14,7 +14,13 @@
 # Override any of it with `gradcam_layer=`, `reshape=`, `class_names=`.
 #
 # This book builds offline, so the models below have **random weights** and
-# their maps show structure, not knowledge. Online, load real weights:
+# their maps show structure, not knowledge. Expect every class probability to
+# round to 0.00 (a random head spreads the softmax over 1,000 classes) and VAR
+# rows that keep almost nothing ("nothing kept"): with no class explaining a
+# location much better than the others, no class's softmax share $M_c$ clears
+# $1/|K| + \tau$ at $t = 0.1$ (see [the VAR steps](03_var_steps.ipynb)). That is
+# VAR working as designed on a network that has learned nothing, not a failure
+# of the adapter. Online, load real weights:
 #
 # ```python
 # model = var.from_timm(timm.create_model("vit_small_patch16_224", pretrained=True))

@@ -109,6 +109,7 @@ Markdown(f"Best fit in this run: **{fit.index[0]}**. The tables below use **{rul
 var.report.pages.paper_vs_ours(summary, "grid", rule).show()
 
 # %% [markdown]
+# (reference-run)=
 # ## Reference run
 # The same comparison on the committed reference run (250 disjoint 224×224
 # grids, IG with 50 steps; `make reference` makes it, see

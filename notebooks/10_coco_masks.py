@@ -99,6 +99,7 @@ rule = CocoBenchmark.paper_rule
 var.report.pages.paper_vs_ours(summary, "coco", rule).show()
 
 # %% [markdown]
+# (reference-run)=
 # ## Reference run
 # The same comparison on the committed reference run (every COCO128 image with a
 # usable object, IG with 50 steps; `make reference` makes it, see

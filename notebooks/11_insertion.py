@@ -88,6 +88,7 @@ if agg is not None:
     var.report.pages.paper_vs_ours(table, "insertion").show()
 
 # %% [markdown]
+# (reference-run)=
 # ## Reference run
 # The same comparison on the committed reference run (120 ImageNet sample images,
 # those passing PIC's filters scored, IG with 50 steps; `make reference` makes

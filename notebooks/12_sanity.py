@@ -99,6 +99,7 @@ s = summarize(results.scored(results.randomised(table)), by=["reinit", "method",
 s.pivot_table(index=["reinit", "method", "var"], columns="metric", values=["mean", "n_nan"]).round(3)
 
 # %% [markdown]
+# (reference-run)=
 # ## Reference run
 # The same comparison on the committed reference run (50 ImageNet sample images,
 # `gaussian` re-initialisation, IG with 50 steps; `make reference` makes it, see

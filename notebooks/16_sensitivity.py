@@ -168,8 +168,8 @@ for on in ("grid", "coco"):
 # keep the per-element softmax and are smaller runs (10 and 4 images) than the grid's; the sanity sweep has
 # neither CGI (its 100 competing labels on every randomised network) nor Integrated Gradients (50 steps for
 # ~11 classes on six networks), so its averages are over four methods. Both are pilots: with 10 and 4 images
-# their intervals are wide, and a "cannot tell" there means too few images, not no effect. Class-set strategies beyond top N and
-# random K (e.g. `best_vs_worst`) are not swept.
+# their intervals are wide, and a "cannot tell" there means too few images, not no effect. Class-set
+# strategies beyond top N and random K (e.g. `best_vs_worst`) are not swept.
 #
 # ## Exercise
 # On the grid, set the metric to RA and find the setting where Guided Backprop's gain is largest. How much
