@@ -135,8 +135,8 @@ def test_cli_tiny_sweep(tmp_path, imagenet_sample):
     assert sweep.sensitivity(summary)["settings"] == 8
 
 
-def _tiny(on, imagenet_sample, **options):
-    config = BenchConfig("sweep", n=1, methods=("gradcam",), data=str(imagenet_sample),
+def _tiny(on, imagenet_sample, methods=("gradcam",), **options):
+    config = BenchConfig("sweep", n=1, methods=methods, data=str(imagenet_sample),
                          options={"on": on, "temperatures": [0.1, 1.0], "taus": [0.01], "scales": ["raw"],
                                   "softmaxes": ["element"], "controls": ["matched", "random_k"], **options})
     bench = SweepBenchmark(config.validate())
@@ -168,3 +168,14 @@ def test_sweep_at_the_papers_setting_equals_the_benchmark(on, benchmark, imagene
     # the paper's K (intervention: top 2 + least probable) is the var rows; a set without both scored classes
     # (top 1) cannot score the intervention
     assert sets == ({"top1", "top2", "top5", "top10"} if on == "sanity" else {"top5", "top10"})
+
+
+@pytest.mark.integration
+def test_sanity_sweep_compares_each_map_with_its_own_original(imagenet_sample):
+    """On the trained network (fraction 0) every map set, vanilla and VAR of the nearest control included, is
+    compared with itself: similarity 1 wherever the map is not empty."""
+    _, rows = _tiny("sanity", imagenet_sample, methods=("guided_gradcam",), controls=["nearest"], class_sets=[1])
+    trained = rows[(rows["fraction"] == 0) & (rows["metric"] == "spearman_abs")].dropna(subset=["value"])
+    assert set(trained["variant"]) == {"vanilla", "var", "nearest", "class_set"}
+    assert trained.groupby(["variant", "var"]).ngroups == 5
+    assert np.allclose(trained["value"], 1.0)

@@ -187,7 +187,7 @@ class SweepBenchmark(Benchmark):
             model = randomised(self.model, fraction, self.config.seed, self.inner.options.reinit)
             for method, variant, is_var, maps, settings in self.map_sets(model, x, classes, unit, [t], logits,
                                                                          label):
-                key = (method, variant, settings[0].get("class_set"))
+                key = (method, variant, is_var, settings[0].get("class_set"))  # "nearest" has both
                 original = sets.setdefault(key, maps)  # the trained network's maps
                 for s, setting in enumerate(settings):
                     scores = {**similarity(original[s, t], maps[s, t]), **kept_share(maps[s, t])}
