@@ -134,9 +134,9 @@ def control_tables(sweep: pd.DataFrame, on: str) -> dict[str, pd.DataFrame]:
 
 
 def _control_claims(on: str) -> tuple[Claim, ...]:
-    score = {"grid": ("ra", NO_RULE), "coco": ("ra", NO_RULE), "intervention": ("selectivity", None),
-             "sanity": ("spearman_abs", None)}[on]
-    direction = -1 if on == "sanity" else +1
+    metric, higher = SCORE[on]
+    score = (metric, NO_RULE if on in ("grid", "coco") else None)  # RA reads the map itself, no rule
+    direction = +1 if higher else -1
     cos = ("class_cosine", NO_RULE)
     does = {"grid": "localises better", "coco": "localises better",
             "intervention": "deletes more selectively (own class's drop minus the other's)",
