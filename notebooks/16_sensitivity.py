@@ -4,8 +4,8 @@
 # The paper fixes VAR's two settings (t = 0.1, τ = 0.01), its class set, and compares VAR with the vanilla map
 # only. Three questions stay open, and this page answers them on our **sweep reference runs**
 # (EfficientNet-Lite0): `sweep-grid` (the first 60 grids of the grid run), `sweep-coco` (the first 40 COCO128
-# images), `sweep-intervention` (the first 10 images of the Figure 4 intervention) and `sweep-sanity` (the first
-# 3 images of the sanity check). Each run is scored by its benchmark's own measure: RA on grid and COCO,
+# images), `sweep-intervention` (the first 20 images of the Figure 4 intervention) and `sweep-sanity` (the first
+# 12 images of the sanity check). Each run is scored by its benchmark's own measure: RA on grid and COCO,
 # selectivity (the own class's drop minus the other's) on the intervention, the rank correlation with the
 # trained network's map (lower is better) on the sanity check.
 #
@@ -165,9 +165,9 @@ for on in ("grid", "coco"):
 # ## What this page does not cover
 # Insertion is not swept: its PIC curves cost a forward pass per point and map, so it is scored at the paper's
 # setting only (its page; the `insertion-quantile` run varies its tie rule). The intervention and sanity sweeps
-# keep the per-element softmax and are smaller runs (10 and 3 images) than the grid's; the sanity sweep has
+# keep the per-element softmax and are smaller runs (20 and 12 images) than the grid's; the sanity sweep has
 # neither CGI (its 100 competing labels on every randomised network) nor Integrated Gradients (50 steps for
-# ~11 classes on six networks), so its averages are over four methods. Both are pilots: with 10 and 3 images
+# ~11 classes on six networks), so its averages are over four methods. Both are pilots: with 20 and 12 images
 # their intervals are wide, and a "cannot tell" there means too few images, not no effect. Class-set
 # strategies beyond top N and random K (e.g. `best_vs_worst`) are not swept.
 #

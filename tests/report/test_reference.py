@@ -53,7 +53,7 @@ def test_reference_sizes():
     assert networks["unit"].nunique() >= 15 and set(networks["network"]) == {0, 1, 2}
     assert reference.load("insertion-quantile")["table"]["unit"].nunique() >= 20  # PIC skips some of 40
     for name, units, settings in (("sweep-grid", 60, 100), ("sweep-coco", 29, 100),  # 29 of 40 COCO images
-                                  ("sweep-intervention", 10, 50), ("sweep-sanity", 3, 50)):  # have an object
+                                  ("sweep-intervention", 20, 50), ("sweep-sanity", 12, 50)):  # have an object
         sweep = reference.load(name)["table"]
         assert sweep["unit"].nunique() >= units
         assert {"vanilla", "var", "matched", "random_k", "nearest"} <= set(sweep["variant"])

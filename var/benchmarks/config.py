@@ -164,16 +164,16 @@ REFERENCE.update({
 #: per image (one network for every image cannot show the variance between networks), insertion with PAIR's
 #: untouched tie rule on the first 40 images of the insertion run (paired with its rows), and the sweep of VAR's
 #: settings with its controls on the first 60 grids of the grid run (~27 s per grid on 2 cores), the first 40 COCO
-#: images, the first 10 intervention images and the first 3 sanity images (minutes per image: H of many classes,
+#: images, the first 20 intervention images and the first 12 sanity images (minutes per image: H of many classes,
 #: on sanity on six networks).
 REFERENCE.update({
     "sweep-grid": BenchConfig("sweep", n=60),
     "sweep-coco": BenchConfig("sweep", n=40, options={"on": "coco"}),
     # sanity and intervention score every setting with forward passes or rank correlations, so half the grid
     # (the per-element softmax, the authors') and, on sanity, no CGI (its 100 competitors on every network)
-    "sweep-intervention": BenchConfig("sweep", n=10, options={"on": "intervention", "softmaxes": ["element"]}),
+    "sweep-intervention": BenchConfig("sweep", n=20, options={"on": "intervention", "softmaxes": ["element"]}),
     # and, on sanity, no IG either (50 steps x ~11 classes x 6 networks: ~3,300 backward passes per image)
-    "sweep-sanity": BenchConfig("sweep", n=3, methods=tuple(m for m in PAPER_METHODS if m != "integrated_gradients"),
+    "sweep-sanity": BenchConfig("sweep", n=12, methods=tuple(m for m in PAPER_METHODS if m != "integrated_gradients"),
                                 options={"on": "sanity", "softmaxes": ["element"],
                                          "controls": ["matched", "random_k", "nearest"], "class_sets": [1, 2, 5]}),
     "sanity-networks": BenchConfig("sanity", n=15, options={"networks": 3}),
