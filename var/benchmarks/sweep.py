@@ -230,14 +230,16 @@ class SweepBenchmark(Benchmark):
             c for c in class_sets.top_k(logits, max(self.options.class_sets), target=label)
             if c not in classes + others]
         everything = classes + others + larger
+        # the run's own K is its var rows, and a set without the scored classes cannot score them
+        sets = [] if logits is None else [
+            (size, chosen) for size in self.options.class_sets for chosen in [class_sets.top_k(logits, size,
+                                                                                                target=label)]
+            if set(chosen) != set(classes) and all(classes[i] in chosen for i in scored)]
         n = len(classes)
         for method in self.config.methods:
             h = self._attribute(model, x, everything, method, unit)
             yield from self.method_sets(method, h[:n], h[n:n + len(others)])
-            for size in self.options.class_sets if logits is not None else ():
-                chosen = class_sets.top_k(logits, size, target=label)
-                if set(chosen) == set(classes) or any(classes[i] not in chosen for i in scored):
-                    continue  # the run's own K (its var rows), or a set that cannot score the scored classes
+            for size, chosen in sets:
                 var = relevance(h[[everything.index(c) for c in chosen]], warn_below=None)
                 maps = torch.zeros_like(h[:n])
                 for j, c in enumerate(chosen):
