@@ -57,6 +57,20 @@ def test_blur_keeps_only_positive_part_and_spreads():
     assert b.sum() == pytest.approx(3.0, rel=1e-4)  # the blur preserves mass (3 channels summed)
 
 
+@pytest.mark.parametrize("shape", [(2, 32, 32), (1, 17, 40)])
+def test_blur_equals_torchvisions_gaussian_blur(shape):
+    """The banded-matrix blur is torchvision's 2-D convolution (reflect padding at every edge), to rounding."""
+    from torchvision.transforms.functional import gaussian_blur
+
+    from var.core.protocol import MAP_BLUR_KERNEL, MAP_BLUR_SIGMA
+
+    m = torch.randn(*shape, generator=torch.Generator().manual_seed(0))
+    expected = gaussian_blur(m.clamp(min=0)[:, None], [MAP_BLUR_KERNEL] * 2, [MAP_BLUR_SIGMA] * 2)[:, 0]
+    assert torch.allclose(blur_positive(m), expected, rtol=0, atol=1e-6)
+    with pytest.raises(ValueError, match="kernel must be odd"):
+        blur_positive(m, kernel=4)
+
+
 def test_all_zero_map_scores_zero_not_nan():
     out = localisation(torch.zeros(8, 8), quadrant(8, 0))
     assert all(np.isfinite(v) for v in out.values()) and out["ra"] == 0.0

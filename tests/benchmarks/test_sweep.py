@@ -9,7 +9,7 @@ import torch
 
 import var
 from var.bench import main as bench_main
-from var.benchmarks import BenchConfig, InterventionBenchmark, SanityBenchmark
+from var.benchmarks import BenchConfig, InsertionBenchmark, InterventionBenchmark, SanityBenchmark
 from var.benchmarks.metrics import blur_positive, localisation, localisation_many
 from var.benchmarks.sweep import PAPER_SETTING, SweepBenchmark, class_cosine, matched, setting_maps
 from var.core.competition import compete
@@ -88,7 +88,8 @@ def test_cgi_equals_the_rule_on_every_competitors_input_x_gradient(lite0):
 
 
 def test_sweep_options_are_checked_before_anything_loads():
-    for options, message in (({"on": "insertion"}, "on"), ({"class_sets": [0]}, "class_sets"),
+    for options, message in (({"on": "pointing"}, "on"), ({"class_sets": [0]}, "class_sets"),
+                             ({"taus": [0.03]}, "tau values must include the paper's 0.01"),
                              ({"temperatures": [0.1, 0]}, "temperatures"),
                              ({"controls": ["shuffled"]}, "controls"), ({"taus": [1.5]}, "taus")):
         with pytest.raises(ValueError, match=message):
@@ -135,13 +136,13 @@ def test_cli_tiny_sweep(tmp_path, imagenet_sample):
     assert sweep.sensitivity(summary)["settings"] == 8
 
 
-def _tiny(on, imagenet_sample, methods=("gradcam",), **options):
+def _tiny(on, imagenet_sample, methods=("gradcam",), unit=0, **options):
     config = BenchConfig("sweep", n=1, methods=methods, data=str(imagenet_sample),
                          options={"on": on, "temperatures": [0.1, 1.0], "taus": [0.01], "scales": ["raw"],
                                   "softmaxes": ["element"], "controls": ["matched", "random_k"], **options})
     bench = SweepBenchmark(config.validate())
     bench.setup()
-    return config, pd.DataFrame(bench.run_unit(0))
+    return config, pd.DataFrame(bench.run_unit(unit))
 
 
 def _paper_rows(rows):
@@ -168,6 +169,24 @@ def test_sweep_at_the_papers_setting_equals_the_benchmark(on, benchmark, imagene
     # the paper's K (intervention: top 2 + least probable) is the var rows; a set without both scored classes
     # (top 1) cannot score the intervention
     assert sets == ({"top1", "top2", "top5", "top10"} if on == "sanity" else {"top5", "top10"})
+
+
+@pytest.mark.integration
+def test_insertion_sweep_at_the_papers_setting_equals_the_benchmark(imagenet_sample):
+    """On insertion units the sweep's vanilla and paper-setting SIC and AIC are the insertion benchmark's."""
+    unit = reference.scored_unit(reference.load("insertion")["table"])  # one PIC's filters keep
+    config, rows = _tiny("insertion", imagenet_sample, methods=("gradient",), unit=unit, class_sets=[1])
+    direct = InsertionBenchmark(replace(config, benchmark="insertion", options={}).validate())
+    direct.setup()
+    expected = pd.DataFrame(direct.run_unit(unit)).query("metric in ['sic', 'aic', 'empty']")
+    assert set(expected["metric"]) >= {"sic", "empty"}
+    both = _paper_rows(rows).merge(expected, on=["var", "metric"], suffixes=("", "_direct"))
+    assert len(both) == len(expected)
+    assert np.allclose(both["value"], both["value_direct"], rtol=0, atol=1e-6)
+    assert set(rows["variant"]) == {"vanilla", "var", "matched", "random_k", "class_set"}
+    assert rows.groupby(["variant", "temperature"], dropna=False).ngroups == 6  # var at t = 0.1 and 1
+    _, skipped = _tiny("insertion", imagenet_sample, methods=("gradient",))  # unit 0: PIC skips it for SIC
+    assert skipped.empty
 
 
 @pytest.mark.integration

@@ -18,10 +18,12 @@ which is what the paper's SIC/AIC tables report (XRAI's evaluation code).
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import torch
 
 from ..core import class_sets
 from ..core.checks import check_choice, check_float, check_int
@@ -29,7 +31,7 @@ from ..core.images import load_image
 from . import table
 from .base import BenchmarkOptions, ImageNetBenchmark, check_shares
 from .metrics import is_empty
-from .pic import THRESHOLDS, pic_curves_many, random_mask, strict_ranking
+from .pic import THRESHOLDS, pic_curves_many, pic_filters, random_mask, strict_ranking
 from .reproduce import Tolerance
 
 #: How pixels of equal saliency enter PIC's restored image: ``random`` (ours: a seeded random order, so each
@@ -70,28 +72,59 @@ class InsertionBenchmark(ImageNetBenchmark):
     reproduction = Tolerance(group_median=5e-3)
 
     def run_unit(self, unit):
-        path, label = self.order[unit]
-        img = uint8_crop(self.model, path)
-        x = self.model.from_rgb(img)
-        classes = class_sets.top_k(self.model.logits(x)[0], self.options.k, target=label)
-        mask = random_mask(*img.shape[:2], seed=self.config.seed * 100_003 + unit)
-        predict = predictor(self.model, label)
-        min_pred = {"sic": self.options.min_pred_sic, "aic": self.options.min_pred_aic}
-        keys = dict(unit=unit, item=0, model=self.config.model, target=label, image=path.name)
-        names, ranked, empty = [], [], []
-        for method, is_var, maps in self.maps(x, classes, unit):
+        scene = self.scene(unit)
+        keys = dict(unit=unit, item=0, model=self.config.model, target=scene.label, image=scene.image)
+        names, targets = [], []
+        for method, is_var, maps in self.maps(scene.x, scene.classes, unit):
             names.append((method, is_var))
-            saliency = maps[classes.index(label)].abs().sum(0).numpy()
-            ranked.append(strict_ranking(saliency, seed=unit) if self.options.ties == "random" else saliency)
-            empty.append(is_empty(maps[classes.index(label)]))
+            targets.append(maps[scene.classes.index(scene.label)])
         rows = []
-        results = pic_curves_many(img, ranked, mask, predict, self.options.thresholds, min_pred)
-        for (method, is_var), (curves, skipped), e in zip(names, results, empty):
-            rows += table.rows({"empty": e}, **keys, method=method, var=is_var)
+        for (method, is_var), (curves, skipped), target in zip(names, self.curves(scene, targets), targets):
+            rows += table.rows({"empty": is_empty(target)}, **keys, method=method, var=is_var)
             for metric, res in curves.items():  # the points let PAIR's median-curve aggregate be computed later
                 rows += table.rows({metric: res.auc}, **keys, method=method, var=is_var, curve=json.dumps(res.points))
             rows += table.rows({f"{metric}_skipped": 1.0 for metric in skipped}, **keys, method=method, var=is_var)
         return rows
+
+    def scene(self, unit: int) -> Scene:
+        """The unit's image (the model's crop, uint8), input, label, class set K and PIC's blurring mask."""
+        path, label = self.order[unit]
+        img = uint8_crop(self.model, path)
+        x = self.model.from_rgb(img)
+        logits = self.model.logits(x)[0]
+        classes = class_sets.top_k(logits, self.options.k, target=label)
+        mask = random_mask(*img.shape[:2], seed=self.config.seed * 100_003 + unit)
+        return Scene(unit, path.name, img, x, logits, label, classes, mask, predictor(self.model, label))
+
+    def skipped(self, scene: Scene) -> dict[str, str]:
+        """The curves PIC's filters skip on the unit's image, whatever the map (:func:`.pic.pic_filters`)."""
+        return pic_filters(scene.img, scene.mask, scene.predict, self._min_pred())
+
+    def curves(self, scene: Scene, targets: list[torch.Tensor]) -> list[tuple[dict, dict]]:
+        """PIC's ``(curves, skipped)`` of each map of the label, (C, H, W), ranked as the ``ties`` option says."""
+        ranked = [m.abs().sum(0).numpy() for m in targets]
+        if self.options.ties == "random":
+            ranked = [strict_ranking(r, seed=scene.unit) for r in ranked]
+        return pic_curves_many(scene.img, ranked, scene.mask, scene.predict, self.options.thresholds,
+                               self._min_pred())
+
+    def _min_pred(self) -> dict[str, float]:
+        return {"sic": self.options.min_pred_sic, "aic": self.options.min_pred_aic}
+
+
+@dataclass(frozen=True)
+class Scene:
+    """What one insertion unit scores maps on (:meth:`InsertionBenchmark.scene`)."""
+
+    unit: int
+    image: str  # the file's name
+    img: np.ndarray  # uint8 (S, S, 3), the model's crop
+    x: torch.Tensor  # the model's input for it
+    logits: torch.Tensor
+    label: int
+    classes: list[int]  # K
+    mask: np.ndarray  # the random 1% of the fully blurred image
+    predict: Callable
 
 
 def aggregate(table) -> pd.DataFrame:

@@ -22,12 +22,12 @@ Every metric declares whether higher is better in :data:`var.benchmarks.table.ME
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
 import torch
 from scipy import stats
-from torchvision.transforms.functional import gaussian_blur
 
 from ..core.protocol import BINARIZATIONS, MAP_BLUR_KERNEL, MAP_BLUR_SIGMA
 from . import table
@@ -46,13 +46,33 @@ def is_empty(var_map: torch.Tensor) -> float:
 
 
 def blur_positive(maps: torch.Tensor, kernel: int = MAP_BLUR_KERNEL, sigma: float = MAP_BLUR_SIGMA) -> torch.Tensor:
-    """(N, C, H, W) or (N, H, W) maps -> (N, H, W): channel sum, positive part, Gaussian blur."""
+    """(N, C, H, W) or (N, H, W) maps -> (N, H, W): channel sum, positive part, Gaussian blur.
+
+    The blur is torchvision's ``gaussian_blur`` (reflect padding, the same kernel) computed as two products with
+    banded matrices, G_H X G_W^T: the kernel is separable, and on CPU this is ~20x faster than the 2-D
+    convolution, which matters where thousands of maps are scored per unit (the sweep). A test holds the two to
+    float rounding.
+    """
     if maps.dim() == 4:
         maps = maps.sum(1)
     if maps.dim() != 3:
         raise ValueError(f"maps must have shape (N, C, H, W) or (N, H, W), got {tuple(maps.shape)}.")
-    pos = maps.clamp(min=0).unsqueeze(1).float()
-    return gaussian_blur(pos, [kernel, kernel], [sigma, sigma])[:, 0]
+    pos = maps.clamp(min=0).float()
+    return _blur_matrix(pos.shape[1], kernel, sigma) @ pos @ _blur_matrix(pos.shape[2], kernel, sigma).T
+
+
+@functools.lru_cache(maxsize=8)
+def _blur_matrix(size: int, kernel: int, sigma: float) -> torch.Tensor:
+    """(size, size): a 1-D Gaussian blur of ``size`` samples with reflect padding, as a matrix (read-only)."""
+    if kernel % 2 != 1 or not kernel // 2 < size:
+        raise ValueError(f"the blur kernel must be odd and smaller than twice the map's side, got kernel {kernel} "
+                         f"for a side of {size}.")
+    half = (kernel - 1) / 2
+    weights = torch.exp(-0.5 * (torch.linspace(-half, half, kernel) / sigma) ** 2)  # torchvision's kernel
+    weights = weights / weights.sum()
+    source = (torch.arange(size)[:, None] + torch.arange(kernel)[None, :] - kernel // 2).abs()  # reflect at 0
+    source = torch.where(source >= size, 2 * (size - 1) - source, source)  # and at the far edge
+    return torch.zeros(size, size).scatter_add_(1, source, weights.expand(size, kernel))
 
 
 def binarize(blurred: torch.Tensor, how: str = "median") -> torch.Tensor:
@@ -106,22 +126,23 @@ def localisation_many(blurred: torch.Tensor, regions: torch.Tensor, how: str = "
     regions = regions.bool()
     if not regions.flatten(1).any(1).all():
         raise ValueError("a region is empty.")
-    blurred = blurred.double()
-    total = blurred.sum((1, 2))
+    total = blurred.sum((1, 2), dtype=torch.float64)  # sums in float64, without a float64 copy of the maps
     has_mass = total > 0
-    ra = torch.where(has_mass, (blurred * regions).sum((1, 2)) / total.clamp(min=1e-300), 0.0)
+    ra = torch.where(has_mass, (blurred * regions).sum((1, 2), dtype=torch.float64) / total.clamp(min=1e-300), 0.0)
     if how == "otsu":
         hit = torch.stack([binarize(b, how) for b in blurred])
     else:
         if how not in BINARIZATIONS:
             raise ValueError(f"Unknown binarize rule {how!r}; choose from {', '.join(BINARIZATIONS)}.")
         flat = blurred.flatten(1)
-        thr = {"positive": torch.zeros_like(total), "mean": flat.mean(1),
-               "median": flat.median(1).values}[how]
+        thr = {"positive": torch.zeros_like(total), "mean": total / flat.shape[1],
+               "median": flat.median(1).values.double()}[how]
         hit = blurred > thr[:, None, None]
     hit &= has_mass[:, None, None]
-    inter, union = (hit & regions).sum((1, 2)).double(), (hit | regions).sum((1, 2)).double()
-    hits, area = hit.sum((1, 2)).double(), regions.sum((1, 2)).double()
+    def count(mask):  # int32 is exact for any map below 2^31 pixels, and twice as fast as int64 here
+        return mask.sum((1, 2), dtype=torch.int32).double()
+
+    inter, union, hits, area = count(hit & regions), count(hit | regions), count(hit), count(regions)
     precision = torch.where(hits > 0, inter / hits.clamp(min=1), 0.0)
     recall = inter / area
     f1 = torch.where(precision + recall > 0, 2 * precision * recall / (precision + recall).clamp(min=1e-300), 0.0)

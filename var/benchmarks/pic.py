@@ -32,7 +32,7 @@ from PIL import Image
 from scipy.interpolate import LinearNDInterpolator, interp1d
 
 __all__ = ["THRESHOLDS", "random_mask", "blurred_image", "webp_entropy", "strict_ranking", "pic_curves",
-           "pic_curves_many", "curve", "median_curve_auc", "PicResult"]
+           "pic_curves_many", "pic_filters", "curve", "median_curve_auc", "PicResult"]
 
 THRESHOLDS = (0.005, 0.01, 0.02, 0.03, 0.04, 0.05, 0.07, 0.10, 0.13, 0.21, 0.34, 0.5, 0.75)
 
@@ -165,13 +165,7 @@ def pic_curves_many(
     for saliency in saliencies:
         if saliency.shape != img.shape[:2]:
             raise ValueError(f"saliency {saliency.shape} must match the image's (H, W) {img.shape[:2]}.")
-    min_pred = {"sic": 0.8, "aic": 0.5, **(min_pred or {})}
-    entropy_orig = webp_entropy(img)
-    blurred_full = blurred_image(img, mask)
-    entropy_blur = webp_entropy(blurred_full)
-    (p_orig, p_blur), (a_orig, a_blur) = (np.asarray(v, dtype=float) for v in predict(np.stack([img, blurred_full])))
-    base = {"sic": (p_orig, p_blur), "aic": (a_orig, a_blur)}
-    skipped = _filters(base, min_pred, entropy_orig, entropy_blur)
+    entropy_orig, entropy_blur, base, skipped = _image_base(img, mask, predict, min_pred)
     live = [name for name in base if name not in skipped]
     if not live:
         return [({}, dict(skipped)) for _ in saliencies]
@@ -196,6 +190,24 @@ def pic_curves_many(
                     points[name].append((entropy, best[name]))  # PAIR keeps the curve monotone
         results.append(({name: curve(points[name], num_points) for name in live}, dict(skipped)))
     return results
+
+
+def pic_filters(img: np.ndarray, mask: np.ndarray, predict: Callable, min_pred: dict[str, float] | None = None
+                ) -> dict[str, str]:
+    """``{curve: reason}`` of the curves PAIR's filters skip on this image (they do not depend on the map), so a
+    caller can skip an image before computing its maps. Arguments as :func:`pic_curves`.
+    """
+    return _image_base(img, mask, predict, min_pred)[3]
+
+
+def _image_base(img: np.ndarray, mask: np.ndarray, predict: Callable, min_pred: dict[str, float] | None):
+    """The per-image work: both entropies, the predictions on the original and the blurred image, the filters."""
+    min_pred = {"sic": 0.8, "aic": 0.5, **(min_pred or {})}
+    entropy_orig = webp_entropy(img)
+    entropy_blur = webp_entropy(blurred_full := blurred_image(img, mask))
+    (p_orig, p_blur), (a_orig, a_blur) = (np.asarray(v, dtype=float) for v in predict(np.stack([img, blurred_full])))
+    base = {"sic": (p_orig, p_blur), "aic": (a_orig, a_blur)}
+    return entropy_orig, entropy_blur, base, _filters(base, min_pred, entropy_orig, entropy_blur)
 
 
 def _filters(base: dict, min_pred: dict, entropy_orig: int, entropy_blur: int) -> dict[str, str]:

@@ -9,7 +9,10 @@ option ``on`` says whose units, and how they are scored:
 * ``sanity``: the target's maps on each randomised network against the trained network's
   (:mod:`~var.benchmarks.sanity`, its options' defaults; H once per method and network);
 * ``intervention``: the top pixels of each of the two most probable classes' maps deleted
-  (:mod:`~var.benchmarks.intervention`, its defaults).
+  (:mod:`~var.benchmarks.intervention`, its defaults);
+* ``insertion``: the label's maps scored by SIC and AIC (:mod:`~var.benchmarks.insertion`, its defaults); an
+  image PIC's filters skip for SIC gives no rows (nothing is attributed), and AIC is recorded where it is live.
+  PIC costs ~13 model calls and image fills per map, so run it on few settings.
 
 Rows by ``variant``:
 
@@ -28,8 +31,9 @@ Rows by ``variant``:
   - ``cgi``: Competitive Gradient ⊙ Input (Gupta & Arora 2019, :mod:`var.core.competition`) for the classes of
     K: the closest prior method, recorded as method ``cgi`` with variant ``vanilla`` (a method's own map).
 
-* ``class_set`` (sanity, intervention): VAR at the paper's setting with K = the N most probable classes plus the
-  least probable one (and the target), column ``class_set`` = ``topN``: does VAR need the benchmark's K?
+* ``class_set`` (sanity, intervention, insertion): VAR at the paper's setting with K = the N most probable
+  classes plus the least probable one (and the target), column ``class_set`` = ``topN``: does VAR need the
+  benchmark's K?
 
 Every map also records ``kept`` (the share of its elements that are non-zero) and ``empty``.
 """
@@ -52,6 +56,7 @@ from . import table
 from .base import Benchmark, BenchmarkOptions, check_shares, global_rngs_seeded, unit_seed
 from .coco import CocoBenchmark, load_item, targets
 from .grid import GridBenchmark, make_grid
+from .insertion import InsertionBenchmark
 from .intervention import InterventionBenchmark, intervene
 from .metrics import blur_positive, localisation_many, similarity
 from .reproduce import Tolerance
@@ -71,7 +76,8 @@ PAPER_SETTING = {"temperature": TEMPERATURE, "tau": TAU, "scale": "raw", "softma
 #: What each sweep unit is drawn from: the benchmark whose units and regions it scores, and that benchmark's
 #: options (the reference runs').
 ON = {"grid": (GridBenchmark, {"cell": "half"}), "coco": (CocoBenchmark, {"dataset": "coco128-seg"}),
-      "sanity": (SanityBenchmark, {}), "intervention": (InterventionBenchmark, {})}
+      "sanity": (SanityBenchmark, {}), "intervention": (InterventionBenchmark, {}),
+      "insertion": (InsertionBenchmark, {})}
 
 
 @dataclass(frozen=True)
@@ -103,6 +109,11 @@ class SweepOptions(BenchmarkOptions):
             for v in values:
                 check_choice(name, v, choices)
         check_int("competitors", self.competitors, 1)
+        grid = (self.temperatures, self.taus, self.scales, self.softmaxes)
+        for (name, paper), values in zip(PAPER_SETTING.items(), grid):
+            if paper not in values:  # the controls, class sets and reports compare at the paper's setting
+                raise ValueError(f"The sweep's {name} values must include the paper's {paper!r} (got "
+                                 f"{list(values)}): the controls and class sets are computed at the paper's setting.")
         for size in self.class_sets:
             check_int("class_sets", size, 1)
         check_choice("binarize", self.binarize, ("median", "positive", "mean", "otsu"))
@@ -127,7 +138,7 @@ class SweepBenchmark(Benchmark):
     #: what a unit records, by ``on``: grid and COCO the localisation metrics, sanity the similarities,
     #: intervention the drops; every map its kept share
     metrics = ("ra", "iou", "precision", "recall", "f1", "class_cosine", "spearman_abs", "spearman", "pearson",
-               "cosine", "own_drop", "other_drop", "selectivity", "kept", "empty")
+               "cosine", "own_drop", "other_drop", "selectivity", "sic", "aic", "kept", "empty")
 
     def data_folder(self):
         return self.inner.data_folder()
@@ -162,8 +173,10 @@ class SweepBenchmark(Benchmark):
         return x, classes, [(cat, i, mask) for i, (cat, _, mask) in enumerate(kept)]
 
     def run_unit(self, unit):
-        if self.options.on in ("sanity", "intervention"):
-            return (self._sanity_unit if self.options.on == "sanity" else self._intervention_unit)(unit)
+        own = {"sanity": self._sanity_unit, "intervention": self._intervention_unit,
+               "insertion": self._insertion_unit}.get(self.options.on)
+        if own:
+            return own(unit)
         x, classes, items = self.scored_items(unit)
         if not items:
             return []
@@ -213,6 +226,24 @@ class SweepBenchmark(Benchmark):
                     rows += table.rows({**scores, **kept_share(maps[s, i])}, unit=unit, item=i,
                                        model=self.config.model, method=method, var=is_var, variant=variant,
                                        target=classes[i], other=classes[1 - i], label=label, **setting)
+        return rows
+
+    def _insertion_unit(self, unit):
+        """Each map set's map of the label scored by PIC: SIC (and AIC where PIC's filters keep it)."""
+        scene = self.inner.scene(unit)
+        if "sic" in self.inner.skipped(scene):
+            return []
+        t = scene.classes.index(scene.label)
+        names, targets = [], []
+        for method, variant, is_var, maps, settings in self.map_sets(self.model, scene.x, scene.classes, unit, [t],
+                                                                         scene.logits, scene.label):
+            for s, setting in enumerate(settings):
+                names.append(dict(method=method, variant=variant, var=is_var, **setting))
+                targets.append(maps[s, t])
+        rows = []
+        for keys, (curves, _), target in zip(names, self.inner.curves(scene, targets), targets):
+            scores = {**{metric: res.auc for metric, res in curves.items()}, **kept_share(target)}
+            rows += table.rows(scores, unit=unit, item=0, model=self.config.model, target=scene.label, **keys)
         return rows
 
     def map_sets(self, model, x, classes: list[int], unit: int, scored=(), logits=None, label=None):
@@ -289,7 +320,7 @@ def localisation_rows(maps, settings, items, classes, rule, **keys) -> list[dict
     regions = torch.stack([region for _, _, region in items]).repeat(len(maps), 1, 1)
     scores = localisation_many(blur_positive(chosen.flatten(0, 1)), regions, rule)
     scores["class_cosine"] = class_cosine(chosen).flatten()
-    kept = (chosen != 0).flatten(2).double().mean(2).flatten()
+    kept = ((chosen != 0).flatten(2).sum(2) / chosen[0, 0].numel()).flatten()  # exact: a count over a size
     scores = {name: v.tolist() for name, v in scores.items()}
     rows, n = [], 0
     for setting in settings:

@@ -1,14 +1,15 @@
 """What the sweep runs show: how VAR's gain moves with its settings, and whether VAR beats its controls.
 
 Reads the tables of :mod:`var.benchmarks.sweep` (``results/reference/sweep-grid``, ``sweep-coco``,
-``sweep-intervention``, ``sweep-sanity``):
+``sweep-intervention``, ``sweep-sanity``, ``sweep-insertion``):
 
 * :func:`settings_summary`: per setting (t, tau, scale, softmax) and method, VAR's mean, its paired difference
   from vanilla per unit with a 95% interval, and the share of elements kept; :func:`sensitivity` says where the
   paper's setting sits among them;
 * :func:`controls`: the claims table of the controls ("does VAR beat a matched control?"), with the same
   verdicts and Holm correction as :func:`var.report.claims.check`;
-* :func:`class_set_table`: VAR with the benchmark's class set against other class sets (sanity, intervention).
+* :func:`class_set_table`: VAR with the benchmark's class set against other class sets (sanity, intervention,
+  insertion).
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ _RULE = {"ra": NO_RULE, "class_cosine": NO_RULE, "kept": NO_RULE}
 
 #: The metric each sweep run's controls and class sets are judged by, and whether higher is better.
 SCORE = {"grid": ("ra", True), "coco": ("ra", True), "intervention": ("selectivity", True),
-         "sanity": ("spearman_abs", False)}
+         "sanity": ("spearman_abs", False), "insertion": ("sic", True)}
 
 
 def _rows(table: pd.DataFrame, metric: str, rule: str = VERDICT_RULE) -> pd.DataFrame:
@@ -140,7 +141,8 @@ def _control_claims(on: str) -> tuple[Claim, ...]:
     cos = ("class_cosine", NO_RULE)
     does = {"grid": "localises better", "coco": "localises better",
             "intervention": "deletes more selectively (own class's drop minus the other's)",
-            "sanity": "loses more similarity when the network is randomised (fractions > 0 averaged)"}[on]
+            "sanity": "loses more similarity when the network is randomised (fractions > 0 averaged)",
+            "insertion": "restores the label's softmax from fewer bits (SIC)"}[on]
     spec = [
         ("matched", f"VAR {does} than the vanilla map kept to VAR's sparsity (its largest |H|)", score, direction,
          "the gain is plain sparsification: the top of the vanilla map does as well"),
@@ -172,7 +174,7 @@ def controls(sweeps: dict[str, pd.DataFrame | None], methods=PAPER_FIVE) -> pd.D
     """The controls' claims table: each control claim per sweep run, with verdicts (and Holm across them).
 
     Args:
-        sweeps: ``"grid"``, ``"coco"``, ``"intervention"``, ``"sanity"`` -> the sweep run's table (None: not run).
+        sweeps: an ``on`` of :data:`SCORE` -> the sweep run's table (None: not run).
         methods: the methods compared (CGI is compared with input x gradient only).
     """
     tables, claims = {}, []
@@ -193,7 +195,7 @@ def class_set_table(sweep: pd.DataFrame, on: str, methods=PAPER_FIVE) -> pd.Data
     mean of (other set - benchmark's K) per unit over the methods with its 95% interval, and per method.
 
     Args:
-        sweep: a sweep run's table with ``class_set`` rows (sanity, intervention).
+        sweep: a sweep run's table with ``class_set`` rows (sanity, intervention, insertion).
         on: its ``on`` (says the metric, :data:`SCORE`).
         methods: the methods compared.
     """
