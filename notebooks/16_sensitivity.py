@@ -4,10 +4,11 @@
 # The paper fixes VAR's two settings (t = 0.1, τ = 0.01), its class set, and compares VAR with the vanilla map
 # only. Three questions stay open, and this page answers them on our **sweep reference runs**
 # (EfficientNet-Lite0): `sweep-grid` (the first 60 grids of the grid run), `sweep-coco` (the first 40 COCO128
-# images), `sweep-intervention` (the first 20 images of the Figure 4 intervention) and `sweep-sanity` (the first
-# 12 images of the sanity check). Each run is scored by its benchmark's own measure: RA on grid and COCO,
+# images), `sweep-intervention` (the first 20 images of the Figure 4 intervention), `sweep-sanity` (the first
+# 12 images of the sanity check) and `sweep-insertion` (of the first 12 images of the insertion run, those
+# PIC's SIC filter keeps). Each run is scored by its benchmark's own measure: RA on grid and COCO,
 # selectivity (the own class's drop minus the other's) on the intervention, the rank correlation with the
-# trained network's map (lower is better) on the sanity check.
+# trained network's map (lower is better) on the sanity check, SIC on insertion.
 #
 # 1. **Does VAR beat a control that is not VAR?** VAR keeps few pixels. A gain in localisation could come
 #    from *any* way of keeping few pixels. Four controls, each on the same units as VAR at the paper's
@@ -28,7 +29,9 @@
 #    value, so t no longer depends on the method's units) and the softmax (`element`: per channel and pixel,
 #    the authors'; `pixel`: per pixel over the channel sum). The paper's setting is one of the 100. The
 #    intervention and sanity sweeps score each setting with forward passes or rank correlations, so they keep
-#    the authors' per-element softmax (50 settings).
+#    the authors' per-element softmax (50 settings); insertion scores each with a PIC curve (13 restored
+#    images), so it keeps six: t ∈ {0.03, 0.1, 0.3} × τ ∈ {0, 0.01}, raw scale, per-element softmax, and
+#    three controls (no Guided GradCAM upsampling control, no class sets).
 # 3. **Does VAR need the benchmark's class set?** On single images (intervention, sanity) VAR also runs with
 #    K = the N most probable classes plus the least probable one (and the target), N = 1, 2, 5 (and 10 on the
 #    intervention), against the benchmark's own K (top 2 + least probable; top 3 + target + least probable).
@@ -90,7 +93,8 @@ LOCALISATION = {"ra": "RA", "f1": f"F1 ({protocol.VERDICT_RULE} rule)", "class_c
 LABELS = {"grid": LOCALISATION, "coco": LOCALISATION,
           "intervention": {"selectivity": "selectivity", "own_drop": "own class's drop",
                            "other_drop": "other class's drop"},
-          "sanity": {"spearman_abs": "Spearman of |map|", "spearman": "Spearman (signed)"}}
+          "sanity": {"spearman_abs": "Spearman of |map|", "spearman": "Spearman (signed)"},
+          "insertion": {"sic": "SIC", "aic": "AIC"}}
 
 
 def explore(table, on):
@@ -137,6 +141,16 @@ if tables["sanity"] is not None:
     explore(tables["sanity"], "sanity")
 
 # %% [markdown]
+# ### On insertion
+# SIC (the area under the softmax information curve: how fast the label's probability comes back as the
+# map's top pixels are restored into the blurred image; higher is better) and AIC (the same for accuracy),
+# per image PIC's filters keep (mean of the per-image areas, not PAIR's median curve).
+
+# %%
+if tables["insertion"] is not None:
+    explore(tables["insertion"], "insertion")
+
+# %% [markdown]
 # ## Class sets: does VAR need the benchmark's K?
 # VAR at the paper's setting with K = the N most probable classes plus the least probable one (and the
 # target), against the benchmark's own K on the same images: the difference in the run's measure per image,
@@ -163,13 +177,13 @@ for on in ("grid", "coco"):
 
 # %% [markdown]
 # ## What this page does not cover
-# Insertion is not swept: its PIC curves cost a forward pass per point and map, so it is scored at the paper's
-# setting only (its page; the `insertion-quantile` run varies its tie rule). The intervention and sanity sweeps
-# keep the per-element softmax and are smaller runs (20 and 12 images) than the grid's; the sanity sweep has
-# neither CGI (its 100 competing labels on every randomised network) nor Integrated Gradients (50 steps for
-# ~11 classes on six networks), so its averages are over four methods. Both are pilots: with 20 and 12 images
-# their intervals are wide, and a "cannot tell" there means too few images, not no effect. Class-set
-# strategies beyond top N and random K (e.g. `best_vs_worst`) are not swept.
+# Insertion is swept on six settings only and a few images (its PIC curves cost 13 restored images and model
+# calls per map; the `insertion-quantile` run varies its tie rule). The intervention and sanity sweeps keep the
+# per-element softmax and are smaller runs (20 and 12 images) than the grid's; the sanity sweep has neither CGI
+# (its 100 competing labels on every randomised network) nor Integrated Gradients (50 steps for ~11 classes on
+# six networks), so its averages are over four methods. These three are pilots: their intervals are wide, and
+# a "cannot tell" there means too few images, not no effect. Class-set strategies beyond top N and random K
+# (e.g. `best_vs_worst`) are not swept.
 #
 # ## Exercise
 # On the grid, set the metric to RA and find the setting where Guided Backprop's gain is largest. How much

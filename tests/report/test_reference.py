@@ -54,13 +54,14 @@ def test_reference_sizes():
     assert reference.load("insertion-quantile")["table"]["unit"].nunique() >= 20  # PIC skips some of 40
     for name, units, settings in (("sweep-grid", 60, 100), ("sweep-coco", 29, 100),  # 29 of 40 COCO images
                                   ("sweep-intervention", 20, 50), ("sweep-sanity", 12, 50),  # have an object
-                                  ("sweep-insertion", 10, 9)):  # of 24 images, those PIC's SIC filter keeps
+                                  ("sweep-insertion", 5, 6)):  # of 12 images, those PIC's SIC filter keeps
         sweep = reference.load(name)["table"]
         assert sweep["unit"].nunique() >= units
-        assert {"vanilla", "var", "matched", "random_k", "nearest"} <= set(sweep["variant"])
+        assert {"vanilla", "var", "matched", "random_k"} <= set(sweep["variant"])
+        assert "nearest" in set(sweep["variant"]) or name == "sweep-insertion"  # too costly there
         assert sweep[sweep["variant"] == "var"].groupby(["temperature", "tau", "scale", "softmax"]).ngroups == settings
-    for name in ("sweep-intervention", "sweep-sanity", "sweep-insertion"):  # top 5 and 10; top 1, 2, 5; top 5
-        assert reference.load(name)["table"]["class_set"].nunique() >= (1 if name == "sweep-insertion" else 2)
+    for name in ("sweep-intervention", "sweep-sanity"):
+        assert reference.load(name)["table"]["class_set"].nunique() >= 2  # top 5 and 10; top 1, 2 and 5
 
 
 @pytest.fixture

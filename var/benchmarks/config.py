@@ -164,7 +164,7 @@ REFERENCE.update({
 #: per image (one network for every image cannot show the variance between networks), insertion with PAIR's
 #: untouched tie rule on the first 40 images of the insertion run (paired with its rows), and the sweep of VAR's
 #: settings with its controls on the first 60 grids of the grid run (~27 s per grid on 2 cores), the first 40 COCO
-#: images, the first 20 intervention images, the first 12 sanity images and the first 24 insertion images (minutes
+#: images, the first 20 intervention images, the first 12 sanity images and the first 12 insertion images (minutes
 #: per image: H of many classes, on sanity on six networks, on insertion PIC per map).
 REFERENCE.update({
     "sweep-grid": BenchConfig("sweep", n=60),
@@ -176,12 +176,12 @@ REFERENCE.update({
     "sweep-sanity": BenchConfig("sweep", n=12, methods=tuple(m for m in PAPER_METHODS if m != "integrated_gradients"),
                                 options={"on": "sanity", "softmaxes": ["element"],
                                          "controls": ["matched", "random_k", "nearest"], "class_sets": [1, 2, 5]}),
-    # insertion: PIC costs ~2 s per map (13 restored images, each a Delaunay fill and a model call), so nine
-    # settings (t x tau, raw scale, per-element softmax), one class set, and few images (about half pass PIC's
-    # SIC filter; the others cost no attribution)
-    "sweep-insertion": BenchConfig("sweep", n=24, options={
-        "on": "insertion", "temperatures": [0.03, 0.1, 0.3], "taus": [0.0, 0.01, 0.1], "scales": ["raw"],
-        "softmaxes": ["element"], "class_sets": [5]}),
+    # insertion: PIC costs ~5 s per map on 2 cores (13 restored images, each a Delaunay fill and a model call),
+    # so six settings (t x tau, raw scale, per-element softmax), three controls, no class sets, and few images
+    # (about half pass PIC's SIC filter; the others cost no attribution): ~55 maps, ~5 min per scored image
+    "sweep-insertion": BenchConfig("sweep", n=12, options={
+        "on": "insertion", "temperatures": [0.03, 0.1, 0.3], "taus": [0.0, 0.01], "scales": ["raw"],
+        "softmaxes": ["element"], "controls": ["matched", "random_k", "cgi"], "class_sets": []}),
     "sanity-networks": BenchConfig("sanity", n=15, options={"networks": 3}),
     "insertion-quantile": BenchConfig("insertion", n=40, options={"ties": "quantile"}),
 })
