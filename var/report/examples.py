@@ -4,7 +4,8 @@
   RA, precision, recall and IoU in the titles (grid quadrant or COCO mask), vanilla and VAR;
 * :func:`pic_example`: the softmax information curve (SIC) of a vanilla and a VAR map, with the images PIC
   restores at three thresholds and the model's probability of the target on each;
-* :func:`sanity_example`: one class's map on the trained network and after randomising more and more layers.
+* :func:`sanity_example`: one class's map on the trained network and after randomising more and more layers;
+* :func:`intervention_reading`: one line per intervention example saying what its figure shows in numbers.
 
 Each draws a pyplot figure (shown by the notebook's ``plt.show()``) and returns it; its numbers come from the
 benchmark's own functions.
@@ -27,7 +28,10 @@ from ..core.relevance import relevance
 from ..viz.figures import grey, show_image, show_maps
 from ..viz.heatmap import colour_bar
 
-__all__ = ["localisation_example", "pic_example", "sanity_example"]
+__all__ = ["localisation_example", "pic_example", "sanity_example", "intervention_reading"]
+
+#: Below this, a selectivity (or a change of it) is read as none: a few hundredths of probability.
+NEGLIGIBLE = 0.02
 
 
 def _outline(ax, region: torch.Tensor) -> None:
@@ -136,3 +140,25 @@ def sanity_example(model, x: torch.Tensor, classes: list[int], target: int, meth
             if image is not None:
                 colour_bar(fig, [axes[row, col]], image, f"|{name}|")
     return fig
+
+
+def intervention_reading(image: str, class_names, results: dict) -> str:
+    """One Markdown line on an intervention example (:func:`~var.benchmarks.intervention.intervene` per map kind):
+    each map kind's selectivity averaged over the two classes, and what that says (selective or not, and
+    whether VAR changes it by more than :data:`NEGLIGIBLE`).
+
+    Args:
+        image: the example's name.
+        class_names: its two classes.
+        results: ``{"vanilla": intervene(...), "VAR": intervene(...)}``.
+    """
+    sel = {kind: float(np.mean([s["selectivity"] for s in r["scores"]])) for kind, r in results.items()}
+    vanilla, var = sel["vanilla"], sel["VAR"]
+    if max(vanilla, var) < NEGLIGIBLE:
+        what = "neither map is selective: deleting either class's top pixels costs both classes alike"
+    elif abs(var - vanilla) < NEGLIGIBLE:
+        what = f"VAR changes it by less than {NEGLIGIBLE}"
+    else:
+        what = "VAR is more selective" if var > vanilla else "VAR is less selective"
+    return (f"* **{image}** ({class_names[0]} vs {class_names[1]}): selectivity, averaged over both classes, "
+            f"vanilla {vanilla:+.3f}, VAR {var:+.3f}: {what}.")
