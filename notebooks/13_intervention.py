@@ -52,8 +52,8 @@ for image in images:
     readings.append(var.report.examples.intervention_reading(image, e.class_names[:2], results))
 
 # %% [markdown]
-# What the three figures show, in numbers (selectivity = own class's drop − other class's; the rule for
-# "changes little" and "not selective": below 0.02):
+# What the three figures show, in numbers (selectivity = own class's drop − other class's, averaged over the
+# two classes; below 0.02 counts as not selective, and a change of less than 0.02 as no change):
 
 # %%
 Markdown("\n".join(readings))

@@ -16,7 +16,7 @@ import time
 import torch
 
 from ..benchmarks.config import BenchConfig
-from ..benchmarks.sweep import CONTROLS, PAPER_SETTING, SweepBenchmark
+from ..benchmarks.sweep import CONTROLS, ON, PAPER_SETTING, SweepBenchmark
 from ..core.checks import CliParser, check_int
 from ..core.protocol import PAPER_METHODS, THREADS
 
@@ -55,7 +55,7 @@ def main(argv=None) -> int:
     """``python -m var.bench sweep-cost``: print the table; exit status 1 if the target is missed."""
     parser = CliParser(prog="var-bench sweep-cost", description=__doc__)
     parser.add_argument("--units", type=int, default=3, help="units timed after one warm-up unit")
-    parser.add_argument("--on", default="grid", choices=("grid", "coco"))
+    parser.add_argument("--on", default="grid", choices=tuple(ON))
     args = parser.parse_args(argv)
     r = measure(args.units, args.on)
     print(f"## sweep cost, {r['on']}, {r['units']} units, {r['methods']} methods, {r['threads']} threads\n")

@@ -5,7 +5,8 @@ for a small grid of (t, tau) values, renders each as a PNG and stacks them:
 ``Stack[class] -> Stack[t] -> Stack[tau]``. The class dropdown and the two
 sliders are linked to the stacks' ``selected_index`` with ``jslink``, i.e. in
 the browser. Saved with the notebook's widget state, the page keeps working
-once rendered by Jupyter Book, with no Python behind it.
+once rendered by Jupyter Book, with no Python behind it. Each (t, tau) has its
+own colour scale, shared by the classes, so a sparse VAR map stays visible.
 """
 
 from __future__ import annotations
@@ -49,9 +50,13 @@ PALETTE = 64
 
 
 def _palette_png(image) -> bytes:
-    """A PIL image as a PNG of :data:`PALETTE` colours (about 4x smaller than matplotlib's RGBA PNG)."""
+    """A PIL image as a PNG of :data:`PALETTE` colours (4-8x smaller than matplotlib's RGBA PNG); the octree
+    keeps black titles black (median cut turned them the colour map's dark red).
+    """
+    from PIL import Image
+
     buf = io.BytesIO()
-    image.quantize(colors=PALETTE).save(buf, format="png", optimize=True)
+    image.quantize(colors=PALETTE, method=Image.Quantize.FASTOCTREE).save(buf, format="png", optimize=True)
     return buf.getvalue()
 
 
@@ -104,13 +109,16 @@ def var_explorer(
             maps = relevance(attributions, t, tau, normalize=normalize, warn_below=None)  # shown as "kept"
             for c, share in enumerate(kept_share(maps).tolist()):
                 heats[c, t, tau] = (to_heatmap(maps[c]), share)
-    vmax = display_max([h for h, _ in heats.values()])
+    # one colour scale per (t, tau), shared by the classes: on one scale for every setting the sparse maps of
+    # large t or tau come out faint or black
+    vmax = {(t, tau): display_max([heats[c, t, tau][0] for c in range(len(class_names))])
+            for t in temperatures for tau in taus}
     stacks = []
     for c in range(len(class_names)):
         per_t = []
         for t in temperatures:
-            imgs = [W.Image(value=_png(heats[c, t, tau][0], vmax, f"VAR · t={t:g} · τ={tau:g}\n"
-                                                                  f"kept {heats[c, t, tau][1]:.1%}"),
+            imgs = [W.Image(value=_png(heats[c, t, tau][0], vmax[t, tau], f"VAR · t={t:g} · τ={tau:g}\n"
+                                                                           f"kept {heats[c, t, tau][1]:.1%}"),
                             format="png", layout=W.Layout(width="240px"))
                     for tau in taus]
             per_t.append(W.Stack(imgs, selected_index=taus.index(initial[1])))
@@ -152,7 +160,8 @@ def _side_panels(image, attributions, class_names, unnormalize, pick):
                                layout=W.Layout(width="240px")) for h, n in zip(heats, class_names)],
                       selected_index=0)
     W.jslink((pick, "index"), (vanilla, "selected_index"))
-    return W.HBox([W.Image(value=buf.getvalue(), format="jpeg", layout=W.Layout(width="200px")), vanilla])
+    photo = W.Image(value=buf.getvalue(), format="jpeg", layout=W.Layout(width="200px", height="200px"))
+    return W.HBox([photo, vanilla], layout=W.Layout(align_items="flex-start"))  # no stretching to the maps' height
 
 
 #: The static method explorer's grid of (t, tau): small on purpose, every combination is a PNG in the page.
