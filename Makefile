@@ -19,7 +19,7 @@ venv: $(BIN)/.installed
 
 test: venv
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest -q --ignore=tests/browser $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -q --ignore=tests/browser --durations=12 $(PYTEST_ARGS)
 
 # The loop while you work (under a minute): the unit tier, everything but the tests marked integration
 # (benchmark runs, the model zoo, hubs, dask) or slow (notebooks, reference re-runs, top-1).

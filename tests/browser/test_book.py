@@ -162,6 +162,23 @@ def test_sweep_explorer_follows_its_controls_without_a_kernel(page, server):
     assert errors == [] and page.outside == []
 
 
+def test_every_sweep_has_an_explorer_that_follows_its_t_slider(page, server):
+    """One explorer per committed sweep run (grid, COCO, intervention, sanity, insertion), each one live."""
+    from var.report import reference, sweep
+
+    page.goto(f"{server}/chapters/16_sensitivity.html", wait_until="networkidle")
+    explorers = page.locator(".var-sweep-explorer")
+    explorers.first.wait_for(timeout=20000)
+    runs = [on for on in sweep.SCORE if reference.load(f"sweep-{on}") is not None]
+    assert explorers.count() == len(runs) == 5
+    for i in range(len(runs)):
+        table = explorers.nth(i).locator("table.var-sweep")
+        start = table.inner_text()
+        explorers.nth(i).locator("[data-control='t']").evaluate(
+            "el => { el.value = '0'; el.dispatchEvent(new Event('input')); }")
+        assert table.inner_text() != start, f"the {runs[i]} explorer did not follow its t slider"
+
+
 TUTORIAL = ["chapters/01_quickstart", "chapters/methods/gradient", "chapters/03_var_steps", "chapters/04_class_sets",
             "chapters/06_your_model", "chapters/07_gallery", "chapters/08_your_method"]
 
