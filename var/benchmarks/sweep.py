@@ -316,7 +316,7 @@ def localisation_rows(maps, settings, items, classes, rule, **keys) -> list[dict
     under one rule, class cosine, kept and empty.
     """
     index = [i for _, i, _ in items]
-    chosen = maps[:, index]
+    chosen = maps if index == list(range(maps.shape[1])) else maps[:, index]  # a grid scores every class: no copy
     regions = torch.stack([region for _, _, region in items]).repeat(len(maps), 1, 1)
     scores = localisation_many(blur_positive(chosen.flatten(0, 1)), regions, rule)
     scores["class_cosine"] = class_cosine(chosen).flatten()
@@ -359,7 +359,7 @@ def class_cosine(maps: torch.Tensor) -> torch.Tensor:
     setting; 1: the same map for every class (nothing class-specific), 0: no shared location. NaN for an empty
     map, which has no direction.
     """
-    a = maps.abs().sum(2).flatten(2).double()
+    a = torch.linalg.vector_norm(maps, ord=1, dim=2).flatten(2).double()  # sum of |H| over channels, no copy
     norm = a.norm(dim=2)
     cos = (a @ a.transpose(1, 2)) / (norm[:, :, None] * norm[:, None, :])
     n = maps.shape[1]

@@ -20,7 +20,7 @@ import torch
 from ..core.checks import check_grid, check_int, check_list
 from ..core.protocol import TAU, TEMPERATURE
 from ..core.relevance import kept_share, relevance
-from .heatmap import NOTHING_KEPT, display_max, label_empty, to_heatmap
+from .heatmap import NOTHING_KEPT, colour_bar, display_max, label_empty, to_heatmap
 
 __all__ = ["var_explorer", "DEFAULT_TEMPERATURES", "DEFAULT_TAUS"]
 
@@ -28,16 +28,19 @@ DEFAULT_TEMPERATURES = (0.01, 0.03, 0.1, 0.3, 1.0)
 DEFAULT_TAUS = (0.0, 0.01, 0.05, 0.1, 0.2)
 
 
-def _png(heat: np.ndarray, vmax: float, title: str, cmap: str = "inferno") -> bytes:
-    """One map as PNG bytes; a bare Figure (no pyplot), so no backend or global state is touched."""
+def _png(heat: np.ndarray, vmax: float, title: str, scale: str, cmap: str = "inferno") -> bytes:
+    """One map as PNG bytes with its colour bar (labelled ``scale``); a bare Figure (no pyplot), so no backend or
+    global state is touched.
+    """
     from matplotlib.figure import Figure
 
-    fig = Figure(figsize=(2.6, 2.8), dpi=80)
+    fig = Figure(figsize=(3.0, 2.8), dpi=80)
     ax = fig.subplots()
-    ax.imshow(heat, cmap=cmap, vmin=0, vmax=vmax)
+    image = ax.imshow(heat, cmap=cmap, vmin=0, vmax=vmax)
     label_empty(ax, heat)
     ax.set_title(title, fontsize=8)
     ax.axis("off")
+    colour_bar(fig, [ax], image, scale)
     buf = io.BytesIO()
     fig.savefig(buf, format="png", bbox_inches="tight")
     from PIL import Image
@@ -118,8 +121,9 @@ def var_explorer(
         per_t = []
         for t in temperatures:
             imgs = [W.Image(value=_png(heats[c, t, tau][0], vmax[t, tau], f"VAR · t={t:g} · τ={tau:g}\n"
-                                                                           f"kept {heats[c, t, tau][1]:.1%}"),
-                            format="png", layout=W.Layout(width="240px"))
+                                                                           f"kept {heats[c, t, tau][1]:.1%}",
+                                       "|VAR map| (scale of this t, τ)"),
+                            format="png", layout=W.Layout(width="270px"))
                     for tau in taus]
             per_t.append(W.Stack(imgs, selected_index=taus.index(initial[1])))
         stacks.append(W.Stack(per_t, selected_index=temperatures.index(initial[0])))
@@ -156,8 +160,8 @@ def _side_panels(image, attributions, class_names, unnormalize, pick):
     from PIL import Image
 
     Image.fromarray((rgb * 255).round().astype(np.uint8)).resize((200, 200)).save(buf, format="jpeg", quality=85)
-    vanilla = W.Stack([W.Image(value=_png(h, vmax, f"vanilla · {n[:20]}\n"), format="png",
-                               layout=W.Layout(width="240px")) for h, n in zip(heats, class_names)],
+    vanilla = W.Stack([W.Image(value=_png(h, vmax, f"vanilla · {n[:20]}\n", "|vanilla map|"), format="png",
+                               layout=W.Layout(width="270px")) for h, n in zip(heats, class_names)],
                       selected_index=0)
     W.jslink((pick, "index"), (vanilla, "selected_index"))
     photo = W.Image(value=buf.getvalue(), format="jpeg", layout=W.Layout(width="200px", height="200px"))
