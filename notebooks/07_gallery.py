@@ -45,13 +45,16 @@ plt.show()
 # %% [markdown]
 # ## How much each method keeps
 # The share of locations VAR keeps per class at $t = 0.1$, $\tau = 0.01$ (the last class
-# is top-k's least probable one, which usually keeps nothing).
+# is top-k's least probable one, the class the image surely is not).
 
 # %%
 import pandas as pd
+from IPython.display import Markdown, display
 
-pd.DataFrame({m: var.kept_share(e.maps).numpy() for m, e in gallery.items()},
-             index=gallery[names[0]].class_names).T.round(3)
+kept = pd.DataFrame({m: var.kept_share(e.maps).numpy() for m, e in gallery.items()},
+                    index=gallery[names[0]].class_names).T
+display(kept.round(3))
+Markdown(var.report.catalogue.kept_reading(kept, table.set_index("method")["family"]))
 
 # %% [markdown]
 # ## Exercises

@@ -21,3 +21,16 @@ def test_intervention_reading(vanilla, var, says):
     line = intervention_reading("cat", ["tabby", "tiger cat"], _results(vanilla, var))
     assert says in line and "tabby vs tiger cat" in line
     assert f"vanilla {sum(vanilla) / 2:+.3f}, VAR {sum(var) / 2:+.3f}" in line
+
+
+def test_kept_reading_counts_and_ranks_what_the_table_shows():
+    import pandas as pd
+
+    from var.report.catalogue import kept_reading
+
+    kept = pd.DataFrame({"espresso": [0.9, 0.7, 0.2], "cup": [0.4, 0.3, 0.1], "punching bag": [0.0, 0.0, 0.5]},
+                        index=["gradcam", "scorecam", "gradient"])
+    families = pd.Series({"gradcam": "CAM", "scorecam": "CAM", "gradient": "gradient", "unused": "other"})
+    text = kept_reading(kept, families)
+    assert "keeps nothing (< 0.1%) under 2 of 3 methods; most under `gradient` (50.0%)" in text
+    assert "CAM 80.0%, gradient 20.0%." in text

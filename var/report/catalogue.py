@@ -21,7 +21,7 @@ import torch
 from ..core import registry
 from ..core.checks import CliParser, check_writable, out_path
 
-__all__ = ["catalogue", "measure", "main", "LIBRARY_TWINS"]
+__all__ = ["catalogue", "kept_reading", "measure", "main", "LIBRARY_TWINS"]
 
 
 def catalogue() -> pd.DataFrame:
@@ -37,6 +37,23 @@ def catalogue() -> pd.DataFrame:
                      "signed": entry.signed, "resolution": entry.resolution, "all |K| in one call": entry.multi_target,
                      "committed s per grid (4 maps)": _committed_cost(units, entry.name)})
     return pd.DataFrame(rows)
+
+
+def kept_reading(kept: pd.DataFrame, families: pd.Series) -> str:
+    """What a gallery's kept-share table shows, in two Markdown bullets: how often the least probable class (the
+    last column) keeps nothing and where it keeps most, and each family's median share kept of the top class.
+
+    Args:
+        kept: methods x classes of K (top class first, least probable last), the share of locations VAR keeps.
+        families: method -> family (:func:`catalogue`'s column).
+    """
+    last, top = kept.iloc[:, -1], kept.iloc[:, 0]
+    nothing = int((last < 1e-3).sum())
+    by_family = top.groupby(families.reindex(kept.index)).median().sort_values(ascending=False)
+    return (f"* The least probable class ({kept.columns[-1]}) keeps nothing (< 0.1%) under {nothing} of "
+            f"{len(kept)} methods; most under `{last.idxmax()}` ({last.max():.1%}).\n"
+            f"* The top class ({kept.columns[0]}), median share kept per family: "
+            + ", ".join(f"{family} {share:.1%}" for family, share in by_family.items()) + ".")
 
 
 def _committed_cost(units: pd.DataFrame, name: str) -> float | None:
