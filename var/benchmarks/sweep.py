@@ -359,7 +359,7 @@ def class_cosine(maps: torch.Tensor) -> torch.Tensor:
     setting; 1: the same map for every class (nothing class-specific), 0: no shared location. NaN for an empty
     map, which has no direction.
     """
-    a = torch.linalg.vector_norm(maps, ord=1, dim=2).flatten(2).double()  # sum of |H| over channels, no copy
+    a = maps.abs().sum(2).flatten(2).double()  # (torch.linalg.vector_norm(ord=1) is ~20x slower here)
     norm = a.norm(dim=2)
     cos = (a @ a.transpose(1, 2)) / (norm[:, :, None] * norm[:, None, :])
     n = maps.shape[1]
