@@ -81,7 +81,8 @@ for model in models:
 #
 # ```{admonition} Solution
 # :class: dropdown
-# The remaining tokens no longer form a square grid (197 + 1 is not a square),
+# The remaining tokens no longer form a square grid (196 patches + 1 prefix token
+# left = 197, not a square),
 # or, worse, a wrong token lands in the first patch cell. `token_grid` refuses
 # non-square counts with an error naming `reshape=`.
 # ```
