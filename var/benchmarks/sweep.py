@@ -136,7 +136,7 @@ class SweepBenchmark(Benchmark):
         self.inner = cls(replace(config, benchmark=cls.name, options=options))
 
     #: what a unit records, by ``on``: grid and COCO the localisation metrics, sanity the similarities,
-    #: intervention the drops; every map its kept share
+    #: intervention the drops, insertion SIC and AIC; every map its kept share
     metrics = ("ra", "iou", "precision", "recall", "f1", "class_cosine", "spearman_abs", "spearman", "pearson",
                "cosine", "own_drop", "other_drop", "selectivity", "sic", "aic", "kept", "empty")
 
@@ -320,7 +320,7 @@ def localisation_rows(maps, settings, items, classes, rule, **keys) -> list[dict
     regions = torch.stack([region for _, _, region in items]).repeat(len(maps), 1, 1)
     scores = localisation_many(blur_positive(chosen.flatten(0, 1)), regions, rule)
     scores["class_cosine"] = class_cosine(chosen).flatten()
-    kept = ((chosen != 0).flatten(2).sum(2) / chosen[0, 0].numel()).flatten()  # exact: a count over a size
+    kept = ((chosen != 0).flatten(2).sum(2).double() / chosen[0, 0].numel()).flatten()  # a count over a size
     scores = {name: v.tolist() for name, v in scores.items()}
     rows, n = [], 0
     for setting in settings:
