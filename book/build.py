@@ -134,6 +134,37 @@ def to_notebook(source: Path, title: str | None):
     return nb
 
 
+def merged_parameters(defaults: str, injected: str) -> str:
+    """The parameters cell's source with the values papermill injected written in place, each marked with
+    its default, so a page shows one parameter cell with the values it ran with.
+    """
+    import ast
+
+    values = {node.targets[0].id: ast.get_source_segment(injected, node.value)
+              for node in ast.parse(injected).body if isinstance(node, ast.Assign)}
+    lines = defaults.splitlines()
+    for node in reversed(ast.parse(defaults).body):  # bottom up, so earlier line numbers stay valid
+        name = node.targets[0].id if isinstance(node, ast.Assign) and isinstance(node.targets[0], ast.Name) else None
+        if name in values:
+            default = " ".join(ast.get_source_segment(defaults, node.value).split())
+            if values[name] != default:
+                lines[node.lineno - 1:node.end_lineno] = [f"{name} = {values[name]}  # the book's value; default {default}"]
+    return "\n".join(lines)
+
+
+def merge_parameters(path: Path) -> None:
+    """Fold papermill's injected-parameters cell into the page's parameters cell (one cell, not two)."""
+    import nbformat
+
+    nb = nbformat.read(path, as_version=4)
+    tagged = {tag: cell for cell in nb.cells for tag in cell.metadata.get("tags", [])}
+    if "injected-parameters" not in tagged or "parameters" not in tagged:
+        return
+    tagged["parameters"].source = merged_parameters(tagged["parameters"].source, tagged["injected-parameters"].source)
+    nb.cells.remove(tagged["injected-parameters"])
+    nbformat.write(nb, path)
+
+
 def execute(small: bool, only: list[str] | None = None, chapters_dir: Path = CHAPTERS) -> dict[str, float]:
     import jupytext  # noqa: F401  (fail early with a clear import error)
     import nbformat
@@ -153,6 +184,7 @@ def execute(small: bool, only: list[str] | None = None, chapters_dir: Path = CHA
                                    kernel_name="python3", progress_bar=False,
                                    extra_arguments=["--IPKernelApp.log_level=ERROR"])  # no per-page TCP notice
         raw.unlink()
+        merge_parameters(target)
         times[dest] = time.perf_counter() - start
         print(f"executed {dest:32s} {times[dest]:6.1f} s", flush=True)
     return times

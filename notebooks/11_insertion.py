@@ -158,8 +158,8 @@ display(Markdown(
 
 # %%
 Markdown("* " + var.report.pages.reference_summary("insertion", "sic") + "\n"
-         "* The paper claims a slight insertion gain for ResNet50 only; its own Tables 3–4 show no gain on "
-         "every CNN. The power table above says how small an effect this run can see.\n"
+         "* The paper claims a slight insertion gain for ResNet50. " + var.report.paper.architecture_changes()
+         + " The power table above says how small an effect this run can see.\n"
          "* How ties are ordered matters for sparse maps: the tie-rule table shows both rules on the same images.")
 
 # %% [markdown]

@@ -24,8 +24,17 @@ def test_notebook_executes(page, tmp_path, imagenet_sample):
     outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])]
     assert not [o for o in outputs if o.get("output_type") == "error"]
     assert any("image/png" in o.get("data", {}) or "text/html" in o.get("data", {}) for o in outputs)
+    tags = [tag for c in nb.cells for tag in c.metadata.get("tags", [])]
+    assert "injected-parameters" not in tags and tags.count("parameters") == 1  # one parameter cell per page
 
     if page in ("01_quickstart", "03_var_steps"):  # the t/tau explorer is saved for the static book
         state = nb.metadata["widgets"]["application/vnd.jupyter.widget-state+json"]["state"]
         models = {m["model_name"] for m in state.values()}
         assert {"StackModel", "SelectionSliderModel", "LinkModel", "ImageModel"} <= models
+
+
+def test_merged_parameters_writes_the_run_values_in_place():
+    defaults = 'model = "lite0"\nn = 4  # grids\nts = [0.1,\n      0.2]\nout = "x"'
+    merged = build.merged_parameters(defaults, "# Parameters\nn = 6\nts = [1.0]\nout = \"x\"\n")
+    assert merged.splitlines() == ['model = "lite0"', "n = 6  # the book's value; default 4",
+                                   "ts = [1.0]  # the book's value; default [0.1, 0.2]", 'out = "x"']

@@ -34,3 +34,21 @@ def test_kept_reading_counts_and_ranks_what_the_table_shows():
     text = kept_reading(kept, families)
     assert "keeps nothing (< 0.1%) under 2 of 3 methods; most under `gradient` (50.0%)" in text
     assert "CAM 80.0%, gradient 20.0%." in text
+
+
+def test_gain_ratio_reads_the_committed_runs():
+    from var.report import pages
+
+    sentence = pages.gain_ratio("coco", "grid", "ra")
+    assert sentence.startswith("VAR − vanilla ra is ") and "smaller on `coco` than on `grid`" in sentence
+    assert pages.gain_ratio("grid", "grid", "ra").startswith("VAR − vanilla ra is 1.0–1.0×")
+    assert pages.gain_ratio("no-such-run", "grid", "ra").startswith("(No `no-such-run` reference run")
+
+
+def test_architecture_changes_reads_tables_3_and_4():
+    from var.report import paper
+
+    sentence = paper.architecture_changes()
+    # ResNet50: every method gains 0.01-0.02 in Table 3; ConvNeXt's Guided GradCAM AIC falls 0.81 -> 0.53
+    assert "resnet50 SIC +0.01 to +0.02" in sentence and "convnext_tiny SIC -0.11 to +0.00, AIC -0.28" in sentence
+    assert "-0.00" not in sentence

@@ -129,9 +129,29 @@ def reference_summary(name: str, metric: str, binarize: str | None = None, direc
     diffs = claims.paired_differences(table[table["method"].isin(methods)], metric, binarize)
     rows = claims.by_method(diffs, direction)
     good = int((rows["interval"] == "claimed side").sum())
-    units = table["unit"].nunique()
+    units, scored = table["unit"].nunique(), diffs["unit"].nunique()
+    counted = f"{units} units" if scored == units else f"{units} units, {scored} of them scored"
     parts = ", ".join(f"{r.method} {r.mean:+.3f} [{r.ci95_low:+.3f}, {r.ci95_high:+.3f}]" for r in rows.itertuples())
-    return (f"On the `{name}` reference run ({units} units; intervals over units, not items), VAR − vanilla "
+    return (f"On the `{name}` reference run ({counted}; intervals over units, not items), VAR − vanilla "
             f"{metric}{f' ({binarize} rule)' if binarize not in (None, results.NO_RULE) else ''}: {parts}. "
             f"{good} of {len(rows)} methods have their whole interval on the "
             f"{'higher' if direction > 0 else 'lower'} (better) side of 0.")
+
+
+def gain_ratio(name: str, than: str, metric: str, methods=PAPER_FIVE) -> str:
+    """One Markdown sentence: how many times smaller (or larger) the VAR - vanilla gain in ``metric`` is on
+    reference run ``name`` than on ``than``, per method (means paired per unit, as in :func:`reference_summary`).
+    """
+    runs = {n: reference.load(n) for n in (name, than)}
+    missing = [n for n, ref in runs.items() if ref is None]
+    if missing:
+        return f"(No `{missing[0]}` reference run: `python -m var.bench reference {missing[0]}`.)"
+    gains = {n: claims.by_method(claims.paired_differences(ref["table"][ref["table"]["method"].isin(methods)],
+                                                           metric, None), 1).set_index("method")["mean"]
+             for n, ref in runs.items()}
+    ratio = (gains[than] / gains[name]).dropna()
+    if (ratio <= 0).any():  # a gain of opposite sign: "times smaller" would mislead
+        return f"VAR − vanilla {metric} per method on `{name}` vs `{than}`: " + ", ".join(
+            f"{m} {gains[name][m]:+.3f} vs {gains[than][m]:+.3f}" for m in ratio.index) + "."
+    return (f"VAR − vanilla {metric} is {ratio.min():.1f}–{ratio.max():.1f}× smaller on `{name}` than on "
+            f"`{than}` (per method: " + ", ".join(f"{m} {r:.1f}×" for m, r in ratio.items()) + ").")
