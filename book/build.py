@@ -148,7 +148,8 @@ def merged_parameters(defaults: str, injected: str) -> str:
         if name in values:
             default = " ".join(ast.get_source_segment(defaults, node.value).split())
             if values[name] != default:
-                lines[node.lineno - 1:node.end_lineno] = [f"{name} = {values[name]}  # the book's value; default {default}"]
+                merged = f"{name} = {values[name]}  # the book's value; default {default}"
+                lines[node.lineno - 1:node.end_lineno] = [merged]
     return "\n".join(lines)
 
 

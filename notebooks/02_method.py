@@ -47,6 +47,12 @@ var.viz.widgets.var_explorer(e.attributions, e.class_names, temperatures=[0.01, 
                          image=e.inputs, unnormalize=model.unnormalize)
 
 # %% [markdown]
+# The same grid in numbers: the percent of locations each class keeps at each $(t, \tau)$.
+
+# %%
+var.report.anatomy.kept_grid(e.attributions, [0.01, 0.1, 1.0], [0.0, 0.01, 0.1], e.class_names)
+
+# %% [markdown]
 # ## Exercises
 #
 # 1. With the sliders, find the $(t, \tau)$ at which the *least probable*
@@ -55,10 +61,16 @@ var.viz.widgets.var_explorer(e.attributions, e.class_names, temperatures=[0.01, 
 #
 # ```{admonition} Solution
 # :class: dropdown
-# Mostly small $t$ with large $\tau$, but read the "kept" share: the least
-# probable class rarely wins a location, and where it does, its attribution
-# there is larger than every likely class's. Those are the places the network
-# would use to argue *for* that absent class; often there are almost none.
+# Read it off the table under the explorer. With $\tau > 0$ a class keeps an
+# element only where its $|\mathcal{H}_c|$ beats the classes' mean there by
+# about $|K|\,t\,\tau$ (the VAR steps page), a margin that grows with both, so
+# the fewest locations are kept at large $t$ and large $\tau$. How much the
+# least probable class keeps at all depends on the method: a method whose map
+# follows the class score (GradCAM, Guided GradCAM) gives an absent class a weak
+# map that wins almost nowhere, while a plain gradient can be as large for an
+# absent class as for a likely one and win many locations at $\tau = 0$. Where
+# that class keeps something, its attribution there beats every likely class's:
+# the places the network would use to argue *for* the absent class.
 # ```
 #
 # 2. Compare the vanilla maps of the two most probable classes above. Are

@@ -173,6 +173,12 @@ pd.DataFrame({"class": e.class_names, "kept": var.kept_share(empty).numpy()})
 var.viz.widgets.var_explorer(H, e.class_names, image=e.inputs, unnormalize=model.unnormalize)
 
 # %% [markdown]
+# The explorer's grid in numbers: the percent of locations each class keeps at each $(t, \tau)$.
+
+# %%
+anatomy.kept_grid(H, var.viz.widgets.DEFAULT_TEMPERATURES, var.viz.widgets.DEFAULT_TAUS, e.class_names)
+
+# %% [markdown]
 # ## Exercises
 #
 # 1. With the explorer, set $\tau = 0$ and move $t$ from 0.01 to 1. Why do the three top
@@ -181,13 +187,15 @@ var.viz.widgets.var_explorer(H, e.class_names, image=e.inputs, unnormalize=model
 #
 # ```{admonition} Solution
 # :class: dropdown
-# At $\tau = 0$ an element is kept for every class whose $M_c$ is above chance $1/|K|$. The
-# least probable class has almost no attribution, so its $M$ is the smallest wherever the
-# other maps are non-zero, which leaves the three top classes above the mean $1/|K|$ nearly
-# everywhere, whatever $t$ is: $t$ changes how far above chance they are, not whether. With
-# $\tau = 0.01$ a class must beat chance by a margin, which (section "What does the selecting")
-# means $|\mathcal{H}_c|$ exceeding the classes' mean by about $|K|\,t\,\tau$: now $t$ matters,
-# and larger $t$ keeps less.
+# Read the table under the explorer. At $\tau = 0$ an element is kept for every class whose
+# $M_c$ is above chance $1/|K|$. For large $t$ the softmax is nearly linear and that means
+# $|\mathcal{H}_c|$ above the classes' mean at that element. The least probable class has almost
+# no attribution and pulls that mean down, so the two top classes, whose maps are alike, are
+# above it nearly everywhere: $t$ changes how far above chance they are, not whether. Only at
+# small $t$, where the softmax approaches one-hot and only the largest class is far above chance,
+# does the third class lose part of its locations. With $\tau = 0.01$ a class must beat chance
+# by a margin, which (section "What does the selecting") means $|\mathcal{H}_c|$ exceeding the
+# classes' mean by about $|K|\,t\,\tau$: now $t$ matters, and larger $t$ keeps less.
 # ```
 #
 # 2. Why does $t = 0.1$ keep much more of a GradCAM map than of an Integrated Gradients map

@@ -105,9 +105,10 @@ fig, axes = plt.subplots(1, 2, figsize=(7, 3.6), layout="constrained")
 show_image(axes[0], e.inputs, model.unnormalize)
 axes[1].imshow(grey(e.inputs, model.unnormalize), cmap="gray", vmin=0, vmax=1)
 axes[1].imshow(np.ma.masked_where(~shared.numpy(), shared.numpy()), cmap="autumn", vmin=0, vmax=1)
-axes[1].set_title(f"kept by both classes: {shared.float().mean():.1%} of the pixels", fontsize=9)
+axes[1].set_title(f"pixels where both classes keep a channel: {shared.float().mean():.1%}", fontsize=9)
 axes[1].axis("off")
 plt.show()
+Markdown(paper_figures.shared_reading(e.maps, e.class_names))
 
 # %% [markdown]
 # The fourth property of the paper's Figure 1, **instance-specific** maps that mark an object "on a
@@ -145,7 +146,11 @@ for item in coco.multi_object_images(find_data("coco128-seg"), n=n_coco_images):
 # no close competitor and keeps more than under top-$k$ (the line under each
 # image gives both shares); a predefined set of the objects that are really there
 # should split the image between them, but an object the model does not see
-# (p ≈ 0) has a weak map and keeps little or nothing.
+# (p ≈ 0) has a weak map and keeps little or nothing. VAR can only hand a region
+# to a class in $K$: a region whose own class is missing from $K$ goes to
+# whichever member explains it best, so look for a class kept far from its
+# object (the predefined set holds the COCO categories' ImageNet stand-ins, such
+# as "pot" for a potted plant, not every object in the photo).
 
 # %% [markdown]
 # ## Exercises

@@ -91,12 +91,12 @@ empty.pivot_table(index=["reinit", "method", "var"], columns="fraction", values=
 # %% [markdown]
 # ## Mean similarity over the randomised steps
 # Per method, vanilla vs VAR, averaged over all fractions after the first (the
-# paper's Figure 5 shows VAR below vanilla for every method); `n_nan` counts
-# empty maps.
+# paper's Figure 5 shows VAR below vanilla for every method); `empty maps` counts
+# the maps with no similarity (all zero).
 
 # %%
 s = summarize(results.scored(results.randomised(table)), by=["reinit", "method", "var", "metric"])
-s.pivot_table(index=["reinit", "method", "var"], columns="metric", values=["mean", "n_nan"]).round(3)
+var.report.pages.similarity_table(s, ["reinit", "method", "var"])
 
 # %% [markdown]
 # (reference-run)=
@@ -118,7 +118,7 @@ else:
     var.report.charts.sanity_curves(ref_table)
     plt.show()
     ref_s = summarize(results.scored(results.randomised(ref_table)), by=["method", "var", "metric"])
-    display(ref_s.pivot_table(index=["method", "var"], columns="metric", values=["mean", "n_nan"]).round(3))
+    display(var.report.pages.similarity_table(ref_s))
 
 # %% [markdown]
 # ## One random network or several?

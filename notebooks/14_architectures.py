@@ -19,9 +19,9 @@
 from var.core import protocol  # the paper's settings
 
 models = ["efficientnet_lite0", "efficientnet_lite1", "efficientnet_lite2"]
-n_grids = 2
+n_grids = 4
 n_coco = 6
-n_insertion = 2
+n_insertion = 6
 ig_steps = 8
 methods = list(protocol.PAPER_FIVE)
 insertion_methods = ["gradcam", "guided_backprop"]

@@ -158,3 +158,14 @@ def test_same_results_names_methods_that_repeat_another():
     twin = base[base["method"] == "gradcam"].assign(method="gradcam:HiResCAM")
     other = base[base["method"] == "gradcam"].assign(method="gradcam:LayerCAM", value=lambda t: t["value"] + 1e-3)
     assert study.same_results(pd.concat([base, twin, other])) == {"gradcam:HiResCAM": "gradcam"}
+
+
+def test_selectivity_reading_names_the_part_that_moves():
+    parts = pd.DataFrame({"method": ["a", "b"] * 2, "metric": ["own_drop"] * 2 + ["other_drop"] * 2,
+                          "interval": ["straddles 0", "straddles 0", "claimed side", "straddles 0"]})
+    text = claims.selectivity_reading(parts)
+    assert "0 of 2 methods have the own-class" in text
+    assert "1 of 2 have the other-class part's interval below 0 (`a`)" in text
+    assert text.endswith("by sparing the competitor, not by hitting the class harder.")
+    flipped = parts.assign(metric=["other_drop"] * 2 + ["own_drop"] * 2)
+    assert "does not explain" in claims.selectivity_reading(flipped)

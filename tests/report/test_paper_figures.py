@@ -30,3 +30,16 @@ def test_close_pair_refuses_when_no_candidate_qualifies(lite0):
     items = [("skimage:coffee", 0)]
     with pytest.raises(ValueError, match="raise candidates or lower min_kept"):
         paper_figures.close_pair(lite0, items, "gradient", candidates=1, min_kept=1.01)
+
+
+def test_shared_reading_counts_elements_both_classes_keep():
+    import torch
+
+    from var.report.paper_figures import shared_reading
+
+    maps = torch.zeros(3, 2, 4, 4)
+    maps[0, 0, :2] = 1  # a keeps 8 elements
+    maps[1, 0, :1] = -1  # b keeps 4 of them (a negative attribution is kept too) ...
+    maps[1, 1] = 1  # ... and 16 more
+    assert shared_reading(maps, ["a", "b", "c"]).startswith(
+        "Both classes keep 12.5% of the elements (channel and pixel): 50% of what a keeps, 20% of what b keeps.")

@@ -22,6 +22,16 @@ def kept_by_tau(h: torch.Tensor, taus, class_names, temperature: float = TEMPERA
                          zip(class_names, kept_share(relevance(h, temperature, tau, warn_below=None)).tolist())])
 
 
+def kept_grid(h: torch.Tensor, temperatures, taus, class_names) -> pd.DataFrame:
+    """Percent of the locations each class (columns) keeps at each (t, tau) (rows): an explorer's grid in numbers."""
+    rows = {(t, tau): (100 * kept_share(relevance(h, t, tau, warn_below=None))).tolist()
+            for t in temperatures for tau in taus}
+    table = pd.DataFrame.from_dict(rows, orient="index", columns=list(class_names)).round(1) + 0.0
+    table.index = pd.MultiIndex.from_tuples(table.index, names=["t", "τ"])
+    table.columns.name = "% kept"
+    return table
+
+
 def by_hand(h: torch.Tensor, class_names, temperature: float = TEMPERATURE, tau: float = TAU
             ) -> tuple[tuple[int, int, int], pd.DataFrame]:
     """Steps 2-3 at one element, column by column as on paper, beside :func:`var.spatial_softmax`.

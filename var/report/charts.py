@@ -112,8 +112,11 @@ def sanity_curves(table, metric: str = "spearman_abs"):
     return g
 
 
-def claims_forest(details, col_wrap: int = 4):
+def claims_forest(details, col_wrap: int = 3):
     """One panel per claim: each method's VAR - vanilla with its 95% interval; green shade = the claimed side.
+
+    A row of panels is as tall as its longest panel needs (a claim tested per fraction has a line per method
+    and fraction), so every label keeps a legible size.
 
     Args:
         details: :func:`var.report.claims.details`.
@@ -129,11 +132,20 @@ def claims_forest(details, col_wrap: int = 4):
 
     from ..core.methods import METHOD_TITLES
 
-    claims = list(dict.fromkeys(details["claim"]))
-    rows = -(-len(claims) // col_wrap)
-    fig, axes = plt.subplots(rows, col_wrap, figsize=(3.6 * col_wrap, 2.6 * rows), squeeze=False)
-    for ax, claim in zip(axes.flat, claims):
-        part = details[details["claim"] == claim].reset_index(drop=True)
+    by_claim = {claim: details[details["claim"] == claim].reset_index(drop=True)
+                for claim in dict.fromkeys(details["claim"])}
+    tall = [claim for claim, part in by_claim.items() if len(part) > 10]  # a row of its own, last
+    claims = [claim for claim in by_claim if claim not in tall] + tall
+    parts = [by_claim[claim] for claim in claims]
+    short = len(claims) - len(tall)
+    rows = [parts[i:i + col_wrap] for i in range(0, short, col_wrap)] + [[part] for part in parts[short:]]
+    heights = [0.9 + 0.22 * max(len(part) for part in row) for row in rows]  # inches: title + one line per interval
+    fig, axes = plt.subplots(len(rows), col_wrap, figsize=(3.4 * col_wrap, sum(heights) + 0.4), squeeze=False,
+                             gridspec_kw={"height_ratios": heights})
+    panels = [ax for row, row_axes in zip(rows, axes) for ax in row_axes[:len(row)]]
+    for ax in axes.flat:
+        ax.set_visible(ax in panels)
+    for ax, claim, part in zip(panels, claims, parts):
         y = range(len(part))
         ax.errorbar(part["mean"], y, xerr=[part["mean"] - part["ci95_low"], part["ci95_high"] - part["mean"]],
                     fmt="o", color="k", ms=4, capsize=2)
@@ -143,13 +155,12 @@ def claims_forest(details, col_wrap: int = 4):
         side = (0, span) if part["direction"].iloc[0] > 0 else (-span, 0)
         ax.axvspan(*side, color="tab:green", alpha=0.12, lw=0)
         ax.set_xlim(-span, span)
+        ax.set_ylim(len(part) - 0.5, -0.5)  # first method on top, whatever the panel's height
         labels = [METHOD_TITLES.get(m, m) + (f" at {f:g}" if pd.notna(f) else "")
                   for m, f in zip(part["method"], part["fraction"])]
-        ax.set_yticks(list(y), labels, fontsize=8 if len(part) < 10 else 6)
-        ax.set_title(textwrap.fill(claim, 38), fontsize=8)
+        ax.set_yticks(list(y), labels, fontsize=8)
+        ax.set_title(textwrap.fill(claim, 34), fontsize=9)
         ax.tick_params(axis="x", labelsize=8)
-    for ax in axes.flat[len(claims):]:
-        ax.axis("off")
     fig.supxlabel("VAR − vanilla (paired, 95% interval)", fontsize=9)
     fig.tight_layout()
     return fig

@@ -155,3 +155,14 @@ def gain_ratio(name: str, than: str, metric: str, methods=PAPER_FIVE) -> str:
             f"{m} {gains[name][m]:+.3f} vs {gains[than][m]:+.3f}" for m in ratio.index) + "."
     return (f"VAR − vanilla {metric} is {ratio.min():.1f}–{ratio.max():.1f}× smaller on `{name}` than on "
             f"`{than}` (per method: " + ", ".join(f"{m} {r:.1f}×" for m, r in ratio.items()) + ").")
+
+
+def similarity_table(summary: pd.DataFrame, index=("method", "var")) -> pd.DataFrame:
+    """The sanity check's mean similarity per metric (columns) and, once, how many maps had none (empty maps:
+    ``n_nan`` is the same for every similarity metric), from a :func:`~var.benchmarks.summarize` table.
+    """
+    index = list(index)
+    table = summary.pivot_table(index=index, columns="metric", values="mean", dropna=False).round(3) + 0.0  # no -0.000
+    table.columns.name = "mean similarity"
+    empty = summary.pivot_table(index=index, columns="metric", values="n_nan").max(axis=1)
+    return table.assign(**{"empty maps": empty.astype(int)})

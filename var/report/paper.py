@@ -15,7 +15,8 @@ import pandas as pd
 
 from ..benchmarks.table import NO_RULE
 
-__all__ = ["localisation_table", "insertion_table", "architectures_table", "architecture_changes", "avg_change_check", "compact"]
+__all__ = ["localisation_table", "insertion_table", "architectures_table", "architecture_changes", "avg_change_check",
+           "compact"]
 
 _METRICS = ("ra", "iou", "precision", "recall", "f1")
 # method: (vanilla Quad-ImageNet, VAR Quad-ImageNet, vanilla COCO, VAR COCO), each RA IoU Prec Recall F1

@@ -78,6 +78,18 @@ def shared_concepts(var_maps: torch.Tensor) -> torch.Tensor:
     return (kept[0] & kept[1]).any(0)
 
 
+def shared_reading(var_maps: torch.Tensor, class_names) -> str:
+    """One Markdown sentence on what the first two classes' VAR maps (of (|K|, C, H, W)) share, per element
+    (channel and pixel) and as a share of what each keeps, so the per-pixel figure is not over-read.
+    """
+    kept = var_maps[:2] != 0
+    both = kept[0] & kept[1]
+    own = ", ".join(f"{both.sum() / max(int(k.sum()), 1):.0%} of what {name} keeps"
+                    for k, name in zip(kept, class_names[:2]))
+    return (f"Both classes keep {both.float().mean():.1%} of the elements (channel and pixel): {own}. The figure "
+            "marks a pixel when any of its channels is kept by both, so it shows more than the elements do.")
+
+
 def typical_grid(grid_table: pd.DataFrame, methods) -> int:
     """The unit of a grid run whose VAR - vanilla RA (averaged over quadrants and ``methods``) is the median."""
     ra = grid_table[(grid_table["metric"] == "ra") & grid_table["method"].isin(methods)]
