@@ -105,10 +105,10 @@ matplotlib.use("Agg")
 def test_explorer_tiles_label_empty_maps():
     from PIL import Image
 
-    from var.viz.widgets import _row_png
+    from var.viz.widgets import _row_frame
 
-    png = _row_png([np.zeros((8, 8)), np.ones((8, 8))], ["a", "b"], "VAR", 96)
-    row = np.asarray(Image.open(__import__("io").BytesIO(png)).convert("L"))
+    frame = _row_frame([np.zeros((8, 8)), np.ones((8, 8))], ["a", "b"], "VAR τ=0.01", 96)
+    row = np.asarray(Image.open(__import__("io").BytesIO(frame)).convert("L"))
     empty_tile, full_tile = row[14:, 100:196], row[14:, 200:296]
     assert empty_tile.max() > 200  # the white label on the black tile
     assert empty_tile.mean() < 60 and full_tile.mean() > 200

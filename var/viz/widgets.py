@@ -1,7 +1,7 @@
 """Sliders for temperature t and threshold tau that work in a static page, without a kernel.
 
 VAR steps 2-3 are cheap, so the explorer precomputes the VAR map of every class
-for a small grid of (t, tau) values, renders each as a PNG and stacks them:
+for a small grid of (t, tau) values, renders each as a small WebP image and stacks them:
 ``Stack[class] -> Stack[t] -> Stack[tau]``. The class dropdown and the two
 sliders are linked to the stacks' ``selected_index`` with ``jslink``, i.e. in
 the browser. Saved with the notebook's widget state, the page keeps working
@@ -28,9 +28,9 @@ DEFAULT_TEMPERATURES = (0.01, 0.03, 0.1, 0.3, 1.0)
 DEFAULT_TAUS = (0.0, 0.01, 0.05, 0.1, 0.2)
 
 
-def _png(heat: np.ndarray, vmax: float, title: str, scale: str, cmap: str = "inferno") -> bytes:
-    """One map as PNG bytes with its colour bar (labelled ``scale``); a bare Figure (no pyplot), so no backend or
-    global state is touched.
+def _frame(heat: np.ndarray, vmax: float, title: str, scale: str, cmap: str = "inferno") -> bytes:
+    """One map as image bytes (:func:`_encode`) with its colour bar (labelled ``scale``); a bare Figure (no
+    pyplot), so no backend or global state is touched.
     """
     from matplotlib.figure import Figure
 
@@ -45,22 +45,29 @@ def _png(heat: np.ndarray, vmax: float, title: str, scale: str, cmap: str = "inf
     fig.savefig(buf, format="png", bbox_inches="tight")
     from PIL import Image
 
-    return _palette_png(Image.open(buf).convert("RGB"))
+    return _encode(Image.open(buf).convert("RGB"))
 
 
-#: Colours of a precomputed frame: a colour map and black titles need few, and a page holds hundreds of frames.
-PALETTE = 64
+#: How precomputed frames are stored: a page holds hundreds. Lossy WebP at this quality is ~2x smaller than a
+#: 64-colour palette PNG of the same frame (and 8-16x smaller than matplotlib's RGBA PNG), with legible titles.
+FRAME_FORMAT, FRAME_QUALITY = "webp", 80
 
 
-def _palette_png(image) -> bytes:
-    """A PIL image as a PNG of :data:`PALETTE` colours (4-8x smaller than matplotlib's RGBA PNG); the octree
-    keeps black titles black (median cut turned them the colour map's dark red).
-    """
-    from PIL import Image
-
+def _encode(image) -> bytes:
+    """A PIL RGB image as :data:`FRAME_FORMAT` bytes (an ``ipywidgets.Image`` shows them with that format)."""
     buf = io.BytesIO()
-    image.quantize(colors=PALETTE, method=Image.Quantize.FASTOCTREE).save(buf, format="png", optimize=True)
+    image.save(buf, format=FRAME_FORMAT, quality=FRAME_QUALITY)
     return buf.getvalue()
+
+
+def _font(size: int = 11):
+    """Matplotlib's DejaVu Sans: PIL's built-in bitmap font has no τ (it drew a missing-glyph box)."""
+    from pathlib import Path
+
+    import matplotlib
+    from PIL import ImageFont
+
+    return ImageFont.truetype(str(Path(matplotlib.get_data_path()) / "fonts" / "ttf" / "DejaVuSans.ttf"), size)
 
 
 def var_explorer(
@@ -120,10 +127,10 @@ def var_explorer(
     for c in range(len(class_names)):
         per_t = []
         for t in temperatures:
-            imgs = [W.Image(value=_png(heats[c, t, tau][0], vmax[t, tau], f"VAR · t={t:g} · τ={tau:g}\n"
+            imgs = [W.Image(value=_frame(heats[c, t, tau][0], vmax[t, tau], f"VAR · t={t:g} · τ={tau:g}\n"
                                                                            f"kept {heats[c, t, tau][1]:.1%}",
                                        "|VAR map| (scale of this t, τ)"),
-                            format="png", layout=W.Layout(width="270px"))
+                            format=FRAME_FORMAT, layout=W.Layout(width="270px"))
                     for tau in taus]
             per_t.append(W.Stack(imgs, selected_index=taus.index(initial[1])))
         stacks.append(W.Stack(per_t, selected_index=temperatures.index(initial[0])))
@@ -160,7 +167,7 @@ def _side_panels(image, attributions, class_names, unnormalize, pick):
     from PIL import Image
 
     Image.fromarray((rgb * 255).round().astype(np.uint8)).resize((200, 200)).save(buf, format="jpeg", quality=85)
-    vanilla = W.Stack([W.Image(value=_png(h, vmax, f"vanilla · {n[:20]}\n", "|vanilla map|"), format="png",
+    vanilla = W.Stack([W.Image(value=_frame(h, vmax, f"vanilla · {n[:20]}\n", "|vanilla map|"), format=FRAME_FORMAT,
                                layout=W.Layout(width="270px")) for h, n in zip(heats, class_names)],
                       selected_index=0)
     W.jslink((pick, "index"), (vanilla, "selected_index"))
@@ -168,7 +175,7 @@ def _side_panels(image, attributions, class_names, unnormalize, pick):
     return W.HBox([photo, vanilla], layout=W.Layout(align_items="flex-start"))  # no stretching to the maps' height
 
 
-#: The static method explorer's grid of (t, tau): small on purpose, every combination is a PNG in the page.
+#: The static method explorer's grid of (t, tau): small on purpose, every combination is a frame in the page.
 EXPLORER_TEMPERATURES = (0.03, 0.1, 0.3)
 EXPLORER_TAUS = (0.0, 0.01, 0.1)
 
@@ -188,7 +195,7 @@ def method_explorer(
     """A kernel-free widget: pick the image, the method, the class-set strategy, then t and tau.
 
     Every combination is precomputed: per (image, method, strategy) one row of
-    vanilla maps, and per (t, tau) one row of VAR maps, each a small palette PNG
+    vanilla maps, and per (t, tau) one row of VAR maps, each a small image with its colour bar
     (``map_size`` pixels per class) linked to the controls with ``jslink``, so
     the page works in a static book. Page weight grows with
     images x methods x strategies x temperatures x taus; the defaults keep it
@@ -202,7 +209,7 @@ def method_explorer(
         temperatures, taus: the values offered.
         k: for ``top_k``.
         method_options: per method, options for :func:`var.attribute`.
-        map_size: side of each map in the PNGs.
+        map_size: side of each map in the frames.
 
     Returns:
         An ``ipywidgets.VBox``.
@@ -247,9 +254,9 @@ def method_explorer(
                 names = [model.class_names[c] for c in chosen]
                 h = attribute(model, x, chosen, method, **method_options.get(method, {}))
                 heats = [to_heatmap(a) for a in h]
-                v_m.append(_row_png(heats, names, "vanilla", map_size, model.unnormalize(x[0])))
+                v_m.append(_row_frame(heats, names, "vanilla", map_size, model.unnormalize(x[0])))
                 # VAR's row on its own scale: on the vanilla row's, its few kept locations come out faint
-                r_m.append([[_row_png([to_heatmap(a) for a in relevance(h, t, tau, warn_below=None)], names,
+                r_m.append([[_row_frame([to_heatmap(a) for a in relevance(h, t, tau, warn_below=None)], names,
                                       f"VAR t={t:g} τ={tau:g}", map_size)
                              for tau in taus] for t in temperatures])
             # Each method's widgets are made right after its maps, so the kernel sends their messages in
@@ -267,11 +274,11 @@ def method_explorer(
 
 
 def _linked_stacks(tree, controls, W):
-    """Nested lists of PNG bytes (or of widgets already made) -> nested Stacks, level i linked to
+    """Nested lists of frame bytes (or of widgets already made) -> nested Stacks, level i linked to
     ``controls[i]`` (index) in the browser.
     """
     if isinstance(tree, bytes):
-        return W.Image(value=tree, format="png")
+        return W.Image(value=tree, format=FRAME_FORMAT)
     if isinstance(tree, W.Widget):
         return tree
     control = controls[0]
@@ -280,29 +287,39 @@ def _linked_stacks(tree, controls, W):
     return stack
 
 
-def _row_png(heats, names, label: str, size: int, image=None, vmax: float | None = None) -> bytes:
-    """One row of maps (and optionally the input first) as a small palette PNG, titles drawn in."""
+def _row_frame(heats, names, label: str, size: int, image=None, vmax: float | None = None) -> bytes:
+    """One row of maps (and optionally the input first) on one colour scale, with titles and a colour bar drawn
+    in, as :func:`_encode` bytes.
+    """
     from matplotlib import colormaps
     from PIL import Image, ImageDraw
 
     vmax = vmax or display_max(heats)
+    font = _font()
     if image is not None:  # the first column: the input, or the row's label (columns align across rows)
         rgb = (image.permute(1, 2, 0).numpy() * 255).round().astype(np.uint8)
         first = Image.fromarray(rgb).resize((size, size))
     else:
         first = Image.new("RGB", (size, size), "white")
         for i, line in enumerate(label.split(" ")):
-            ImageDraw.Draw(first).text((2, 4 + 14 * i), line, fill="black")
+            ImageDraw.Draw(first).text((2, 4 + 14 * i), line, fill="black", font=font)
     cmap = colormaps["inferno"]
     tiles = [first] + [Image.fromarray(cmap(np.clip(h / vmax, 0, 1), bytes=True)[..., :3]).resize(
         (size, size), Image.BILINEAR) for h in heats]
-    title = 14
-    row = Image.new("RGB", (len(tiles) * (size + 4), size + title), "white")
+    title, bar = 14, 60
+    row = Image.new("RGB", (len(tiles) * (size + 4) + bar, size + title), "white")
     draw = ImageDraw.Draw(row)
     for i, tile in enumerate(tiles):
         if i and not np.any(heats[i - 1]):  # an empty map is labelled, not left to look faint
-            ImageDraw.Draw(tile).text((4, size // 2 - 6), NOTHING_KEPT, fill="white")
+            ImageDraw.Draw(tile).text((4, size // 2 - 6), NOTHING_KEPT, fill="white", font=font)
         row.paste(tile, (i * (size + 4), title))
-        draw.text((i * (size + 4) + 1, 1), names[i - 1][:14] if i else ("vanilla" if image is not None else ""),
-                  fill="black")
-    return _palette_png(row)
+        draw.text((i * (size + 4) + 1, 0), names[i - 1][:14] if i else ("vanilla" if image is not None else ""),
+                  fill="black", font=font)
+    # the colour bar: the row's scale, top = vmax (the display maximum, see display_max), bottom = 0
+    x0 = len(tiles) * (size + 4)
+    gradient = cmap(np.linspace(1, 0, size)[:, None].repeat(8, 1), bytes=True)[..., :3]
+    row.paste(Image.fromarray(gradient), (x0, title))
+    draw.text((x0 + 11, title - 2), f"{vmax:.2g}", fill="black", font=font)
+    draw.text((x0 + 11, title + size - 12), "0", fill="black", font=font)
+    draw.text((x0 + 11, title + size // 2 - 6), "|map|", fill="black", font=font)
+    return _encode(row)
