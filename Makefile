@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 TORCH_SPEC ?= torch==2.14.1 torchvision==0.29.1
 PYTEST_ARGS ?=
 
-.PHONY: venv test test-fast demo bench reference book book-test clean
+.PHONY: venv test test-fast test-notebooks demo bench reference book book-test clean
 
 $(BIN)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -19,7 +19,12 @@ venv: $(BIN)/.installed
 
 test: venv
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest -q --ignore=tests/browser --durations=12 $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -q --ignore=tests/browser -m "not notebook" --durations=12 $(PYTEST_ARGS)
+
+# Every book page executed with small parameters (~12 min on 2 cores; CI runs it after make test). make book
+# executes them again with the book's parameters.
+test-notebooks: venv
+	$(BIN)/python -m pytest -q tests/book -m notebook --durations=5 $(PYTEST_ARGS)
 
 # The loop while you work (under a minute): the unit tier, everything but the tests marked integration
 # (benchmark runs, the model zoo, hubs, dask) or slow (notebooks, reference re-runs, top-1).

@@ -23,9 +23,10 @@ model = var.load_model(model_name)
 # %% [markdown]
 # ## Static explorer
 # Top row: the vanilla maps of the class set (the input first); bottom row: the
-# VAR maps for the chosen $t$ and $\tau$. Each row has its own colour scale
-# (black: 0, bright: the row's strongest 0.5% of locations), so VAR's few kept
-# locations stay visible; a map that keeps nothing says so.
+# VAR maps for the chosen $t$ and $\tau$. Each row has its own colour scale, its
+# colour bar at the right end (black: 0, brightest: the row's strongest 0.5% of
+# non-zero locations), so VAR's few kept locations stay visible; a map that keeps
+# nothing says so.
 # Integrated Gradients runs with 16 steps and SmoothGrad with 8 samples here,
 # to keep the build short.
 

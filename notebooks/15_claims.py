@@ -8,6 +8,10 @@
 # 50 intervention images, Integrated Gradients at the paper's 50 steps, on
 # EfficientNet-Lite0).
 #
+# **You will learn** how a claim in a paper becomes a paired difference with a verdict (holds, does not hold,
+# cannot tell), why a table of many tests needs a correction for multiple testing, and how to find the
+# verdicts that rest on a choice the paper leaves open (the binarisation rule) rather than on VAR.
+#
 # **How a verdict is reached.** For every unit (a grid, an image) we take the
 # *paired* difference VAR − vanilla of the claim's metric (the items of a unit,
 # such as the four quadrants of a grid, are averaged first, because they share
@@ -255,3 +259,27 @@ var.report.paper.avg_change_check()
 # strongest on convolutional architectures" (needs the ViT rows), and the qualitative
 # statements about Figures 2 and 3 (VAR "recovers the common features of closely related
 # classes"), which the book shows as examples, not as a measurement.
+
+# %% [markdown]
+# ## Summary
+
+# %%
+Markdown(f"* {', '.join(f'{v} {counts.get(v, 0)}' for v in ['holds', 'does not hold', 'cannot tell'])} of the "
+         f"{len(verdicts)} claims on the reference runs; {len(changed)} verdict(s) change under Holm's correction, "
+         f"{len(rule_bound)} binarised verdict(s) with the binarisation rule.\n"
+         "* Against controls that are not VAR (the sensitivity page):\n"
+         + "\n".join("  " + line for line in var.report.sweep.controls_reading(controls).splitlines()))
+
+# %% [markdown]
+# ## Exercise
+# Pick a claim whose *under other rules* column names a rule. Under that rule, what share of the pixels does
+# the binarised map switch on, and why can that flip the verdict?
+#
+# ```{admonition} How to check
+# :class: dropdown
+# The section "Does a verdict depend on the binarisation?" lists every binarised claim under each rule.
+# `median` switches on half of every map's pixels, `positive` every pixel the blurred map touches (nearly all),
+# `mean` and `otsu` a share that depends on the map. With a fixed share, a sparser map cannot switch on fewer
+# pixels, so recall and precision move for reasons that have nothing to do with where VAR puts its attribution;
+# a verdict that flips between rules tells you about the rule, not about VAR.
+# ```

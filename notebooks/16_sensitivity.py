@@ -36,8 +36,8 @@
 #    K = the N most probable classes plus the least probable one (and the target), N = 1, 2, 5 (and 10 on the
 #    intervention), against the benchmark's own K (top 2 + least probable; top 3 + target + least probable).
 #
-# Learning goals: read a paired comparison against a control; tell an effect of VAR from an effect of
-# sparsity; find where a fixed setting sits among the alternatives.
+# **You will learn** to read a paired comparison against a control, to tell an effect of VAR from an effect
+# of sparsity, and to find where a fixed setting sits among the alternatives.
 
 # %% tags=["parameters"]
 from var.core import protocol  # the paper's settings
@@ -184,6 +184,17 @@ for on in ("grid", "coco"):
 # six networks), so its averages are over four methods. These three are pilots: their intervals are wide, and
 # a "cannot tell" there means too few images, not no effect. Class-set strategies beyond top N and random K
 # (e.g. `best_vs_worst`) are not swept.
+#
+# ## Summary
+# The controls' verdicts per benchmark (the table at the top of the page):
+
+# %%
+Markdown(sweep.controls_reading(controls))
+
+# %% [markdown]
+# Where a verdict is "cannot tell" on a pilot run (intervention, sanity, insertion), the run is too small to
+# separate VAR from the control; where it holds on the grid against *matched*, VAR's gain there is more than
+# its sparsity.
 #
 # ## Exercise
 # On the grid, set the metric to RA and find the setting where Guided Backprop's gain is largest. How much

@@ -13,6 +13,7 @@ PAGES = [dest for _, dest, _ in build.chapters(small=True)]
 
 
 @pytest.mark.slow
+@pytest.mark.notebook
 @pytest.mark.parametrize("page", PAGES)
 def test_notebook_executes(page, tmp_path, imagenet_sample):
     pytest.importorskip("papermill")

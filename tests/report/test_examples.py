@@ -66,3 +66,16 @@ def test_kept_grid_is_the_kept_share_per_setting():
     expected = 100 * kept_share(relevance(h, 1.0, 0.1, warn_below=None))
     assert grid.loc[(1.0, 0.1)].tolist() == pytest.approx(expected.tolist(), abs=0.05)
     assert (grid.xs(0.1, level="τ") <= grid.xs(0.0, level="τ")).all().all()  # a larger tau never adds locations
+
+
+def test_by_model_reading_gives_each_model_its_interval_over_units():
+    import pandas as pd
+
+    from var.report.pages import by_model_reading
+
+    rows = [{"model": model, "unit": unit, "item": 0, "method": "gradcam", "var": is_var, "metric": "ra",
+             "binarize": "none", "value": 0.5 + (gain + 0.01 * unit) * is_var}
+            for model, gain in (("m1", 0.2), ("m2", -0.2)) for unit in range(4) for is_var in (False, True)]
+    text = by_model_reading(pd.DataFrame(rows), "Grid", "ra", methods=("gradcam",))
+    assert "`m1` +0.215 [" in text and "`m2` -0.185 [" in text and "(n = 4)" in text
+    assert text.endswith("1 of 2 models have the whole interval above 0.")

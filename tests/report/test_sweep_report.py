@@ -104,3 +104,15 @@ def test_sanity_controls_and_class_sets_read_lower_as_better():
     assert sets.loc["top5", "n"] == 10
     summary = sweep.settings_summary(sanity_like(), "spearman_abs", methods=METHODS)
     assert summary.loc[summary["method"] == "average", "diff"].item() == pytest.approx(-0.3)  # fraction 0 left out
+
+
+def test_controls_reading_counts_verdicts_per_benchmark():
+    import pandas as pd
+
+    from var.report.sweep import controls_reading
+
+    table = pd.DataFrame({"on": ["grid", "grid", "coco"], "claim": ["beats matched", "beats CGI", "beats matched"],
+                          "n": [60, 60, 29], "verdict": ["holds", "does not hold", "cannot tell"]})
+    lines = controls_reading(table).splitlines()
+    assert lines == ["* **grid** (60 units): holds 1, does not hold 1, cannot tell 0. Holds: beats matched.",
+                     "* **coco** (29 units): holds 0, does not hold 0, cannot tell 1."]

@@ -166,3 +166,17 @@ def similarity_table(summary: pd.DataFrame, index=("method", "var")) -> pd.DataF
     table.columns.name = "mean similarity"
     empty = summary.pivot_table(index=index, columns="metric", values="n_nan").max(axis=1)
     return table.assign(**{"empty maps": empty.astype(int)})
+
+
+def by_model_reading(table: pd.DataFrame, benchmark: str, metric: str, methods=PAPER_FIVE) -> str:
+    """One Markdown sentence: per model of a multi-model results table, VAR - vanilla of ``metric`` averaged over
+    ``methods`` per unit, with its 95% interval over units, and how many models have it above 0.
+    """
+    parts, above = [], 0
+    for model, part in table[table["method"].isin(methods)].groupby("model"):
+        diffs = claims.paired_differences(part, metric, None)
+        mean, low, high, n = claims.interval(diffs.groupby("unit")["diff"].mean().to_numpy())
+        above += low > 0
+        parts.append(f"`{model}` {mean:+.3f} [{low:+.3f}, {high:+.3f}] (n = {n})")
+    return (f"{benchmark}: VAR − vanilla {metric}, averaged over the methods per unit (95% interval over units): "
+            + ", ".join(parts) + f"; {above} of {len(parts)} models have the whole interval above 0.")

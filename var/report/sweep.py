@@ -218,3 +218,17 @@ def _side(low: float, high: float, higher_is_better: bool) -> str:
     if low > 0 or high < 0:
         return "yes" if (low > 0) == higher_is_better else "no"
     return "cannot tell"
+
+
+def controls_reading(table: pd.DataFrame) -> str:
+    """One Markdown line per benchmark of a :func:`controls` table: how many of its claims hold, do not hold or
+    cannot be told, naming the ones that hold.
+    """
+    lines = []
+    for on, part in table.groupby("on", sort=False):
+        counts = part["verdict"].value_counts()
+        held = "; ".join(part.loc[part["verdict"] == "holds", "claim"])
+        lines.append(f"* **{on}** ({part['n'].iloc[0]} units): " + ", ".join(
+            f"{verdict} {counts.get(verdict, 0)}" for verdict in ("holds", "does not hold", "cannot tell"))
+            + (f". Holds: {held}." if held else "."))
+    return "\n".join(lines)
