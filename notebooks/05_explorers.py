@@ -54,5 +54,5 @@ explorer
 # %%
 from IPython.display import HTML, Image, display
 
-live = var.viz.live_explorer.LiveExplorer(model)
-display(Image(live.figure.value), HTML(live.table.value))
+figure, table = var.viz.live_explorer.preview(model)
+display(Image(figure), HTML(table))

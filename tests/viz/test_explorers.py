@@ -26,6 +26,13 @@ def test_first_draw(explorer):
     assert "⚠" not in explorer.status.value
 
 
+def test_preview_is_the_first_draw_without_widgets(explorer, small_resnet):
+    from var.viz.live_explorer import preview
+
+    figure, table = preview(small_resnet, "skimage:coffee", method="gradient")
+    assert figure == explorer.figure.value and table == explorer.table.value
+
+
 @pytest.mark.integration
 def test_t_and_tau_redraw_from_the_cache(explorer):
     before, table = explorer.figure.value, explorer.table.value

@@ -26,7 +26,7 @@ from ..core.protocol import TAU, TEMPERATURE
 from ..core.relevance import kept_share, relevance, spatial_softmax
 from .heatmap import display_max, label_empty, to_heatmap
 
-__all__ = ["LiveExplorer", "live_explorer"]
+__all__ = ["LiveExplorer", "live_explorer", "preview"]
 
 _UPLOAD = "(uploaded image)"
 
@@ -143,16 +143,8 @@ class LiveExplorer:
         return class_sets.choose(strategy, logits, classes=picked, k=self.k.value)
 
     def _draw(self, x, logits, chosen, h) -> None:
-        t, tau = self.temperature.value, self.tau.value
-        maps = relevance(h, t, tau, warn_below=None)  # the table shows the kept share
-        m = spatial_softmax(h, t)
-        self.figure.value = _panel_png(self.model, x, h, m, maps, [self.model.class_names[c] for c in chosen])
-        prob = logits.softmax(-1)[chosen]
-        kept = kept_share(maps)
-        rows = "".join(f"<tr><td>{self.model.class_names[c]}</td><td>{p:.3f}</td><td>{s:.1%}</td></tr>"
-                       for c, p, s in zip(chosen, prob.tolist(), kept.tolist()))
-        self.table.value = ("<table><tr><th>class</th><th>probability</th><th>locations kept</th></tr>"
-                            f"{rows}</table>")
+        self.figure.value, self.table.value = _view(self.model, x, logits, chosen, h, self.temperature.value,
+                                                    self.tau.value)
 
     def _error(self, message: str) -> None:
         self.status.value = f"<span style='color:#b00'>⚠ {message}</span>"
@@ -173,6 +165,29 @@ def live_explorer(model: VarModel, images=None, method: str = "guided_backprop",
     explorer = LiveExplorer(model, images, method, strategy)
     explorer.widget.explorer = explorer
     return explorer.widget
+
+
+def preview(model: VarModel, image=None, method: str = "guided_backprop", strategy: str = "top_k",
+            k: int = 3) -> tuple[bytes, str]:
+    """What the live explorer shows first, without its widgets: the figure (PNG bytes) and the table (HTML).
+
+    For a static page: a displayed widget would store its figure in the page's widget state a second time.
+    ``image`` defaults to the explorer's first example.
+    """
+    x = model.prepare(next(iter(EXAMPLE_IMAGES)) if image is None else image)
+    logits = model.logits(x)[0]
+    chosen = class_sets.choose(strategy, logits, k=k)
+    return _view(model, x, logits, chosen, attribute(model, x, chosen, method), TEMPERATURE, TAU)
+
+
+def _view(model, x, logits, chosen, h, t: float, tau: float) -> tuple[bytes, str]:
+    """The explorer's figure (vanilla, M, VAR per class) and its table (probability, locations kept)."""
+    maps = relevance(h, t, tau, warn_below=None)  # the table shows the kept share
+    png = _panel_png(model, x, h, spatial_softmax(h, t), maps, [model.class_names[c] for c in chosen])
+    prob = logits.softmax(-1)[chosen]
+    rows = "".join(f"<tr><td>{model.class_names[c]}</td><td>{p:.3f}</td><td>{s:.1%}</td></tr>"
+                   for c, p, s in zip(chosen, prob.tolist(), kept_share(maps).tolist()))
+    return png, f"<table><tr><th>class</th><th>probability</th><th>locations kept</th></tr>{rows}</table>"
 
 
 def _panel_png(model, x, h, m, maps, names) -> bytes:

@@ -123,6 +123,7 @@ def var_explorer(
     # large t or tau come out faint or black
     vmax = {(t, tau): display_max([heats[c, t, tau][0] for c in range(len(class_names))])
             for t in temperatures for tau in taus}
+    frame_layout, stack_layout = W.Layout(width="270px"), W.Layout()  # shared: one model each, not one per frame
     stacks = []
     for c in range(len(class_names)):
         per_t = []
@@ -130,10 +131,10 @@ def var_explorer(
             imgs = [W.Image(value=_frame(heats[c, t, tau][0], vmax[t, tau], f"VAR · t={t:g} · τ={tau:g}\n"
                                                                            f"kept {heats[c, t, tau][1]:.1%}",
                                        "|VAR map| (scale of this t, τ)"),
-                            format=FRAME_FORMAT, layout=W.Layout(width="270px"))
+                            format=FRAME_FORMAT, layout=frame_layout)
                     for tau in taus]
-            per_t.append(W.Stack(imgs, selected_index=taus.index(initial[1])))
-        stacks.append(W.Stack(per_t, selected_index=temperatures.index(initial[0])))
+            per_t.append(W.Stack(imgs, selected_index=taus.index(initial[1]), layout=stack_layout))
+        stacks.append(W.Stack(per_t, selected_index=temperatures.index(initial[0]), layout=stack_layout))
     by_class = W.Stack(stacks, selected_index=0)
 
     pick = W.Dropdown(options=[(n, i) for i, n in enumerate(class_names)], value=0, description="class")
@@ -242,6 +243,7 @@ def method_explorer(
     for name, control in controls.items():
         control.add_class(f"var-explorer-{name}")
     order = list(controls.values())
+    layout = W.Layout()  # one for every frame and stack (see _linked_stacks)
     vanilla, var_maps = [], []
     for image in images:
         x = model.prepare(image)
@@ -262,27 +264,32 @@ def method_explorer(
             # Each method's widgets are made right after its maps, so the kernel sends their messages in
             # small bursts between computations: one burst of hundreds can overflow the kernel's output
             # queue (ZeroMQ drops messages past 1,000) and lose widgets from the saved page state.
-            v_i.append(_linked_stacks(v_m, order[2:3], W))
-            r_i.append(_linked_stacks(r_m, order[2:], W))
+            v_i.append(_linked_stacks(v_m, order[2:3], W, layout))
+            r_i.append(_linked_stacks(r_m, order[2:], W, layout))
         vanilla.append(v_i)
         var_maps.append(r_i)
-    top = _linked_stacks(vanilla, order[:2], W)
-    bottom = _linked_stacks(var_maps, order[:2], W)
+    top = _linked_stacks(vanilla, order[:2], W, layout)
+    bottom = _linked_stacks(var_maps, order[:2], W, layout)
     top.add_class("var-explorer-vanilla")
     bottom.add_class("var-explorer-var")
     return W.VBox([W.HBox(order[:3]), W.HBox(order[3:]), top, bottom])
 
 
-def _linked_stacks(tree, controls, W):
+def _linked_stacks(tree, controls, W, layout=None):
     """Nested lists of frame bytes (or of widgets already made) -> nested Stacks, level i linked to
     ``controls[i]`` (index) in the browser.
+
+    Every Image and Stack made here shares one ``layout``: a widget's default is a Layout model of its own,
+    and hundreds of them weighed a fifth of the explorer page.
     """
+    layout = layout or W.Layout()
     if isinstance(tree, bytes):
-        return W.Image(value=tree, format=FRAME_FORMAT)
+        return W.Image(value=tree, format=FRAME_FORMAT, layout=layout)
     if isinstance(tree, W.Widget):
         return tree
     control = controls[0]
-    stack = W.Stack([_linked_stacks(t, controls[1:], W) for t in tree], selected_index=control.index)
+    stack = W.Stack([_linked_stacks(t, controls[1:], W, layout) for t in tree], selected_index=control.index,
+                    layout=layout)
     W.jslink((control, "index"), (stack, "selected_index"))
     return stack
 
