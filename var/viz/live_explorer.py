@@ -24,7 +24,7 @@ from ..core.methods import METHOD_TITLES, METHODS
 from ..core.model import VarModel
 from ..core.protocol import TAU, TEMPERATURE
 from ..core.relevance import kept_share, relevance, spatial_softmax
-from .heatmap import display_max, label_empty, to_heatmap
+from .heatmap import colour_bar, display_max, label_empty, to_heatmap
 
 __all__ = ["LiveExplorer", "live_explorer", "preview"]
 
@@ -195,26 +195,27 @@ def _panel_png(model, x, h, m, maps, names) -> bytes:
     from matplotlib.figure import Figure
 
     k = h.shape[0]
-    fig = Figure(figsize=(1.9 * (k + 1), 5.6), dpi=80)
+    fig = Figure(figsize=(1.9 * (k + 1) + 0.8, 5.6), dpi=80, layout="constrained")
     axes = fig.subplots(3, k + 1, squeeze=False)
     rgb = model.unnormalize(x[0]).permute(1, 2, 0).numpy()
     axes[0, 0].imshow(rgb)
     for ax in axes.ravel():
         ax.axis("off")
-    rows = (("vanilla H", [to_heatmap(a) for a in h], "inferno"),
-            ("M (softmax)", [m_c.mean(0).numpy() if m_c.dim() == 3 else m_c.numpy() for m_c in m], "viridis"),
-            ("VAR", [to_heatmap(a) for a in maps], "inferno"))
-    for r, (label, heats, cmap) in enumerate(rows):
+    rows = (("vanilla H", [to_heatmap(a) for a in h], "inferno", "|vanilla map|"),
+            ("M (softmax)", [m_c.mean(0).numpy() if m_c.dim() == 3 else m_c.numpy() for m_c in m], "viridis",
+             "M (channel mean)"),
+            ("VAR", [to_heatmap(a) for a in maps], "inferno", "|VAR map|, own scale"))
+    for r, (label, heats, cmap, scale) in enumerate(rows):
         vmax = 1.0 if label.startswith("M") else display_max(heats)
         if r:
             axes[r, 0].text(0.5, 0.5, label, ha="center", va="center", fontsize=10)
         for c, heat in enumerate(heats):
-            axes[r, c + 1].imshow(heat, cmap=cmap, vmin=0, vmax=vmax)
+            image = axes[r, c + 1].imshow(heat, cmap=cmap, vmin=0, vmax=vmax)
             if r == 2:
                 label_empty(axes[r, c + 1], heat)
             if r == 0:
                 axes[r, c + 1].set_title(names[c][:18], fontsize=8)
-    fig.tight_layout()
+        colour_bar(fig, axes[r, 1:], image, scale)
     buf = io.BytesIO()
     fig.savefig(buf, format="png")
     return buf.getvalue()
