@@ -67,15 +67,7 @@ verdicts.style.hide(axis="index").map(
                "cannot tell": "background-color: #f2f2f2"}.get(v, ""), subset=["verdict", "verdict, Holm"])
 
 # %%
-counts = verdicts["verdict"].value_counts()
-changed = verdicts[verdicts["verdict"] != verdicts["verdict, Holm"]]
-rule_bound = verdicts[~verdicts["under other rules"].isin(["not binarised", "same under every rule"])]
-Markdown(", ".join(f"**{v}**: {counts.get(v, 0)}" for v in ["holds", "does not hold", "cannot tell"])
-         + f" of {len(verdicts)} claims. With Holm's correction {len(changed)} verdict(s) change"
-         + "".join(f" ({claim}: {a} → {b})" for claim, a, b in
-                   zip(changed["claim"], changed["verdict"], changed["verdict, Holm"]))
-         + f"; {len(rule_bound)} of {len(verdicts[verdicts['under other rules'] != 'not binarised'])} binarised "
-         + "verdicts would differ under another binarisation rule.")
+Markdown(var.report.claims.verdicts_reading(verdicts))
 
 # %% [markdown]
 # ## Per method
@@ -264,9 +256,7 @@ var.report.paper.avg_change_check()
 # ## Summary
 
 # %%
-Markdown(f"* {', '.join(f'{v} {counts.get(v, 0)}' for v in ['holds', 'does not hold', 'cannot tell'])} of the "
-         f"{len(verdicts)} claims on the reference runs; {len(changed)} verdict(s) change under Holm's correction, "
-         f"{len(rule_bound)} binarised verdict(s) with the binarisation rule.\n"
+Markdown("* " + var.report.claims.verdicts_reading(verdicts) + "\n"
          "* Against controls that are not VAR (the sensitivity page):\n"
          + "\n".join("  " + line for line in var.report.sweep.controls_reading(controls).splitlines()))
 

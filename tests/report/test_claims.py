@@ -169,3 +169,12 @@ def test_selectivity_reading_names_the_part_that_moves():
     assert text.endswith("by sparing the competitor, not by hitting the class harder.")
     flipped = parts.assign(metric=["other_drop"] * 2 + ["own_drop"] * 2)
     assert "does not explain" in claims.selectivity_reading(flipped)
+
+
+def test_verdicts_reading_counts_holm_changes_and_rule_bound_verdicts():
+    verdicts = pd.DataFrame({"claim": ["a", "b", "c"], "verdict": ["holds", "holds", "does not hold"],
+                             "verdict, Holm": ["holds", "cannot tell", "does not hold"],
+                             "under other rules": ["not binarised", "median: does not hold", "same under every rule"]})
+    assert claims.verdicts_reading(verdicts) == (
+        "**holds**: 2, **does not hold**: 1, **cannot tell**: 0 of 3 claims. With Holm's correction 1 verdict(s) "
+        "change (b: holds → cannot tell); 1 of 2 binarised verdicts would differ under another binarisation rule.")

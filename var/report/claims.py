@@ -372,3 +372,19 @@ def selectivity_reading(parts: pd.DataFrame) -> str:
             + ("So where VAR is more selective, it is by sparing the competitor, not by hitting the class harder."
                if len(spared) > len(own) else
                "So sparing the competitor does not explain VAR's selectivity better than hitting the class harder."))
+
+
+def verdicts_reading(verdicts: pd.DataFrame) -> str:
+    """One Markdown sentence on a :func:`check` table: the verdict counts, the verdicts Holm's correction
+    changes, and how many binarised verdicts another binarisation rule would change.
+    """
+    counts = verdicts["verdict"].value_counts()
+    changed = verdicts[verdicts["verdict"] != verdicts["verdict, Holm"]]
+    binarised = verdicts[verdicts["under other rules"] != "not binarised"]
+    rule_bound = binarised[binarised["under other rules"] != "same under every rule"]
+    return (", ".join(f"**{v}**: {counts.get(v, 0)}" for v in VERDICTS.values()) + f" of {len(verdicts)} claims. "
+            f"With Holm's correction {len(changed)} verdict(s) change"
+            + "".join(f" ({claim}: {a} → {b})" for claim, a, b in
+                      zip(changed["claim"], changed["verdict"], changed["verdict, Holm"]))
+            + f"; {len(rule_bound)} of {len(binarised)} binarised verdicts would differ under another "
+            "binarisation rule.")
