@@ -24,18 +24,13 @@ k = 3
 n_candidates = 100  # images ranked for the close pair
 
 # %%
-from pathlib import Path
-
 import matplotlib.pyplot as plt
 import numpy as np
 from IPython.display import Markdown, display
 
 import var
-from var.benchmarks import GridBenchmark, coco
-from var.benchmarks.data import COCO_NAMES, find_data, imagenet_items
-from var.benchmarks.grid import make_grid
-from var.benchmarks.sweep import class_cosine
-from var.core.protocol import PAPER_FIVE
+from var.benchmarks import coco
+from var.benchmarks.data import COCO_NAMES, find_data, imagenet_items, seeded_order
 from var.report import paper_figures, reference
 from var.viz.figures import grey, show_image
 
@@ -52,21 +47,10 @@ grid_ref = reference.load("grid")
 if grid_ref is None:
     display(Markdown("`grid`: no reference run, so no typical grid (run `python -m var.bench reference grid`)."))
 else:
-    unit = paper_figures.typical_grid(grid_ref["table"], PAPER_FIVE)
-    bench = GridBenchmark(grid_ref["config"])
-    bench.setup()
-    spec = bench.grid_spec(unit)
-    x_grid, _ = make_grid(model, spec, grid_ref["config"].options["cell"])
-    e = var.explain(model, x_grid, method, "predefined", classes=[label for _, label in spec], warn_below=None)
+    e, reading = paper_figures.grid_example(model, grid_ref, method)
     var.viz.figures.show_explanation(e, model.unnormalize)
     plt.show()
-    ra = grid_ref["table"].query("unit == @unit and method == @method and metric == 'ra'")
-    ra = ra.pivot_table(index="item", columns="var", values="value")  # item: the quadrant of K's class
-    display(Markdown(
-        f"Grid {unit} of the reference run (the median gain). The share of each class's map in its own quadrant "
-        "(RA, the grid benchmark's measure; 0.25 if the map ignored the quadrants): "
-        + ", ".join(f"{name} {ra.loc[q, False]:.2f} → {ra.loc[q, True]:.2f}" for q, name in enumerate(e.class_names))
-        + " (vanilla → VAR)."))
+    display(Markdown(reading))
 
 # %% [markdown]
 # ## Class-discriminative: the paper's Figure 6 on our model
@@ -79,19 +63,11 @@ else:
 
 # %%
 items = imagenet_items(find_data("imagenet-sample"))
-order = [items[i] for i in np.random.default_rng(0).permutation(len(items))]  # the benchmarks' order (seed 0)
-pair = paper_figures.close_pair(model, order, method, candidates=n_candidates)
+pair = paper_figures.close_pair(model, seeded_order(items), method, candidates=n_candidates)
 e = pair.explanation
 var.viz.figures.show_explanation(e, model.unnormalize)
 plt.show()
-cosines = {name: float(class_cosine(maps[None, :2])[0, 0]) for name, maps in
-           (("vanilla", e.attributions), ("VAR", e.maps))}
-display(Markdown(
-    f"**{Path(pair.path).name}**: {e.class_names[0]} (p = {e.probabilities[0]:.3f}) and {e.class_names[1]} "
-    f"(p = {e.probabilities[1]:.3f}); the closest pair of the {n_candidates} candidates is rank 1, this is rank "
-    f"{pair.rank} ({pair.skipped} closer pair(s) skipped because a VAR map kept less than 1%). How alike the "
-    f"two classes' maps are (cosine of |map|, 1 = the same map): vanilla {cosines['vanilla']:.2f}, VAR "
-    f"{cosines['VAR']:.2f}."))
+Markdown(paper_figures.close_pair_reading(pair, n_candidates))
 
 # %% [markdown]
 # ## Shared concepts: what both classes keep

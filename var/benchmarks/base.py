@@ -34,7 +34,7 @@ from ..core.model import VarModel
 from ..core.relevance import relevance
 from ..models.zoo import load_model
 from .config import BenchConfig
-from .data import find_data, imagenet_items
+from .data import find_data, imagenet_items, seeded_order
 from .reproduce import Tolerance
 
 __all__ = ["Benchmark", "BenchmarkOptions", "ImageNetBenchmark", "get_model", "unit_seed", "check_shares"]
@@ -149,7 +149,7 @@ class ImageNetBenchmark(Benchmark):
     def setup(self):
         super().setup()
         items = imagenet_items(self.data_folder())
-        self.order = [items[i] for i in np.random.default_rng(self.config.seed).permutation(len(items))]
+        self.order = seeded_order(items, self.config.seed)
 
     def units(self):
         return list(range(min(self.config.n, len(self.order))))

@@ -25,7 +25,8 @@ from PIL import Image, ImageDraw
 
 from .provenance import CHECKOUT
 
-__all__ = ["find_data", "data_roots", "imagenet_items", "coco_items", "CocoImage", "polygon_mask", "COCO_NAMES"]
+__all__ = ["find_data", "data_roots", "imagenet_items", "seeded_order", "coco_items", "CocoImage", "polygon_mask",
+           "COCO_NAMES"]
 
 
 COCO_NAMES = (
@@ -68,6 +69,11 @@ def find_data(name: str, data=None) -> Path:
     where = f"--data {data}" if data is not None else "$VAR_DATA, data/, ../shared/data"
     raise FileNotFoundError(f"Data set {name!r} not found (looked in {where}). "
                             f"Prepare it with `python data_scripts/{script}` or pass its folder with --data.")
+
+
+def seeded_order(items: list, seed: int = 0) -> list:
+    """``items`` in the benchmarks' seeded random order: its first n are a random subset, the same in every run."""
+    return [items[i] for i in np.random.default_rng(seed).permutation(len(items))]
 
 
 def imagenet_items(folder: Path) -> list[tuple[Path, int]]:

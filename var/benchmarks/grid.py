@@ -31,7 +31,7 @@ from ..core.images import load_image
 from ..core.protocol import PAPER_BINARIZATION
 from . import table
 from .base import Benchmark
-from .data import imagenet_items
+from .data import imagenet_items, seeded_order
 from .metrics import LocalisationOptions, blur_positive, is_empty, localisation_rows
 
 
@@ -73,8 +73,7 @@ class GridBenchmark(Benchmark):
         super().setup()
         items = [(str(p), y) for p, y in imagenet_items(self.data_folder())[:self.options.scan]]
         if self.options.grids == "random":
-            order = np.random.default_rng(self.config.seed).permutation(len(items))
-            self.grids = disjoint_grids([items[i] for i in order])
+            self.grids = disjoint_grids(seeded_order(items, self.config.seed))
             return
         self.pool = eligible(self.model, items, self.options.confidence)
         if len(pool_classes := {label for _, label in self.pool}) < 4:

@@ -8,8 +8,9 @@
 * :func:`shared_concepts`: Figure 1's fourth property on that example: the elements both classes' VAR maps keep.
   With K = the pair alone no element can be kept by both (M_a + M_b = 1, and each needs M > 1/2 + tau), which is
   why the rule adds a third class.
-* :func:`typical_grid`: Figure 3 / Figure 1's "object-specific" property: the grid of the grid reference run
-  whose VAR - vanilla RA gain (the methods' average) is the median one: a typical grid, not the best.
+* :func:`typical_grid` (drawn by :func:`grid_example`): Figure 3 / Figure 1's "object-specific" property: the
+  grid of the grid reference run whose VAR - vanilla RA gain (the methods' average) is the median one: a typical
+  grid, not the best.
 
 Each returns a small record; the notebooks draw it with :mod:`var.viz.figures`.
 """
@@ -88,6 +89,54 @@ def shared_reading(var_maps: torch.Tensor, class_names) -> str:
                     for k, name in zip(kept, class_names[:2]))
     return (f"Both classes keep {both.float().mean():.1%} of the elements (channel and pixel): {own}. The figure "
             "marks a pixel when any of its channels is kept by both, so it shows more than the elements do.")
+
+
+def close_pair_reading(pair: ClosePair, candidates: int) -> str:
+    """One Markdown sentence on a :func:`close_pair`: the image, the pair with its probabilities, its rank, and how
+    alike the two classes' maps are before and after VAR (cosine of |map|, the sweep's class cosine).
+    """
+    from pathlib import Path
+
+    from ..benchmarks.sweep import class_cosine
+
+    e = pair.explanation
+    cosines = {name: float(class_cosine(maps[None, :2])[0, 0]) for name, maps in
+               (("vanilla", e.attributions), ("VAR", e.maps))}
+    return (f"**{Path(pair.path).name}**: {e.class_names[0]} (p = {e.probabilities[0]:.3f}) and {e.class_names[1]} "
+            f"(p = {e.probabilities[1]:.3f}); the closest pair of the {candidates} candidates is rank 1, this is rank "
+            f"{pair.rank} ({pair.skipped} closer pair(s) skipped because a VAR map kept less than 1%). How alike "
+            f"the two classes' maps are (cosine of |map|, 1 = the same map): vanilla {cosines['vanilla']:.2f}, VAR "
+            f"{cosines['VAR']:.2f}.")
+
+
+def grid_example(model, grid_run: dict, method: str = "guided_backprop"):
+    """Figure 3 on the :func:`typical_grid` of a grid reference run: the explanation of its four classes (K =
+    the grid's classes) and a Markdown sentence with each class's RA, vanilla → VAR, from the run's table.
+
+    Args:
+        model: a :class:`~var.core.model.VarModel`.
+        grid_run: :func:`var.report.reference.load` of a grid run.
+        method: the attribution method drawn.
+
+    Returns:
+        (``Explanation``, sentence).
+    """
+    from ..benchmarks.grid import GridBenchmark, make_grid
+    from ..core.protocol import PAPER_FIVE
+
+    table, config = grid_run["table"], grid_run["config"]
+    unit = typical_grid(table, PAPER_FIVE)
+    bench = GridBenchmark(config)
+    bench.setup()
+    spec = bench.grid_spec(unit)
+    x, _ = make_grid(model, spec, config.options["cell"])
+    e = explain(model, x, method, "predefined", classes=[label for _, label in spec], warn_below=None)
+    ra = table[(table["unit"] == unit) & (table["method"] == method) & (table["metric"] == "ra")]
+    ra = ra.pivot_table(index="item", columns="var", values="value")  # item: the quadrant of K's class
+    return e, (f"Grid {unit} of the reference run (the median gain). The share of each class's map in its own "
+               "quadrant (RA, the grid benchmark's measure; 0.25 if the map ignored the quadrants): "
+               + ", ".join(f"{name} {ra.loc[q, False]:.2f} → {ra.loc[q, True]:.2f}"
+                           for q, name in enumerate(e.class_names)) + " (vanilla → VAR).")
 
 
 def typical_grid(grid_table: pd.DataFrame, methods) -> int:
