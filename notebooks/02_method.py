@@ -52,6 +52,9 @@ var.viz.widgets.var_explorer(e.attributions, e.class_names, temperatures=[0.01, 
 # %%
 var.report.anatomy.kept_grid(e.attributions, [0.01, 0.1, 1.0], [0.0, 0.01, 0.1], e.class_names)
 
+# %%
+Markdown(var.report.anatomy.pair_similarity(e))
+
 # %% [markdown]
 # ## Exercises
 #
@@ -78,8 +81,10 @@ var.report.anatomy.kept_grid(e.attributions, [0.01, 0.1, 1.0], [0.0, 0.01, 0.1],
 #
 # ```{admonition} Solution
 # :class: dropdown
-# For most methods the vanilla maps of related classes are nearly identical:
-# they show the object, not the evidence for one class over the other. VAR
-# splits the locations between the classes by which map is stronger there, so
-# each class keeps what distinguishes it (paper Figures 1 and 6).
+# Read the similarity line under the table. For methods whose maps follow the object (Guided Backprop,
+# GradCAM, Guided GradCAM) the two top classes' vanilla maps are nearly the same map (cosine near 1); plain
+# gradients differ more between classes. The vanilla maps show the object, not the evidence for one class
+# over the other. VAR splits the locations between the classes by which map is stronger there, so each class
+# keeps what distinguishes it and the cosine drops (paper Figures 1 and 6). An empty VAR map has no cosine:
+# that class won no location at this $t$ and $\tau$.
 # ```

@@ -79,3 +79,18 @@ def test_by_model_reading_gives_each_model_its_interval_over_units():
     text = by_model_reading(pd.DataFrame(rows), "Grid", "ra", methods=("gradcam",))
     assert "`m1` +0.215 [" in text and "`m2` -0.185 [" in text and "(n = 4)" in text
     assert text.endswith("1 of 2 models have the whole interval above 0.")
+
+
+def test_pair_similarity_reads_the_two_top_maps():
+    from types import SimpleNamespace
+
+    import torch
+
+    from var.report.anatomy import pair_similarity
+
+    same = torch.ones(3, 1, 4, 4)
+    var_maps = torch.zeros(3, 1, 4, 4)
+    var_maps[0] = 1  # the second class keeps nothing
+    e = SimpleNamespace(attributions=same, maps=var_maps, class_names=["a", "b", "c"], temperature=0.1, tau=0.01)
+    assert pair_similarity(e) == ("How alike the maps of a and b are (cosine of |map|, 1 = the same map): vanilla "
+                                  "1.00, VAR (t = 0.1, τ = 0.01): one of the two maps is empty.")

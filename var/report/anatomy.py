@@ -32,6 +32,23 @@ def kept_grid(h: torch.Tensor, temperatures, taus, class_names) -> pd.DataFrame:
     return table
 
 
+def pair_similarity(explanation) -> str:
+    """One Markdown sentence: how alike the two most probable classes' maps are, vanilla and VAR (cosine of
+    |map|, 1 = the same map; the sweep's class cosine).
+    """
+    import math
+
+    from ..benchmarks.sweep import class_cosine
+
+    e = explanation
+    parts = []
+    for name, maps in (("vanilla", e.attributions), (f"VAR (t = {e.temperature:g}, τ = {e.tau:g})", e.maps)):
+        cosine = float(class_cosine(maps[None, :2])[0, 0])
+        parts.append(f"{name} {cosine:.2f}" if not math.isnan(cosine) else f"{name}: one of the two maps is empty")
+    return (f"How alike the maps of {e.class_names[0]} and {e.class_names[1]} are (cosine of |map|, 1 = the same "
+            f"map): {', '.join(parts)}.")
+
+
 def by_hand(h: torch.Tensor, class_names, temperature: float = TEMPERATURE, tau: float = TAU
             ) -> tuple[tuple[int, int, int], pd.DataFrame]:
     """Steps 2-3 at one element, column by column as on paper, beside :func:`var.spatial_softmax`.
