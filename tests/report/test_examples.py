@@ -94,3 +94,19 @@ def test_pair_similarity_reads_the_two_top_maps():
     e = SimpleNamespace(attributions=same, maps=var_maps, class_names=["a", "b", "c"], temperature=0.1, tau=0.01)
     assert pair_similarity(e) == ("How alike the maps of a and b are (cosine of |map|, 1 = the same map): vanilla "
                                   "1.00, VAR (t = 0.1, τ = 0.01): one of the two maps is empty.")
+
+
+def test_displayed_intervals_stay_within_the_scores_range():
+    import pandas as pd
+
+    from var.benchmarks.table import within_bounds
+    from var.report.paper import compact, insertion_table
+
+    summary = pd.DataFrame({"method": ["gradcam"] * 2, "var": [False, True], "metric": ["aic"] * 2,
+                            "mean": [0.5, 0.6], "ci95_low": [-0.7, -0.4], "ci95_high": [1.6, 1.6], "n": [3, 3]})
+    clipped = within_bounds(summary)
+    assert clipped["ci95_low"].tolist() == [0.0, 0.0] and clipped["ci95_high"].tolist() == [1.0, 1.0]
+    cell = compact(summary, insertion_table(), ["aic"]).loc["gradcam", ("aic", "ours")]
+    assert cell == "0.50 → 0.60 ([0.00, 1.00], clipped to the range, n=3)"
+    narrow = summary.assign(ci95_low=[0.45, 0.55], ci95_high=[0.55, 0.65])
+    assert compact(narrow, insertion_table(), ["aic"]).loc["gradcam", ("aic", "ours")] == "0.50 → 0.60 (±0.05, n=3)"

@@ -128,12 +128,13 @@ class Scene:
 
 
 def aggregate(table) -> pd.DataFrame:
-    """Per model x method x var x curve: mean per-image AUC (95% CI, n) and PAIR's median-curve AUC."""
+    """Per model x method x var x curve: mean per-image AUC (95% CI within [0, 1], n) and PAIR's median-curve AUC."""
     from .pic import median_curve_auc
     from .runner import summarize
+    from .table import within_bounds
 
     scores = table[table.metric.isin(["sic", "aic"])]
-    summary = summarize(scores)
+    summary = within_bounds(summarize(scores))
     median = (scores.groupby(["model", "method", "var", "metric"])["curve"]
               .apply(lambda c: median_curve_auc([json.loads(v) for v in c])).rename("median_curve_auc"))
     return summary.merge(median.reset_index(), on=["model", "method", "var", "metric"])

@@ -28,12 +28,15 @@ class Column:
 class Metric:
     """A metric a benchmark records: which direction is good (None: a fact, neither good nor bad) and what it is.
 
-    ``status`` marks a row that says what happened to a map (skipped, empty), not how good it is.
+    ``status`` marks a row that says what happened to a map (skipped, empty), not how good it is; ``bounds``
+    is the range a value can take, which a displayed interval is clipped to (a t-interval over a few units can
+    reach past it).
     """
 
     higher_is_better: bool | None
     meaning: str
     status: bool = False
+    bounds: tuple[float, float] = (0.0, 1.0)
 
 
 COLUMNS = (
@@ -78,13 +81,15 @@ METRICS = {
     "f1": Metric(True, "harmonic mean of precision and recall"),
     "sic": Metric(True, "area under the softmax-information curve (PIC insertion)"),
     "aic": Metric(True, "area under the accuracy-information curve (PIC insertion)"),
-    "spearman_abs": Metric(False, "sanity: Spearman correlation of |map| with the trained network's"),
-    "spearman": Metric(False, "sanity: Spearman correlation of the signed maps"),
-    "pearson": Metric(False, "sanity: Pearson correlation of the maps"),
-    "cosine": Metric(False, "sanity: cosine similarity of the maps"),
-    "own_drop": Metric(True, "intervention: drop of the class's softmax when its marked pixels are deleted"),
-    "other_drop": Metric(False, "intervention: drop of the other class's softmax under the same deletion"),
-    "selectivity": Metric(True, "intervention: own_drop - other_drop"),
+    "spearman_abs": Metric(False, "sanity: Spearman correlation of |map| with the trained network's", bounds=(-1, 1)),
+    "spearman": Metric(False, "sanity: Spearman correlation of the signed maps", bounds=(-1, 1)),
+    "pearson": Metric(False, "sanity: Pearson correlation of the maps", bounds=(-1, 1)),
+    "cosine": Metric(False, "sanity: cosine similarity of the maps", bounds=(-1, 1)),
+    "own_drop": Metric(True, "intervention: drop of the class's softmax when its marked pixels are deleted",
+                       bounds=(-1, 1)),
+    "other_drop": Metric(False, "intervention: drop of the other class's softmax under the same deletion",
+                         bounds=(-1, 1)),
+    "selectivity": Metric(True, "intervention: own_drop - other_drop", bounds=(-2, 2)),
     "class_cosine": Metric(False, "sweep: mean cosine similarity of the map's |H| with the other classes' maps"),
     "empty": Metric(None, "1 if the map keeps nothing (all zero), else 0", status=True),
     "kept": Metric(None, "the share of the map's elements that are non-zero", status=True),
@@ -93,6 +98,17 @@ METRICS = {
 }
 #: metric -> whether higher is better (None for status rows), as ``summary.csv`` reports it.
 HIGHER_IS_BETTER = {name: m.higher_is_better for name, m in METRICS.items()}
+
+
+def within_bounds(summary):
+    """A summary's ``ci95_low``/``ci95_high`` clipped to each metric's :attr:`Metric.bounds`, for display (the
+    committed ``summary.csv`` keeps the t-interval as computed).
+    """
+    import numpy as np
+
+    bounds = summary["metric"].map(lambda m: METRICS[m].bounds if m in METRICS else (-np.inf, np.inf))
+    return summary.assign(ci95_low=np.maximum(summary["ci95_low"], bounds.str[0]),
+                          ci95_high=np.minimum(summary["ci95_high"], bounds.str[1]))
 _NAMES = {c.name for c in COLUMNS}
 
 

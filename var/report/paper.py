@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..benchmarks.table import NO_RULE
+from ..benchmarks.table import METRICS, NO_RULE
 
 __all__ = ["localisation_table", "insertion_table", "architectures_table", "architecture_changes", "avg_change_check",
            "compact"]
@@ -149,9 +149,14 @@ def compact(summary: pd.DataFrame, paper: pd.DataFrame, metrics, paper_column: s
         a, b = (rows.loc[v, value] for v in (False, True))
         text = f"{a:.{digits}f} → {b:.{digits}f}"
         if ci:
-            n = int(rows.loc[True, "n"])
-            half = (rows.loc[True, "ci95_high"] - rows.loc[True, "ci95_low"]) / 2
-            text += f" (±{half:.{digits}f}, n={n})" if n > 1 and np.isfinite(half) else f" (n={n}, no interval)"
+            n, low, high = int(rows.loc[True, "n"]), rows.loc[True, "ci95_low"], rows.loc[True, "ci95_high"]
+            lower, upper = METRICS[metric].bounds if metric in METRICS else (-np.inf, np.inf)
+            if n < 2 or not np.isfinite(high - low):
+                text += f" (n={n}, no interval)"
+            elif low < lower or high > upper:  # a few units: the t-interval reaches past the score's range
+                text += f" ([{max(low, lower):.{digits}f}, {min(high, upper):.{digits}f}], clipped to the range, n={n})"
+            else:
+                text += f" (±{(high - low) / 2:.{digits}f}, n={n})"
         return text
 
     methods = [m for m in paper["method"].unique() if m in set(summary["method"])] + sorted(
