@@ -134,14 +134,15 @@ if sweep_grid is not None:
 
 # %% [markdown]
 # ## All numbers
-# Mean per method, vanilla vs VAR, with 95% intervals (rule as above), then the tidy table.
+# Mean per method, vanilla vs VAR, with 95% intervals (rule as above).
 
 # %%
 var.report.charts.metric_bars(results.localisation(table, rule))
 plt.show()
 
 # %%
-table.head(12)
+Markdown(f"Every number above comes from the run's tidy table, `{out}/{config.key()}/results.csv` ({len(table):,} "
+         "rows: one per map, metric and binarisation rule; `var.benchmarks.table.COLUMNS` says what each column is).")
 
 # %% [markdown]
 # ## Summary

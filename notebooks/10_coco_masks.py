@@ -129,7 +129,8 @@ var.report.charts.metric_bars(results.localisation(table, rule))
 plt.show()
 
 # %%
-table.head(12)
+Markdown(f"Every number above comes from the run's tidy table, `{out}/{config.key()}/results.csv` ({len(table):,} "
+         "rows: one per map, metric and binarisation rule; `var.benchmarks.table.COLUMNS` says what each column is).")
 
 # %% [markdown]
 # ## Summary
