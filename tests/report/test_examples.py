@@ -110,3 +110,15 @@ def test_displayed_intervals_stay_within_the_scores_range():
     assert cell == "0.50 → 0.60 ([0.00, 1.00], clipped to the range, n=3)"
     narrow = summary.assign(ci95_low=[0.45, 0.55], ci95_high=[0.55, 0.65])
     assert compact(narrow, insertion_table(), ["aic"]).loc["gradcam", ("aic", "ours")] == "0.50 → 0.60 (±0.05, n=3)"
+
+
+def test_an_interval_clipped_before_compact_still_reads_as_clipped():
+    import pandas as pd
+
+    from var.benchmarks.table import within_bounds
+    from var.report.paper import compact, insertion_table
+
+    summary = within_bounds(pd.DataFrame({"method": ["gradcam"] * 2, "var": [False, True], "metric": ["aic"] * 2,
+                                          "mean": [0.5, 0.6], "ci95_low": [-0.7, -0.4], "ci95_high": [1.6, 1.6],
+                                          "n": [3, 3]}))
+    assert "clipped to the range" in compact(summary, insertion_table(), ["aic"]).loc["gradcam", ("aic", "ours")]

@@ -153,7 +153,7 @@ def compact(summary: pd.DataFrame, paper: pd.DataFrame, metrics, paper_column: s
             lower, upper = METRICS[metric].bounds if metric in METRICS else (-np.inf, np.inf)
             if n < 2 or not np.isfinite(high - low):
                 text += f" (n={n}, no interval)"
-            elif low < lower or high > upper:  # a few units: the t-interval reaches past the score's range
+            elif low <= lower or high >= upper:  # a few units: the t-interval reaches the range's end (or past it)
                 text += f" ([{max(low, lower):.{digits}f}, {min(high, upper):.{digits}f}], clipped to the range, n={n})"
             else:
                 text += f" (±{(high - low) / 2:.{digits}f}, n={n})"
