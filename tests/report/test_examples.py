@@ -122,3 +122,15 @@ def test_an_interval_clipped_before_compact_still_reads_as_clipped():
                                           "mean": [0.5, 0.6], "ci95_low": [-0.7, -0.4], "ci95_high": [1.6, 1.6],
                                           "n": [3, 3]}))
     assert "clipped to the range" in compact(summary, insertion_table(), ["aic"]).loc["gradcam", ("aic", "ours")]
+
+
+def test_by_architecture_puts_ours_and_the_papers_under_short_headers():
+    import pandas as pd
+
+    from var.report.paper import architectures_table, by_architecture
+
+    summary = pd.DataFrame({"model": ["efficientnet_lite0"] * 2, "method": ["gradcam"] * 2, "var": [False, True],
+                            "metric": ["sic"] * 2, "mean": [0.7, 0.72]})
+    table = by_architecture(summary, "sic", architectures_table("sic"))
+    assert ("ours", "lite0") in table.columns and ("paper", "wrn50-2") in table.columns
+    assert table.loc[("gradcam", True), ("paper", "resnet50")] == 0.74

@@ -201,11 +201,17 @@ def by_architecture(summary: pd.DataFrame, metric: str, paper: pd.DataFrame | No
     """
     ours = summary[summary["metric"] == metric].pivot_table(index=["method", "var"], columns="model",
                                                             values="mean")
-    ours.columns = [f"ours: {c}" for c in ours.columns]
+    ours.columns = pd.MultiIndex.from_tuples([("ours", _short(c)) for c in ours.columns])
     if paper is None:
         return ours
     if "metric" in paper.columns:
         paper = paper[paper["metric"] == metric].drop(columns="metric")
     paper = paper.set_index(["method", "var"])
-    paper.columns = [f"paper: {c.removeprefix('paper_')}" for c in paper.columns]
+    paper.columns = pd.MultiIndex.from_tuples([("paper", _short(c.removeprefix("paper_"))) for c in paper.columns])
     return ours.join(paper, how="left")
+
+
+def _short(model: str) -> str:
+    """A model's name as a narrow column header (nine of them fit the page)."""
+    return {"wide_resnet50_2": "wrn50-2", "convnext_tiny": "convnext-t", "vit_b_16": "vit-b/16"}.get(
+        model, model.removeprefix("efficientnet_"))
