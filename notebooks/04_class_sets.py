@@ -70,6 +70,17 @@ plt.show()
 Markdown(paper_figures.close_pair_reading(pair, n_candidates))
 
 # %% [markdown]
+# **Does the pair separate at the paper's setting?** How alike the two VAR maps are at each $(t, \tau)$ (cosine
+# of |map|, 1 = the same map), with the share of elements each keeps and both keep. With an absent third class
+# in $K$, the classes' mean at an element is low, so both breeds can beat chance on the same elements; a
+# larger $\tau$ or a smaller $t$ makes one class win an element outright.
+
+# %%
+settings = paper_figures.pair_settings(e)
+display(settings.round(3).style.hide(axis="index").format(precision=3))
+Markdown(paper_figures.pair_settings_reading(settings))
+
+# %% [markdown]
 # ## Shared concepts: what both classes keep
 # The paper's fourth property: VAR can still show a part that both classes use, where neither wins it
 # outright. An element is kept for a class when its share $M_c$ exceeds $1/|K| + \tau$ = 0.343 here (|K| = 3),

@@ -43,3 +43,16 @@ def test_shared_reading_counts_elements_both_classes_keep():
     maps[1, 1] = 1  # ... and 16 more
     assert shared_reading(maps, ["a", "b", "c"]).startswith(
         "Both classes keep 12.5% of the elements (channel and pixel): 50% of what a keeps, 20% of what b keeps.")
+
+
+def test_pair_settings_reading_names_the_least_alike_live_setting():
+    import pandas as pd
+
+    from var.report.paper_figures import pair_settings_reading
+
+    settings = pd.DataFrame({"t": [0.1, 0.01, 1.0], "τ": [0.01, 0.05, 0.05], "cosine": [0.8, 0.3, 0.1],
+                             "kept: a": [0.2, 0.05, 0.001], "kept: b": [0.4, 0.5, 0.2],
+                             "kept by both": [0.2, 0.01, 0.0]})
+    text = pair_settings_reading(settings)
+    assert text.startswith("At the paper's setting (t = 0.1, τ = 0.01) the two VAR maps have cosine 0.80, and 100%")
+    assert "t = 0.01, τ = 0.05 (cosine 0.30; kept 5.0%, 50.0%)" in text  # t = 1 is less alike but keeps < 1% of a

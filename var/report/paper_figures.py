@@ -109,6 +109,42 @@ def close_pair_reading(pair: ClosePair, candidates: int) -> str:
             f"{cosines['VAR']:.2f}.")
 
 
+def pair_settings(explanation, temperatures=(0.01, 0.03, 0.1, 0.3, 1.0), taus=(0.0, 0.01, 0.05)) -> pd.DataFrame:
+    """How alike the first two classes' VAR maps are at each (t, tau): their cosine of |map| (1 = the same map),
+    the share of elements each keeps and the share both keep, from the explanation's vanilla maps.
+    """
+    from ..benchmarks.sweep import class_cosine
+    from ..core.relevance import relevance
+
+    a, b = explanation.class_names[:2]
+    rows = []
+    for t in temperatures:
+        for tau in taus:
+            maps = relevance(explanation.attributions, t, tau, warn_below=None)
+            kept = maps[:2] != 0
+            rows.append({"t": t, "τ": tau, "cosine": float(class_cosine(maps[None, :2])[0, 0]),
+                         f"kept: {a}": float(kept[0].float().mean()), f"kept: {b}": float(kept[1].float().mean()),
+                         "kept by both": float((kept[0] & kept[1]).float().mean())})
+    return pd.DataFrame(rows)
+
+
+def pair_settings_reading(settings: pd.DataFrame, min_kept: float = 0.01) -> str:
+    """One Markdown sentence on :func:`pair_settings`: the cosine at the paper's setting, and the setting whose
+    maps are least alike while both keep at least ``min_kept`` of the elements.
+    """
+    from ..core.protocol import TAU, TEMPERATURE
+
+    paper = settings[(settings["t"] == TEMPERATURE) & (settings["τ"] == TAU)].iloc[0]
+    kept = [c for c in settings.columns if c.startswith("kept: ")]
+    live = settings[(settings[kept] >= min_kept).all(axis=1)].dropna(subset=["cosine"])
+    best = live.loc[live["cosine"].idxmin()]
+    both = paper["kept by both"] / max(paper[kept].min(), 1e-12)
+    return (f"At the paper's setting (t = {TEMPERATURE:g}, τ = {TAU:g}) the two VAR maps have cosine "
+            f"{paper['cosine']:.2f}, and {both:.0%} of the smaller map's elements are kept by both. The least alike "
+            f"maps in this grid with both keeping ≥ {min_kept:.0%}: t = {best['t']:g}, τ = {best['τ']:g} (cosine "
+            f"{best['cosine']:.2f}; kept " + ", ".join(f"{best[c]:.1%}" for c in kept) + ").")
+
+
 def grid_example(model, grid_run: dict, method: str = "guided_backprop"):
     """Figure 3 on the :func:`typical_grid` of a grid reference run: the explanation of its four classes (K =
     the grid's classes) and a Markdown sentence with each class's RA, vanilla → VAR, from the run's table.

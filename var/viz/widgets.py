@@ -168,8 +168,9 @@ def _side_panels(image, attributions, class_names, unnormalize, pick):
     from PIL import Image
 
     Image.fromarray((rgb * 255).round().astype(np.uint8)).resize((200, 200)).save(buf, format="jpeg", quality=85)
+    frame_layout = W.Layout(width="270px")  # shared by the frames, as in var_explorer
     vanilla = W.Stack([W.Image(value=_frame(h, vmax, f"vanilla · {n[:20]}\n", "|vanilla map|"), format=FRAME_FORMAT,
-                               layout=W.Layout(width="270px")) for h, n in zip(heats, class_names)],
+                               layout=frame_layout) for h, n in zip(heats, class_names)],
                       selected_index=0)
     W.jslink((pick, "index"), (vanilla, "selected_index"))
     photo = W.Image(value=buf.getvalue(), format="jpeg", layout=W.Layout(width="200px", height="200px"))
