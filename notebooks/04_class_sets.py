@@ -73,11 +73,13 @@ Markdown(paper_figures.close_pair_reading(pair, n_candidates))
 # **Does the pair separate at the paper's setting?** How alike the two VAR maps are at each $(t, \tau)$ (cosine
 # of |map|, 1 = the same map), with the share of elements each keeps and both keep. With an absent third class
 # in $K$, the classes' mean at an element is low, so both breeds can beat chance on the same elements; a
-# larger $\tau$ or a smaller $t$ makes one class win an element outright.
+# larger $\tau$ or a smaller $t$ makes one class win an element outright (the line under the table says
+# whether each class ever does: the paper's Figure 6 gives both classes elements of their own).
 
 # %%
 settings = paper_figures.pair_settings(e)
-display(settings.round(3).style.hide(axis="index").format(precision=3))
+display(settings.style.hide(axis="index").format("{:.1%}").format("{:g}", subset=["t", "τ"])
+        .format("{:.2f}", subset=["cosine"]))
 Markdown(paper_figures.pair_settings_reading(settings))
 
 # %% [markdown]

@@ -56,3 +56,4 @@ def test_pair_settings_reading_names_the_least_alike_live_setting():
     text = pair_settings_reading(settings)
     assert text.startswith("At the paper's setting (t = 0.1, τ = 0.01) the two VAR maps have cosine 0.80, and 100%")
     assert "t = 0.01, τ = 0.05 (cosine 0.30; kept 5.0%, 50.0%)" in text  # t = 1 is less alike but keeps < 1% of a
+    assert "other class does not keep, over the grid: a 80%, b 98%" in text  # (0.05 - 0.01) / 0.05, (0.5 - 0.01) / 0.5

@@ -139,10 +139,18 @@ def pair_settings_reading(settings: pd.DataFrame, min_kept: float = 0.01) -> str
     live = settings[(settings[kept] >= min_kept).all(axis=1)].dropna(subset=["cosine"])
     best = live.loc[live["cosine"].idxmin()]
     both = paper["kept by both"] / max(paper[kept].min(), 1e-12)
+
+    def own(column: str) -> float:
+        share = (live[column] - live["kept by both"]) / live[column]
+        return float(share.max()) if len(share) else float("nan")
     return (f"At the paper's setting (t = {TEMPERATURE:g}, τ = {TAU:g}) the two VAR maps have cosine "
             f"{paper['cosine']:.2f}, and {both:.0%} of the smaller map's elements are kept by both. The least alike "
             f"maps in this grid with both keeping ≥ {min_kept:.0%}: t = {best['t']:g}, τ = {best['τ']:g} (cosine "
-            f"{best['cosine']:.2f}; kept " + ", ".join(f"{best[c]:.1%}" for c in kept) + ").")
+            f"{best['cosine']:.2f}; kept " + ", ".join(f"{best[c]:.1%}" for c in kept) + "). "
+            + "The largest share of a map's kept elements that the other class does not keep, over the grid: "
+            + ", ".join(f"{c.removeprefix('kept: ')} {own(c):.0%}" for c in kept) + "".join(
+                f"; {c.removeprefix('kept: ')} keeps no element of its own at any of these settings"
+                for c in kept if own(c) == 0) + ".")
 
 
 def grid_example(model, grid_run: dict, method: str = "guided_backprop"):
