@@ -24,10 +24,10 @@ def kept_by_tau(h: torch.Tensor, taus, class_names, temperature: float = TEMPERA
 
 def kept_grid(h: torch.Tensor, temperatures, taus, class_names) -> pd.DataFrame:
     """Percent of the locations each class (columns) keeps at each (t, tau) (rows): an explorer's grid in numbers."""
-    rows = {(t, tau): (100 * kept_share(relevance(h, t, tau, warn_below=None))).tolist()
-            for t in temperatures for tau in taus}
-    table = pd.DataFrame.from_dict(rows, orient="index", columns=list(class_names)).round(1) + 0.0
-    table.index = pd.MultiIndex.from_tuples(table.index, names=["t", "τ"])
+    long = pd.concat([kept_by_tau(h, taus, class_names, t).assign(t=t) for t in temperatures])
+    table = long.pivot_table(index=["t", "tau"], columns="class", values="kept", sort=False)
+    table = (100 * table[list(class_names)]).round(1) + 0.0
+    table.index.names = ["t", "τ"]
     table.columns.name = "% kept"
     return table
 

@@ -97,16 +97,13 @@ def close_pair_reading(pair: ClosePair, candidates: int) -> str:
     """
     from pathlib import Path
 
-    from ..benchmarks.sweep import class_cosine
+    from .anatomy import pair_similarity
 
     e = pair.explanation
-    cosines = {name: float(class_cosine(maps[None, :2])[0, 0]) for name, maps in
-               (("vanilla", e.attributions), ("VAR", e.maps))}
     return (f"**{Path(pair.path).name}**: {e.class_names[0]} (p = {e.probabilities[0]:.3f}) and {e.class_names[1]} "
             f"(p = {e.probabilities[1]:.3f}); the closest pair of the {candidates} candidates is rank 1, this is rank "
-            f"{pair.rank} ({pair.skipped} closer pair(s) skipped because a VAR map kept less than 1%). How alike "
-            f"the two classes' maps are (cosine of |map|, 1 = the same map): vanilla {cosines['vanilla']:.2f}, VAR "
-            f"{cosines['VAR']:.2f}.")
+            f"{pair.rank} ({pair.skipped} closer pair(s) skipped because a VAR map kept less than 1%). "
+            + pair_similarity(e))
 
 
 def pair_settings(explanation, temperatures=(0.01, 0.03, 0.1, 0.3, 1.0), taus=(0.0, 0.01, 0.05)) -> pd.DataFrame:

@@ -11,6 +11,7 @@ own colour scale, shared by the classes, so a sparse VAR map stays visible.
 
 from __future__ import annotations
 
+import functools
 import io
 from collections.abc import Sequence
 
@@ -60,8 +61,11 @@ def _encode(image) -> bytes:
     return buf.getvalue()
 
 
+@functools.cache
 def _font(size: int = 11):
-    """Matplotlib's DejaVu Sans: PIL's built-in bitmap font has no τ (it drew a missing-glyph box)."""
+    """Matplotlib's DejaVu Sans: PIL's built-in bitmap font has no τ (it drew a missing-glyph box). Loaded once,
+    not once per frame.
+    """
     from pathlib import Path
 
     import matplotlib
