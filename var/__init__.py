@@ -20,7 +20,7 @@ The folders are the layers; each imports only from those above it in this list:
 
 from .core import class_sets, methods, registry
 from .core.attribution import attribute
-from .core.explanation import Explanation, explain
+from .core.explanation import Explanation, explain, load_explanation
 from .core.images import load_image
 from .core.methods import METHOD_DESCRIPTIONS, METHOD_TITLES, METHODS, make_baseline
 from .core.model import VarModel
@@ -30,12 +30,13 @@ from .models.adapters import from_hf, from_timm, from_torchvision
 from .models.preprocessing import imagenet_classes
 from .models.zoo import MODEL_NAMES, WeightsUnavailableError, load_model, wrap_model
 
-__version__ = "0.1.0"
+#: The one version source: pyproject.toml reads it (``[tool.setuptools.dynamic]``), CHANGELOG.md and CITATION.cff
+#: name it (tests/test_release.py checks both).
+__version__ = "0.2.0"
 __all__ = ["attribute", "VAR", "relevance", "spatial_softmax", "kept_share", "SparseMapWarning", "explain",
-           "Explanation", "class_sets", "methods", "registry", "load_model", "wrap_model", "load_image",
-           "imagenet_classes", "make_baseline", "VarModel", "METHODS", "METHOD_TITLES", "METHOD_DESCRIPTIONS",
-           "MODEL_NAMES",
-           "WeightsUnavailableError", "from_timm", "from_hf", "from_torchvision"]
+           "Explanation", "load_explanation", "class_sets", "methods", "registry", "load_model", "wrap_model",
+           "load_image", "imagenet_classes", "make_baseline", "VarModel", "METHODS", "METHOD_TITLES",
+           "METHOD_DESCRIPTIONS", "MODEL_NAMES", "WeightsUnavailableError", "from_timm", "from_hf", "from_torchvision"]
 
 
 #: The layers loaded on first use (not by ``import var``) and the extra each needs (pyproject.toml).

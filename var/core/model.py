@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import threading
 import warnings
+import weakref
 from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -17,7 +18,8 @@ import torch
 from PIL import Image
 from torch import nn
 
-__all__ = ["VarModel", "logits_of", "eval_mode", "shared_change", "check_classifier", "probe_input"]
+__all__ = ["VarModel", "logits_of", "eval_mode", "shared_change", "check_classifier", "probe_input",
+           "weights_fingerprint"]
 
 
 @dataclass
@@ -82,6 +84,38 @@ class VarModel:
     def predict(self, x: torch.Tensor) -> torch.Tensor:
         """Softmax probabilities of a preprocessed batch, in eval mode, without gradients."""
         return self.logits(x).softmax(-1)
+
+    def identity(self) -> dict:
+        """What names this model in a saved result: its name, network class, input size, number of classes and
+        :func:`weights_fingerprint` (so two results can be told apart even under one name).
+        """
+        return {"name": self.name, "network": type(self.module).__name__, "input_size": self.input_size,
+                "classes": len(self.class_names), "weights_sha256": weights_fingerprint(self.module)}
+
+
+_FINGERPRINTS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # module -> (tensor versions, digest)
+
+
+def weights_fingerprint(module: nn.Module) -> str:
+    """SHA-256 over every parameter's and buffer's name, dtype, shape and bytes: equal iff the weights are.
+
+    Cached per module until a tensor is replaced or changed in place (torch counts in-place changes per
+    tensor), so explaining many images hashes the weights once.
+    """
+    import hashlib
+
+    tensors = [*module.named_parameters(), *module.named_buffers()]
+    versions = tuple((id(t), t._version) for _, t in tensors)
+    cached = _FINGERPRINTS.get(module)
+    if cached is not None and cached[0] == versions:
+        return cached[1]
+    digest = hashlib.sha256()
+    for name, tensor in tensors:
+        t = tensor.detach().cpu().contiguous()
+        digest.update(f"{name}:{t.dtype}:{tuple(t.shape)};".encode())
+        digest.update(t.reshape(-1).view(torch.uint8).numpy().tobytes())
+    _FINGERPRINTS[module] = (versions, digest.hexdigest())
+    return _FINGERPRINTS[module][1]
 
 
 def logits_of(output) -> torch.Tensor:

@@ -176,8 +176,10 @@ class VAR:
                             normalize=self.normalize, return_softmax=True, warn_below=self.warn_below)
         names = (self.model.class_names if isinstance(self.model, VarModel)
                  else [f"class {i}" for i in range(logits.numel())])
+        identity = self.model.identity() if isinstance(self.model, VarModel) else {}
         return Explanation(x, chosen, [names[c] for c in chosen], logits.softmax(-1)[chosen], h, m, maps,
-                           self.method_name, self.temperature, self.tau)
+                           self.method_name, self.temperature, self.tau, self.reduce_channels, self.normalize,
+                           identity)
 
 
 class _WithArgs(nn.Module):

@@ -1,4 +1,4 @@
-"""Reports over the results table (the ``bench`` extra).
+"""Reports over the results table (the ``bench`` extra; :mod:`~var.report.anatomy` needs only ``plot``).
 
 * :mod:`~var.report.reference` — the committed reference runs, their provenance and reproduction;
 * :mod:`~var.report.paper` — the paper's Tables 1-4, "paper vs ours";
@@ -10,9 +10,21 @@
 * :mod:`~var.report.anatomy` — VAR's steps taken apart (the steps page);
 * :mod:`~var.report.charts` — metric bars, dumbbells, sanity curves, the claims forest;
 * :mod:`~var.report.pages` — what a benchmark page shows, as calls (paper vs ours, a reference run's section);
+* :mod:`~var.report.paper_figures` — the paper's Figures 3 and 6 re-made (the class-sets page);
 * :mod:`~var.report.catalogue` — ``var-bench methods``: every registry method with its cost.
+
+Each module loads on first use.
 """
 
-from . import anatomy, charts, choices, claims, examples, pages, paper, reference, study, sweep
+__all__ = ["anatomy", "catalogue", "charts", "choices", "claims", "examples", "pages", "paper", "paper_figures",
+           "reference", "study", "sweep"]
 
-__all__ = ["anatomy", "charts", "choices", "claims", "examples", "pages", "paper", "reference", "study", "sweep"]
+
+def __getattr__(name: str):
+    # Each module loads on first use: the tutorial pages' (anatomy) need only the plot extra, the benchmark
+    # reports the bench extra (SciPy, pandas, pyarrow, Captum).
+    if name in __all__:
+        import importlib
+
+        return importlib.import_module(f"{__name__}.{name}")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1,11 +1,11 @@
 """Map figures: vanilla vs VAR maps per class, the gallery, the intervention figure.
 
-Maps are drawn over a grey copy of the image by default (``overlay``), signed
-methods (Input x Gradient, Integrated Gradients) with a diverging colormap
-centred at 0. The maps of one row (the classes) share one colour scale, named by
-the row's colour bar. VAR's row has its own scale by default: its maps keep few
-locations and would come out faint on the vanilla scale (``var_scale="vanilla"``
-shows them so, to see what VAR removes).
+Maps are drawn over a grey copy of the image by default (``overlay``), signed methods (Input x Gradient,
+Integrated Gradients) with a diverging colour map centred at 0. The defaults, :data:`~var.viz.heatmap.CMAP` and
+:data:`~var.viz.heatmap.CMAP_SIGNED`, are colour-blind safe; every function takes ``cmap=`` for another
+matplotlib colour map. The maps of one row (the classes) share one colour scale, named by the row's colour bar.
+VAR's row has its own scale by default: its maps keep few locations and would come out faint on the vanilla
+scale (``var_scale="vanilla"`` shows them so, to see what VAR removes).
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from .heatmap import NOTHING_KEPT, colour_bar, display_max, label_empty, to_heatmap
+from .heatmap import NOTHING_KEPT, colour_bar, colour_map, display_max, label_empty, to_heatmap
 
 __all__ = ["show_image", "show_explanation", "show_vanilla_var", "show_maps", "show_gallery", "grey",
            "show_intervention"]
@@ -28,7 +28,7 @@ def show_image(ax, inputs: torch.Tensor, unnormalize) -> None:
 
 def show_maps(axes, maps: torch.Tensor, titles=None, signed: bool = False, shared_scale: bool = True,
               vmax: float | None = None, background: np.ndarray | None = None, empty_label: str = NOTHING_KEPT,
-              min_alpha: float = 0.0):
+              min_alpha: float = 0.0, cmap: str | None = None):
     """Draw one heatmap per class on ``axes``; one colour scale across classes by default.
 
     A shared scale keeps class maps comparable: VAR moves attribution between classes.
@@ -37,7 +37,8 @@ def show_maps(axes, maps: torch.Tensor, titles=None, signed: bool = False, share
     (H, W) image) the map is drawn over it, transparent where it is zero. An
     all-zero map carries ``empty_label``; ``min_alpha`` is the least opacity of a
     non-zero location over the background (VAR's sparse maps: every kept location
-    visible). Returns the last ``imshow`` image when the scale is shared (for
+    visible). ``cmap``: a matplotlib colour map (default :func:`~var.viz.heatmap.colour_map`'s by sign). Returns
+    the last ``imshow`` image when the scale is shared (for
     :func:`colour_bar`), else None.
     """
     heat = [to_heatmap(m, signed) for m in maps]
@@ -45,14 +46,14 @@ def show_maps(axes, maps: torch.Tensor, titles=None, signed: bool = False, share
     image = None
     for i, (ax, h) in enumerate(zip(axes, heat)):
         top = peak if shared_scale else display_max([h])
-        cmap, vmin = ("RdBu_r", -top) if signed else ("inferno", 0)
+        vmin = -top if signed else 0
         if background is not None:
             ax.imshow(background, cmap="gray", vmin=0, vmax=1)
             alpha = np.clip(np.abs(h) / top, 0, 1) ** 0.5 * 0.9  # faint where the map is weak
             alpha = np.where(h != 0, np.maximum(alpha, min_alpha), alpha)
-            image = ax.imshow(h, cmap=cmap, vmin=vmin, vmax=top, alpha=alpha)
+            image = ax.imshow(h, cmap=colour_map(signed, cmap), vmin=vmin, vmax=top, alpha=alpha)
         else:
-            image = ax.imshow(h, cmap=cmap, vmin=vmin, vmax=top)
+            image = ax.imshow(h, cmap=colour_map(signed, cmap), vmin=vmin, vmax=top)
         ax.axis("off")
         label_empty(ax, h, empty_label)
         if titles is not None:
@@ -68,7 +69,7 @@ def grey(inputs: torch.Tensor, unnormalize) -> np.ndarray:
 
 def show_vanilla_var(inputs: torch.Tensor, attributions: torch.Tensor, var_maps: torch.Tensor, titles, unnormalize,
                      note: str = "", signed: bool = False, figsize_per_cell: float = 2.4, overlay: bool = True,
-                     var_scale: str = "own"):
+                     var_scale: str = "own", cmap: str | None = None):
     """The paper's Figure 1/2 layout: classes in columns, vanilla (top) and VAR (bottom) in rows.
 
     Each row shares one colour scale across its classes (VAR moves attribution between classes), named by
@@ -87,6 +88,8 @@ def show_vanilla_var(inputs: torch.Tensor, attributions: torch.Tensor, var_maps:
         figsize_per_cell: inches per map.
         overlay: draw the maps over a grey copy of the image.
         var_scale: ``"own"`` or ``"vanilla"``.
+        cmap: a matplotlib colour map; default ``inferno`` (magnitudes) or ``RdBu_r`` (signed), both colour-blind
+            safe (:data:`var.viz.heatmap.CMAP`).
 
     Returns:
         The matplotlib figure.
@@ -107,19 +110,19 @@ def show_vanilla_var(inputs: torch.Tensor, attributions: torch.Tensor, var_maps:
     vmax = display_max([to_heatmap(a, signed) for a in attributions])
     what = "H (channel sum)" if signed else "|H| (channel sum)"
     vanilla = show_maps(axes[0, 1:], attributions, titles, signed, vmax=vmax, background=background,
-                        empty_label="all zero")
+                        empty_label="all zero", cmap=cmap)
     colour_bar(fig, axes[0, 1:], vanilla, f"vanilla {what}")
     kept = [f"VAR · kept {share:.1%}" for share in kept_share(var_maps).tolist()]
     own = var_scale == "own" and bool(var_maps.abs().sum())
     var_image = show_maps(axes[1, 1:], var_maps, kept, signed, vmax=None if own else vmax, background=background,
-                          min_alpha=0.7)
+                          min_alpha=0.7, cmap=cmap)
     colour_bar(fig, axes[1, 1:], var_image, f"VAR {what}, " + ("its own scale" if own else "vanilla's scale"))
     axes[0, 1].text(-0.08, 0.5, "vanilla", transform=axes[0, 1].transAxes, rotation=90, va="center", ha="right")
     axes[1, 1].text(-0.08, 0.5, "VAR", transform=axes[1, 1].transAxes, rotation=90, va="center", ha="right")
     return fig
 
 
-def show_gallery(explanations: dict, unnormalize, cell: float = 1.7):
+def show_gallery(explanations: dict, unnormalize, cell: float = 1.7, cmap: str | None = None):
     """Many methods on one image: a row per method (vanilla and VAR per class), labelled with its family.
 
     Each map has its own colour scale (methods differ by orders of magnitude); signed methods are
@@ -131,6 +134,7 @@ def show_gallery(explanations: dict, unnormalize, cell: float = 1.7):
             in the order of the rows.
         unnormalize: the model's inverse normalisation, to draw the image.
         cell: inches per map.
+        cmap: a matplotlib colour map (default by sign, :func:`var.viz.heatmap.colour_map`).
 
     Returns:
         The matplotlib figure.
@@ -153,17 +157,18 @@ def show_gallery(explanations: dict, unnormalize, cell: float = 1.7):
         shares = kept_share(e.maps).tolist()
         for c in range(k):
             show_maps([row[1 + 2 * c]], e.attributions[c:c + 1], [f"{e.class_names[c][:14]}"], signed,
-                      empty_label="all zero")
-            show_maps([row[2 + 2 * c]], e.maps[c:c + 1], [f"VAR · kept {shares[c]:.0%}"], signed)
+                      empty_label="all zero", cmap=cmap)
+            show_maps([row[2 + 2 * c]], e.maps[c:c + 1], [f"VAR · kept {shares[c]:.0%}"], signed, cmap=cmap)
     fig.tight_layout()
     return fig
 
 
 def show_explanation(explanation, unnormalize, signed: bool | None = None, figsize_per_cell: float = 2.4,
-                     overlay: bool = True, var_scale: str = "own"):
+                     overlay: bool = True, var_scale: str = "own", cmap: str | None = None):
     """:func:`show_vanilla_var` of an :class:`~var.core.explanation.Explanation`, with class names and probabilities.
 
-    ``signed`` defaults to the method's own convention (what :mod:`var.core.registry` declares).
+    ``signed`` defaults to the method's own convention (what :mod:`var.core.registry` declares); ``cmap``: a
+    matplotlib colour map (default by sign, :func:`var.viz.heatmap.colour_map`).
     """
     from ..core.registry import is_signed
 
@@ -172,10 +177,10 @@ def show_explanation(explanation, unnormalize, signed: bool | None = None, figsi
     titles = [f"{name[:18]}\np = {p:.2f}" for name, p in zip(e.class_names, e.probabilities.tolist())]
     note = f"{e.method}\nt = {e.temperature:g}\nτ = {e.tau:g}"
     return show_vanilla_var(e.inputs, e.attributions, e.maps, titles, unnormalize, note, signed, figsize_per_cell,
-                            overlay, var_scale)
+                            overlay, var_scale, cmap)
 
 
-def show_intervention(x: torch.Tensor, results: dict, maps: dict, names, unnormalize):
+def show_intervention(x: torch.Tensor, results: dict, maps: dict, names, unnormalize, cmap: str | None = None):
     """Paper Figure 4: per row (vanilla, VAR) the image, each class's map, and each class's deletion.
 
     Args:
@@ -185,6 +190,7 @@ def show_intervention(x: torch.Tensor, results: dict, maps: dict, names, unnorma
         maps: the same keys, the two classes' maps (2, C, H, W).
         names: the two class names.
         unnormalize: the model's inverse normalisation.
+        cmap: a matplotlib colour map (default :data:`var.viz.heatmap.CMAP`).
 
     Returns:
         The matplotlib figure.
@@ -196,7 +202,7 @@ def show_intervention(x: torch.Tensor, results: dict, maps: dict, names, unnorma
         p = res["probabilities"]
         show_image(row[0], x, unnormalize)
         row[0].set_title(f"{label}\n{names[0][:14]} {p[0, 0]:.2f} · {names[1][:14]} {p[0, 1]:.2f}", fontsize=8)
-        show_maps(row[1:3], maps[label], [f"map: {n[:18]}" for n in names])
+        show_maps(row[1:3], maps[label], [f"map: {n[:18]}" for n in names], cmap=cmap)
         for i in range(2):
             show_image(row[3 + i], res["deleted"][i], unnormalize)
             row[3 + i].set_title(f"without {names[i][:14]}'s pixels\n{names[0][:10]} {p[1 + i, 0]:.2f} · "

@@ -8,11 +8,24 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-__all__ = ["NOTHING_KEPT", "label_empty", "to_heatmap", "display_max", "colour_bar"]
+__all__ = ["NOTHING_KEPT", "CMAP", "CMAP_SIGNED", "colour_map", "label_empty", "to_heatmap", "display_max",
+           "colour_bar"]
+
+#: The default colour maps; every figure and explorer takes ``cmap=`` to replace them. Both are colour-blind safe:
+#: ``inferno`` (magnitudes, 0 = black) is perceptually uniform and reads by lightness alone, so it survives every
+#: colour-vision deficiency and greyscale printing; ``RdBu_r`` (signed maps, 0 = white) opposes blue and red,
+#: which deuteranopes and protanopes tell apart (ColorBrewer lists it as colour-blind safe), never red and green.
+CMAP = "inferno"
+CMAP_SIGNED = "RdBu_r"
 
 
 #: What figures write on a map that keeps nothing (see "Empty maps" in :mod:`var.core.relevance`).
 NOTHING_KEPT = "nothing kept"
+
+
+def colour_map(signed: bool, cmap: str | None = None) -> str:
+    """The colour map to draw with: ``cmap`` when given, else :data:`CMAP_SIGNED` or :data:`CMAP`."""
+    return cmap or (CMAP_SIGNED if signed else CMAP)
 
 
 def label_empty(ax, heat: np.ndarray, label: str = NOTHING_KEPT) -> None:

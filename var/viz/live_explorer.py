@@ -24,7 +24,7 @@ from ..core.methods import METHOD_TITLES, METHODS
 from ..core.model import VarModel
 from ..core.protocol import TAU, TEMPERATURE
 from ..core.relevance import kept_share, relevance, spatial_softmax
-from .heatmap import colour_bar, display_max, label_empty, to_heatmap
+from .heatmap import colour_bar, colour_map, display_max, label_empty, to_heatmap
 
 __all__ = ["LiveExplorer", "live_explorer", "preview"]
 
@@ -40,7 +40,8 @@ class LiveExplorer:
         last_update_s: wall time of the last redraw, attribution included when one ran.
     """
 
-    def __init__(self, model: VarModel, images=None, method: str = "guided_backprop", strategy: str = "top_k"):
+    def __init__(self, model: VarModel, images=None, method: str = "guided_backprop", strategy: str = "top_k",
+                 cmap: str | None = None):
         import ipywidgets as W
 
         if not isinstance(model, VarModel):
@@ -50,6 +51,7 @@ class LiveExplorer:
             registry.get(method)  # a registry name, or one error naming the choices
         check_choice("strategy", strategy, class_sets.STRATEGIES)
         self.model = model
+        self.cmap = cmap
         self.attributions_computed = 0
         self.last_update_s = 0.0
         self._cache: dict = {}
@@ -144,13 +146,14 @@ class LiveExplorer:
 
     def _draw(self, x, logits, chosen, h) -> None:
         self.figure.value, self.table.value = _view(self.model, x, logits, chosen, h, self.temperature.value,
-                                                    self.tau.value)
+                                                    self.tau.value, self.cmap)
 
     def _error(self, message: str) -> None:
         self.status.value = f"<span style='color:#b00'>⚠ {message}</span>"
 
 
-def live_explorer(model: VarModel, images=None, method: str = "guided_backprop", strategy: str = "top_k"):
+def live_explorer(model: VarModel, images=None, method: str = "guided_backprop", strategy: str = "top_k",
+                  cmap: str | None = None):
     """The live explorer's widget for ``model`` (display it as the last expression of a cell).
 
     Args:
@@ -158,39 +161,40 @@ def live_explorer(model: VarModel, images=None, method: str = "guided_backprop",
         images: example image names to offer (default: :data:`var.core.images.EXAMPLE_IMAGES`).
         method: the method shown first.
         strategy: the class-set strategy shown first.
+        cmap: a matplotlib colour map for the vanilla and VAR rows (default :data:`var.viz.heatmap.CMAP`).
 
     Returns:
         An ``ipywidgets.VBox``; its ``explorer`` attribute is the :class:`LiveExplorer`.
     """
-    explorer = LiveExplorer(model, images, method, strategy)
+    explorer = LiveExplorer(model, images, method, strategy, cmap)
     explorer.widget.explorer = explorer
     return explorer.widget
 
 
 def preview(model: VarModel, image=None, method: str = "guided_backprop", strategy: str = "top_k",
-            k: int = 3) -> tuple[bytes, str]:
+            k: int = 3, cmap: str | None = None) -> tuple[bytes, str]:
     """What the live explorer shows first, without its widgets: the figure (PNG bytes) and the table (HTML).
 
     For a static page: a displayed widget would store its figure in the page's widget state a second time.
-    ``image`` defaults to the explorer's first example.
+    ``image`` defaults to the explorer's first example; ``cmap`` as in :func:`live_explorer`.
     """
     x = model.prepare(next(iter(EXAMPLE_IMAGES)) if image is None else image)
     logits = model.logits(x)[0]
     chosen = class_sets.choose(strategy, logits, k=k)
-    return _view(model, x, logits, chosen, attribute(model, x, chosen, method), TEMPERATURE, TAU)
+    return _view(model, x, logits, chosen, attribute(model, x, chosen, method), TEMPERATURE, TAU, cmap)
 
 
-def _view(model, x, logits, chosen, h, t: float, tau: float) -> tuple[bytes, str]:
+def _view(model, x, logits, chosen, h, t: float, tau: float, cmap: str | None = None) -> tuple[bytes, str]:
     """The explorer's figure (vanilla, M, VAR per class) and its table (probability, locations kept)."""
     maps = relevance(h, t, tau, warn_below=None)  # the table shows the kept share
-    png = _panel_png(model, x, h, spatial_softmax(h, t), maps, [model.class_names[c] for c in chosen])
+    png = _panel_png(model, x, h, spatial_softmax(h, t), maps, [model.class_names[c] for c in chosen], cmap)
     prob = logits.softmax(-1)[chosen]
     rows = "".join(f"<tr><td>{model.class_names[c]}</td><td>{p:.3f}</td><td>{s:.1%}</td></tr>"
                    for c, p, s in zip(chosen, prob.tolist(), kept_share(maps).tolist()))
     return png, f"<table><tr><th>class</th><th>probability</th><th>locations kept</th></tr>{rows}</table>"
 
 
-def _panel_png(model, x, h, m, maps, names) -> bytes:
+def _panel_png(model, x, h, m, maps, names, cmap: str | None = None) -> bytes:
     """Image and, per class, the vanilla map, M and the VAR map (shared colour scale per row), as PNG bytes."""
     from matplotlib.figure import Figure
 
@@ -201,10 +205,10 @@ def _panel_png(model, x, h, m, maps, names) -> bytes:
     axes[0, 0].imshow(rgb)
     for ax in axes.ravel():
         ax.axis("off")
-    rows = (("vanilla H", [to_heatmap(a) for a in h], "inferno", "|vanilla map|"),
+    rows = (("vanilla H", [to_heatmap(a) for a in h], colour_map(False, cmap), "|vanilla map|"),
             ("M (softmax)", [m_c.mean(0).numpy() if m_c.dim() == 3 else m_c.numpy() for m_c in m], "viridis",
              "M (channel mean)"),
-            ("VAR", [to_heatmap(a) for a in maps], "inferno", "|VAR map|, own scale"))
+            ("VAR", [to_heatmap(a) for a in maps], colour_map(False, cmap), "|VAR map|, own scale"))
     for r, (label, heats, cmap, scale) in enumerate(rows):
         vmax = 1.0 if label.startswith("M") else display_max(heats)
         if r:

@@ -21,7 +21,7 @@ import torch
 from ..core.checks import check_grid, check_int, check_list
 from ..core.protocol import TAU, TEMPERATURE
 from ..core.relevance import kept_share, relevance
-from .heatmap import NOTHING_KEPT, colour_bar, display_max, label_empty, to_heatmap
+from .heatmap import NOTHING_KEPT, colour_bar, colour_map, display_max, label_empty, to_heatmap
 
 __all__ = ["var_explorer", "DEFAULT_TEMPERATURES", "DEFAULT_TAUS"]
 
@@ -29,7 +29,7 @@ DEFAULT_TEMPERATURES = (0.01, 0.03, 0.1, 0.3, 1.0)
 DEFAULT_TAUS = (0.0, 0.01, 0.05, 0.1, 0.2)
 
 
-def _frame(heat: np.ndarray, vmax: float, title: str, scale: str, cmap: str = "inferno") -> bytes:
+def _frame(heat: np.ndarray, vmax: float, title: str, scale: str, cmap: str | None = None) -> bytes:
     """One map as image bytes (:func:`_encode`) with its colour bar (labelled ``scale``); a bare Figure (no
     pyplot), so no backend or global state is touched.
     """
@@ -37,7 +37,7 @@ def _frame(heat: np.ndarray, vmax: float, title: str, scale: str, cmap: str = "i
 
     fig = Figure(figsize=(3.0, 2.8), dpi=80)
     ax = fig.subplots()
-    image = ax.imshow(heat, cmap=cmap, vmin=0, vmax=vmax)
+    image = ax.imshow(heat, cmap=colour_map(False, cmap), vmin=0, vmax=vmax)
     label_empty(ax, heat)
     ax.set_title(title, fontsize=8)
     ax.axis("off")
@@ -84,6 +84,7 @@ def var_explorer(
     unnormalize=None,
     normalize: str | None = None,
     initial: tuple[float, float] = (TEMPERATURE, TAU),
+    cmap: str | None = None,
 ):
     """A widget showing the VAR map of a chosen class for chosen t and tau.
 
@@ -94,6 +95,7 @@ def var_explorer(
         image, unnormalize: optionally show the input and the vanilla map beside it.
         normalize: passed to :func:`var.relevance`.
         initial: (t, tau) shown first (must be in the lists).
+        cmap: a matplotlib colour map for the magnitudes (default :data:`var.viz.heatmap.CMAP`).
 
     Returns:
         An ``ipywidgets.VBox``; display it as the last expression of a cell.
@@ -134,7 +136,7 @@ def var_explorer(
         for t in temperatures:
             imgs = [W.Image(value=_frame(heats[c, t, tau][0], vmax[t, tau], f"VAR · t={t:g} · τ={tau:g}\n"
                                                                            f"kept {heats[c, t, tau][1]:.1%}",
-                                       "|VAR map| (scale of this t, τ)"),
+                                       "|VAR map| (scale of this t, τ)", cmap),
                             format=FRAME_FORMAT, layout=frame_layout)
                     for tau in taus]
             per_t.append(W.Stack(imgs, selected_index=taus.index(initial[1]), layout=stack_layout))
@@ -157,11 +159,11 @@ def var_explorer(
 
     panels = [by_class]
     if image is not None and unnormalize is not None:
-        panels = [_side_panels(image, attributions, class_names, unnormalize, pick), by_class]
+        panels = [_side_panels(image, attributions, class_names, unnormalize, pick, cmap), by_class]
     return W.VBox([W.HBox([pick, t_slider, tau_slider]), W.HBox(panels)])
 
 
-def _side_panels(image, attributions, class_names, unnormalize, pick):
+def _side_panels(image, attributions, class_names, unnormalize, pick, cmap=None):
     """The input and the vanilla map of the selected class (linked to the class dropdown)."""
     import ipywidgets as W
 
@@ -173,8 +175,8 @@ def _side_panels(image, attributions, class_names, unnormalize, pick):
 
     Image.fromarray((rgb * 255).round().astype(np.uint8)).resize((200, 200)).save(buf, format="jpeg", quality=85)
     frame_layout = W.Layout(width="270px")  # shared by the frames, as in var_explorer
-    vanilla = W.Stack([W.Image(value=_frame(h, vmax, f"vanilla · {n[:20]}\n", "|vanilla map|"), format=FRAME_FORMAT,
-                               layout=frame_layout) for h, n in zip(heats, class_names)],
+    vanilla = W.Stack([W.Image(value=_frame(h, vmax, f"vanilla · {n[:20]}\n", "|vanilla map|", cmap),
+                               format=FRAME_FORMAT, layout=frame_layout) for h, n in zip(heats, class_names)],
                       selected_index=0)
     W.jslink((pick, "index"), (vanilla, "selected_index"))
     photo = W.Image(value=buf.getvalue(), format="jpeg", layout=W.Layout(width="200px", height="200px"))
@@ -197,6 +199,7 @@ def method_explorer(
     k: int = 3,
     method_options: dict | None = None,
     map_size: int = 88,
+    cmap: str | None = None,
 ):
     """A kernel-free widget: pick the image, the method, the class-set strategy, then t and tau.
 
@@ -216,6 +219,7 @@ def method_explorer(
         k: for ``top_k``.
         method_options: per method, options for :func:`var.attribute`.
         map_size: side of each map in the frames.
+        cmap: a matplotlib colour map for the magnitudes (default :data:`var.viz.heatmap.CMAP`).
 
     Returns:
         An ``ipywidgets.VBox``.
@@ -261,10 +265,10 @@ def method_explorer(
                 names = [model.class_names[c] for c in chosen]
                 h = attribute(model, x, chosen, method, **method_options.get(method, {}))
                 heats = [to_heatmap(a) for a in h]
-                v_m.append(_row_frame(heats, names, "vanilla", map_size, model.unnormalize(x[0])))
+                v_m.append(_row_frame(heats, names, "vanilla", map_size, model.unnormalize(x[0]), cmap=cmap))
                 # VAR's row on its own scale: on the vanilla row's, its few kept locations come out faint
                 r_m.append([[_row_frame([to_heatmap(a) for a in relevance(h, t, tau, warn_below=None)], names,
-                                      f"VAR t={t:g} τ={tau:g}", map_size)
+                                      f"VAR t={t:g} τ={tau:g}", map_size, cmap=cmap)
                              for tau in taus] for t in temperatures])
             # Each method's widgets are made right after its maps, so the kernel sends their messages in
             # small bursts between computations: one burst of hundreds can overflow the kernel's output
@@ -299,7 +303,8 @@ def _linked_stacks(tree, controls, W, layout=None):
     return stack
 
 
-def _row_frame(heats, names, label: str, size: int, image=None, vmax: float | None = None) -> bytes:
+def _row_frame(heats, names, label: str, size: int, image=None, vmax: float | None = None,
+               cmap: str | None = None) -> bytes:
     """One row of maps (and optionally the input first) on one colour scale, with titles and a colour bar drawn
     in, as :func:`_encode` bytes.
     """
@@ -315,7 +320,7 @@ def _row_frame(heats, names, label: str, size: int, image=None, vmax: float | No
         first = Image.new("RGB", (size, size), "white")
         for i, line in enumerate(label.split(" ")):
             ImageDraw.Draw(first).text((2, 4 + 14 * i), line, fill="black", font=font)
-    cmap = colormaps["inferno"]
+    cmap = colormaps[colour_map(False, cmap)]
     tiles = [first] + [Image.fromarray(cmap(np.clip(h / vmax, 0, 1), bytes=True)[..., :3]).resize(
         (size, size), Image.BILINEAR) for h in heats]
     title, bar = 14, 60
