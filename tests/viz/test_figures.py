@@ -24,3 +24,18 @@ def test_figures_label_empty_maps(small_resnet):
     labelled = [[t.get_text() for t in ax.texts] for ax in fig.axes[5:8]]  # the VAR row after its note cell
     assert labelled == [["VAR"], [NOTHING_KEPT], [NOTHING_KEPT]]  # the row label, then the empty maps
     plt.close(fig)
+
+
+def test_every_figure_takes_a_cmap(small_resnet):
+    import matplotlib.pyplot as plt
+
+    x = torch.randn(1, 3, 64, 64, generator=GEN)
+    e = var.explain(small_resnet, x, "input_x_gradient", "top_k", k=2, normalize="joint_max")
+    default = var.viz.figures.show_explanation(e, small_resnet.unnormalize)
+    assert {im.get_cmap().name for ax in default.axes for im in ax.images} >= {var.viz.heatmap.CMAP_SIGNED}
+    for fig in (var.viz.figures.show_explanation(e, small_resnet.unnormalize, cmap="cividis"),
+                var.viz.figures.show_gallery({"input_x_gradient": e}, small_resnet.unnormalize, cmap="cividis")):
+        maps = [im for ax in fig.axes for im in ax.images if im.get_array().ndim == 2 and im.get_cmap().name != "gray"]
+        assert maps and {im.get_cmap().name for im in maps} == {"cividis"}
+        plt.close(fig)
+    plt.close(default)

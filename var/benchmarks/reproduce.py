@@ -156,7 +156,9 @@ def compare(committed: pd.DataFrame, fresh: pd.DataFrame, tolerance: Tolerance =
         A :class:`Reproduction`; ``.ok`` is the verdict and ``.report()`` says what moved.
 
     Example:
-        >>> committed, fresh, _ = reference.rerun_unit("grid")
+        >>> from var.benchmarks import GridBenchmark
+        >>> from var.report import reference
+        >>> committed, fresh, _ = reference.rerun_unit("grid", methods=("gradcam",))
         >>> result = compare(committed, fresh, GridBenchmark.reproduction)
         >>> assert result.ok, result.report()
     """

@@ -93,7 +93,7 @@ def attribute(
     Example:
         >>> model = var.load_model("efficientnet_lite0")
         >>> x = model.prepare("skimage:chelsea")
-        >>> maps = var.attribute(model, x, [281, 282, 285], "integrated_gradients", steps=16)
+        >>> maps = var.attribute(model, x, [281, 282, 285], "integrated_gradients", steps=4)
         >>> maps.shape
         torch.Size([3, 3, 224, 224])
     """

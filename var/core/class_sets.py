@@ -56,8 +56,8 @@ def choose(strategy: str, logits: torch.Tensor, *, classes=None, k: int = 3, tar
     """The class set of one image by strategy name: ``"top_k"``, ``"best_vs_worst"`` or ``"predefined"``.
 
     Example:
-        >>> var.class_sets.choose("top_k", model.logits(x)[0], k=2)
-        [967, 968, 917]
+        >>> var.class_sets.choose("top_k", model.logits(model.prepare("skimage:coffee"))[0], k=2)
+        [967, 968, 747]
     """
     check_choice("class_set", strategy, STRATEGIES)
     if strategy == "top_k":

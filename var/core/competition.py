@@ -48,7 +48,9 @@ def competitive_gradient_input(model, x: torch.Tensor, classes: list[int], compe
         The maps, signed like input x gradient, zero wherever another label wins.
 
     Example:
-        >>> maps = var.attribute(model, x, [281, 282], "cgi", competitors=None)  # all labels compete
+        >>> maps = var.attribute(model, x, [281, 282], "cgi", competitors=20)  # the 20 most probable labels
+        >>> bool((maps != 0).any(dim=0).float().mean() < 1)  # where another label wins, both maps are zero
+        True
     """
     with torch.no_grad():
         logits = logits_of((model.module if isinstance(model, VarModel) else model)(x))[0]

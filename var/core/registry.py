@@ -110,7 +110,7 @@ def register(name: str, fn: Callable, *, family: str = "user", signed: bool = Fa
         ...     x = x.clone().requires_grad_()
         ...     model.module(x)[0, target].backward()
         ...     return x.grad.abs()
-        >>> var.registry.register("my_saliency", saliency)
+        >>> entry = var.registry.register("my_saliency", saliency)
         >>> maps = var.attribute(model, x, [1, 2], "my_saliency")
     """
     from .methods import METHODS

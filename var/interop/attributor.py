@@ -63,7 +63,8 @@ class VAR:
     Example:
         >>> explainer = var.VAR(model, "guided_backprop", temperature=0.1, tau=0.01)
         >>> maps = explainer.attribute(x, target=281)  # shaped like x
-        >>> explainer.explanations[0].class_names
+        >>> explainer.explanations[0].class_names  # top 3, the target, the least probable
+        ['tiger cat', 'Egyptian cat', 'tabby', 'African hunting dog']
     """
 
     def __init__(self, model: VarModel | nn.Module, method="guided_backprop", class_set: str = "top_k", *,

@@ -20,9 +20,12 @@ makes t scale-free).
 
 Example:
     >>> import quantus
-    >>> metric = quantus.Sparseness()
-    >>> metric(model=net, x_batch=x, y_batch=y, a_batch=None, explain_func=var.interop.quantus.explain_func,
-    ...        explain_func_kwargs={"method": "gradcam", "var_model": var_model})
+    >>> metric = quantus.Sparseness(disable_warnings=True)
+    >>> scores = metric(model=model.module, x_batch=x.numpy(), y_batch=np.array([281]), a_batch=None,
+    ...                 explain_func=var.interop.quantus.explain_func,
+    ...                 explain_func_kwargs={"method": "gradcam", "var_model": model})
+    >>> len(scores)
+    1
 """
 
 from __future__ import annotations

@@ -22,8 +22,11 @@ unwrapped by :func:`var.core.model.logits_of`.
 
 Example:
     >>> import timm
-    >>> model = var.from_timm(timm.create_model("vit_small_patch16_224", pretrained=True))
+    >>> net = timm.create_model("vit_small_patch16_224", pretrained=False).eval()  # pretrained=True downloads
+    >>> model = var.from_timm(net)
     >>> maps = var.attribute(model, model.prepare("skimage:chelsea"), [281, 285], "gradcam")
+    >>> maps.shape  # GradCAM on the 14 x 14 patch grid, upsampled to the input
+    torch.Size([2, 1, 224, 224])
 """
 
 from __future__ import annotations

@@ -55,8 +55,11 @@ def wrap_model(
     that ``class_names`` matches the number of outputs.
 
     Example:
-        >>> net = torchvision.models.resnet18(weights="DEFAULT").eval()
-        >>> model = var.wrap_model(net, gradcam_layer=net.layer4, class_names=names)
+        >>> import torchvision
+        >>> net = torchvision.models.resnet18(weights=None).eval()  # weights="DEFAULT" downloads ImageNet's
+        >>> model = var.wrap_model(net, gradcam_layer=net.layer4, class_names=var.imagenet_classes())
+        >>> model.input_size, model.class_names[281]
+        (224, 'tabby')
     """
     if not isinstance(module, nn.Module):
         raise TypeError(f"wrap_model needs a torch.nn.Module, not {type(module).__name__}.")

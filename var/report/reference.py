@@ -171,7 +171,8 @@ def reproduce(name: str, root: Path = ROOT, unit: int | None = None, **changes) 
     under its benchmark's tolerance (``Benchmark.reproduction``): ``.ok`` unless protocol or code drifted.
 
     Example:
-        >>> result = reference.reproduce("grid")
+        >>> from var.report import reference
+        >>> result = reference.reproduce("grid", methods=("gradcam",))  # GradCAM's rows of the scored unit
         >>> assert result.ok, result.report()
     """
     from ..benchmarks import BENCHMARKS

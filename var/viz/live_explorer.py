@@ -8,7 +8,7 @@ set): moving t or tau only reruns VAR steps 2-3 and redraws. Errors (a file
 that is not an image, a class set VAR cannot use) appear in the widget.
 
     >>> import var
-    >>> var.viz.live_explorer.live_explorer(var.load_model())   # last expression of a cell
+    >>> widget = var.viz.live_explorer.live_explorer(var.load_model())  # display(widget), or end a cell with it
 """
 
 from __future__ import annotations

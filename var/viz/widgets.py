@@ -102,7 +102,8 @@ def var_explorer(
 
     Example:
         >>> e = var.explain(model, "skimage:coffee", "guided_backprop", k=2)
-        >>> var.viz.widgets.var_explorer(e.attributions, e.class_names)
+        >>> widget = var.viz.widgets.var_explorer(e.attributions, e.class_names, temperatures=[0.1, 1.0],
+        ...                                       taus=[0.0, 0.01])  # display(widget), or end a cell with it
     """
     import ipywidgets as W
 
