@@ -6,7 +6,10 @@ BIN := $(VENV)/bin
 TORCH_SPEC ?= torch==2.14.1 torchvision==0.29.1
 PYTEST_ARGS ?=
 
-.PHONY: venv test test-fast test-notebooks demo bench reference book book-test clean
+# The release tools live in a venv of their own: cffconvert pins jsonschema < 4, which Jupyter's packages refuse.
+TOOLS := $(VENV)/release-tools/bin
+
+.PHONY: venv test test-fast test-notebooks demo bench reference book book-test release-check clean
 
 $(BIN)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -15,7 +18,13 @@ $(BIN)/.installed: pyproject.toml
 	$(BIN)/python -m pip install -q -e ".[test,book]"
 	touch $@
 
-venv: $(BIN)/.installed
+$(TOOLS)/.installed:
+	test -x $(TOOLS)/python || $(PY) -m venv $(VENV)/release-tools
+	$(TOOLS)/python -m pip install -q --upgrade pip
+	$(TOOLS)/python -m pip install -q "build>=1.2" "twine>=5" "cffconvert>=2"
+	touch $@
+
+venv: $(BIN)/.installed $(TOOLS)/.installed
 
 test: venv
 	$(BIN)/ruff check .
@@ -51,6 +60,14 @@ book-test: venv
 
 # Only what a command rebuilds: the book's outputs and scratch runs under results/, never the committed
 # reference runs (results/reference/, hours of compute; tests/report/test_reference.py reads them) nor their work files.
+# What a release publishes, checked: the sdist and wheel build, twine accepts them, CITATION.cff validates.
+# CI goes on to install the wheel in a fresh venv and run the quick start and a method page (.ci/wheel-install).
+release-check: venv
+	rm -rf dist
+	$(TOOLS)/python -m build --outdir dist .
+	$(TOOLS)/twine check --strict dist/*
+	$(TOOLS)/cffconvert --validate -i CITATION.cff
+
 clean:
-	rm -rf book/_build book/chapters book/_vendor book/_toc.yml
+	rm -rf book/_build book/chapters book/_vendor book/_toc.yml book/api/cli.md dist
 	! test -d results || find results -mindepth 1 -maxdepth 1 ! -name reference -exec rm -rf {} +

@@ -3,6 +3,7 @@
     python book/build.py            # full book (book parameters below)
     python book/build.py --small    # tiny parameters, for tests
     python book/build.py --execute-only / --render-only
+    python book/build.py --notebooks-only   # the pages as notebooks, not executed (Binder, Colab, CI's wheel check)
 
 Pipeline: notebooks/*.py (jupytext percent scripts, reviewed in git) -> .ipynb ->
 papermill with each chapter's parameters -> book/chapters/ (widget state kept)
@@ -34,6 +35,17 @@ METHOD_OPTIONS = {"integrated_gradients": {"steps": 32}, "smoothgrad": {"base": 
 METHODS = [m for m in var.METHODS if m != "contrastive_gradient"]
 #: Pages from this source on are benchmark chapters.
 FIRST_BENCHMARK = "09_grid_pointing"
+#: The reference part of the book: the API pages (api/cli.md is written by :func:`cli_reference`), the
+#: bibliography and the licences.
+REFERENCE_PAGES = [{"file": "api/index", "sections": [{"file": f"api/{name}"} for name in
+                                                      ("core", "viz", "interop", "benchmarks", "cli")]},
+                   {"file": "references"}, {"file": "licences"}]
+#: What a page needs where it runs outside the book (Colab, a fresh environment): the extras of its install cell
+#: (:data:`COLAB_SETUP`) and the data scripts that fetch the sample data it reads.
+LEAN_PAGES = ("01_quickstart", "02_method")  # CI runs these from the wheel with [plot,examples] only
+DATA_SCRIPTS = ["data_scripts/imagenet_sample.py", "data_scripts/coco.py --coco128"]
+DATA_PAGES = ("04_class_sets", "08_your_method")  # and every benchmark page
+COLAB_SETUP = BOOK / "colab_setup.py"
 
 
 def chapters(small: bool) -> list[tuple[str, str, dict]]:
@@ -91,6 +103,7 @@ def toc() -> dict:
             parts[caption][-1]["sections"].append({"file": f"chapters/{dest}"})
         else:
             parts[caption].append({"file": f"chapters/{dest}"})
+    parts["Reference"] = REFERENCE_PAGES
     return {"format": "jb-book", "root": "intro",
             "parts": [{"caption": c, "chapters": pages} for c, pages in parts.items()]}
 
@@ -114,7 +127,9 @@ def launch_config() -> list[str]:
     import yaml
 
     config = yaml.safe_load((BOOK / "_config.yml").read_text())
-    config["repository"] = {"url": url, "path_to_book": "book", "branch": "main"}
+    # the pages' notebooks are built, not committed: the book workflow pushes them, executed, to this branch
+    config["repository"] = {"url": url, "path_to_book": "book",
+                            "branch": os.environ.get("VAR_NOTEBOOK_BRANCH", "notebooks")}
     config["html"]["use_repository_button"] = True
     config["launch_buttons"] = {"notebook_interface": "classic", "binderhub_url": "https://mybinder.org",
                                 "colab_url": "https://colab.research.google.com", "thebe": False}
@@ -124,14 +139,48 @@ def launch_config() -> list[str]:
     return ["--config", str(path)]
 
 
+def setup_cell(source: str):
+    """The page's first code cell: :data:`COLAB_SETUP` with what this page needs, hidden on the rendered page."""
+    import re
+
+    import nbformat
+
+    extras = "plot,examples" if source in LEAN_PAGES else "all"
+    data = DATA_SCRIPTS if source >= FIRST_BENCHMARK or source in DATA_PAGES else []
+    values = {"REPOSITORY": repr(os.environ.get("VAR_REPOSITORY_URL", "")), "EXTRAS": repr(extras),
+              "DATA_SCRIPTS": repr(data)}
+    code = COLAB_SETUP.read_text().rstrip("\n")
+    for name, value in values.items():  # the constants' lines, comments and all: the values speak for themselves
+        code = re.sub(rf"^{name} = .*$", f"{name} = {value}", code, count=1, flags=re.MULTILINE)
+    return nbformat.v4.new_code_cell(code, metadata={"tags": ["remove-cell"]})
+
+
 def to_notebook(source: Path, title: str | None):
     import jupytext
 
     nb = jupytext.read(source)
     if title:  # the per-method page gets the method's name in its title (run alone, it says it in its first output)
         nb.cells[0].source = nb.cells[0].source.replace("# Attribution method\n", f"# Attribution method: {title}\n", 1)
+    first_code = next(i for i, cell in enumerate(nb.cells) if cell.cell_type == "code")
+    nb.cells.insert(first_code, setup_cell(source.stem))
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.metadata["language_info"] = {"name": "python"}  # papermill and Colab read the language from here
     return nb
+
+
+def write_notebooks(small: bool, only: list[str] | None = None, chapters_dir: Path = CHAPTERS) -> list[Path]:
+    """The pages as notebooks with their parameters' defaults, not executed: what Binder and Colab open."""
+    import nbformat
+
+    written = []
+    for source, dest, params in chapters(small):
+        if only and dest not in only and source not in only:
+            continue
+        target = chapters_dir / f"{dest}.ipynb"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        nbformat.write(to_notebook(NOTEBOOKS / f"{source}.py", var.METHOD_TITLES.get(params.get("method"))), target)
+        written.append(target)
+    return written
 
 
 def merged_parameters(defaults: str, injected: str) -> str:
@@ -191,6 +240,32 @@ def execute(small: bool, only: list[str] | None = None, chapters_dir: Path = CHA
     return times
 
 
+def cli_help(args: list[str]) -> str:
+    """What ``var-bench ARGS`` prints (``--help``: the parser's own text, so the page cannot drift from it)."""
+    import contextlib
+    import io
+
+    from var import bench
+
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.suppress(SystemExit):
+        bench.main(args)
+    return out.getvalue()
+
+
+def cli_reference() -> str:
+    """The API reference's command-line page (``api/cli.md``): every subcommand's ``--help``."""
+    from var import bench
+    from var.benchmarks import BENCHMARKS
+
+    sections = [f"## `var-bench {name}`\n\n```text\n{cli_help([name, '--help']).rstrip()}\n```\n"
+                for name in [*BENCHMARKS, *bench._TOOLS]]
+    return ("# Command line: `var-bench`\n\n"
+            "`var-bench` (or `python -m var.bench`) runs the benchmarks, the reference runs and the timing tools. "
+            "This page is written from each subcommand's own `--help` when the book is built.\n\n"
+            + "\n".join(sections))
+
+
 def render() -> Path:
     import subprocess
 
@@ -199,6 +274,7 @@ def render() -> Path:
     fetch(BOOK / "_vendor")
     import yaml
 
+    (BOOK / "api" / "cli.md").write_text(cli_reference())
     (BOOK / "_toc.yml").write_text("# Written by book/build.py from its page list; edit chapters() there.\n"
                                    + yaml.safe_dump(toc(), sort_keys=False))
     cli = Path(sys.executable).with_name("jupyter-book")  # the console script beside this interpreter
@@ -211,9 +287,16 @@ def main(argv=None) -> int:
     parser.add_argument("--small", action="store_true", help="tiny parameters (tests)")
     parser.add_argument("--execute-only", action="store_true")
     parser.add_argument("--render-only", action="store_true")
-    parser.add_argument("--only", nargs="*", help="execute only these pages")
+    parser.add_argument("--notebooks-only", action="store_true",
+                        help="write the pages as notebooks, not executed, and stop (Binder, Colab)")
+    parser.add_argument("--only", nargs="*", help="execute (or write) only these pages")
+    parser.add_argument("--to", type=Path, default=CHAPTERS, help="where --notebooks-only writes (default: chapters)")
     args = parser.parse_args(argv)
     start = time.perf_counter()
+    if args.notebooks_only:
+        for path in write_notebooks(args.small, args.only, args.to):
+            print(f"wrote {path}")
+        return 0
     if not args.render_only:
         execute(args.small, args.only)
     if not args.execute_only:

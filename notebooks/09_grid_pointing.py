@@ -10,7 +10,7 @@
 # binarised map. Higher is better for all five.
 #
 # **Protocol.** As in the paper, grids are disjoint sets of four random images
-# (`grids="random"`; Rao et al.'s grids of confidently classified images are
+# (`grids="random"`; Rao et al.'s {cite}`rao2022towards` grids of confidently classified images are
 # `grids="confident"`). The paper does not say how it binarises; below we show
 # which rule reproduces its vanilla rows and use that rule for "paper vs ours".
 #

@@ -1,7 +1,7 @@
 # %% [markdown]
 # # Benchmark: insertion (SIC and AIC)
 #
-# Performance Information Curves (Kapishnikov et al. 2019): start from a
+# Performance Information Curves (Kapishnikov et al. 2019 {cite}`kapishnikov2019xrai`): start from a
 # blurred image, restore the most salient pixels step by step and follow the
 # model's softmax for the label (**SIC**) or its accuracy (**AIC**) against
 # the information restored (lossless-WebP size). The area under the curve is

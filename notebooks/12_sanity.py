@@ -1,12 +1,12 @@
 # %% [markdown]
 # # Benchmark: cascading randomisation sanity check
 #
-# Adebayo et al. (2018): re-initialise the model's layers from the output
+# Adebayo et al. (2018) {cite}`adebayo2018sanity`: re-initialise the model's layers from the output
 # towards the input, cumulatively, and compare each method's map after every
 # step with the map of the trained model. A map that depends on what the model
 # learned should change: **lower similarity is better**. Like the paper we
 # compare each method with its own VAR version (relative change), since
-# absolute levels are not comparable across methods (Binder et al. 2023).
+# absolute levels are not comparable across methods (Binder et al. 2023 {cite}`binder2023shortcomings`).
 #
 # **Re-initialisation.** The test presumes that randomising a layer destroys
 # what it learned but keeps the network working at its usual scale (Binder et

@@ -17,8 +17,9 @@
 #      thresholding at VAR's sparsity;
 #    * **random K**: VAR with the class and |K| − 1 *random* classes instead of the relevant ones (the
 #      other grid classes, the image's other objects): does it matter *which* classes compete?
-#    * **CGI**: Competitive Gradient ⊙ Input (Gupta & Arora 2019), the closest prior method: labels compete
-#      for every input element, and only the winner keeps it (here the 100 most probable labels and K);
+#    * **CGI**: Competitive Gradient ⊙ Input (Gupta & Arora 2019 {cite}`gupta2019simple`), the closest prior
+#      method: labels compete for every input element, and only the winner keeps it (here the 100 most
+#      probable labels and K);
 #    * **contrastive gradient**: the gradient of the log-softmax, a class contrast without any mask.
 #
 #    And one measure of class discrimination itself: **class cosine**, the mean cosine similarity of a
