@@ -25,14 +25,12 @@ from .core.images import load_image
 from .core.methods import METHOD_DESCRIPTIONS, METHOD_TITLES, METHODS, make_baseline
 from .core.model import VarModel
 from .core.relevance import SparseMapWarning, kept_share, relevance, spatial_softmax
+from .core.version import __version__ as __version__  # the one version source
 from .interop.attributor import VAR
 from .models.adapters import from_hf, from_timm, from_torchvision
 from .models.preprocessing import imagenet_classes
 from .models.zoo import MODEL_NAMES, WeightsUnavailableError, load_model, wrap_model
 
-#: The one version source: pyproject.toml reads it (``[tool.setuptools.dynamic]``), CHANGELOG.md and CITATION.cff
-#: name it (tests/test_release.py checks both).
-__version__ = "0.2.0"
 __all__ = ["attribute", "VAR", "relevance", "spatial_softmax", "kept_share", "SparseMapWarning", "explain",
            "Explanation", "load_explanation", "class_sets", "methods", "registry", "load_model", "wrap_model",
            "load_image", "imagenet_classes", "make_baseline", "VarModel", "METHODS", "METHOD_TITLES",

@@ -198,3 +198,33 @@ def test_tutorial_pages_have_exercises_with_hidden_solutions_and_a_notebook_down
     assert downloads.count() >= 1, "no .ipynb download"
     href = downloads.first.get_attribute("href")
     assert page.request.get(page.url.rsplit("/", 1)[0] + "/" + href).ok
+
+
+def test_the_colab_setup_cell_is_hidden_but_in_the_download(page, server):
+    page.goto(f"{server}/chapters/01_quickstart.html", wait_until="networkidle")
+    assert "google.colab" not in page.locator("article").inner_text()
+    href = page.locator("a[href$='.ipynb']").first.get_attribute("href")
+    notebook = page.request.get(page.url.rsplit("/", 1)[0] + "/" + href).text()
+    assert "google.colab" in notebook and "remove-cell" in notebook
+
+
+def test_the_api_reference_documents_the_package(page, server):
+    page.goto(f"{server}/api/core.html", wait_until="networkidle")
+    for name in ("var.attribute", "var.relevance", "var.explain", "var.load_explanation", "var.VarModel"):
+        assert page.locator(f"dt[id='{name}']").count() == 1, f"{name} is not documented"
+    text = page.locator("article").inner_text()
+    assert "|K|" in text and "Undefined substitution" not in text  # the docstrings' bars survive
+    assert "Parameters" in text and "Return type" in text  # napoleon's sections, type hints in the descriptions
+    page.goto(f"{server}/api/cli.html", wait_until="networkidle")
+    assert page.locator("h2").filter(has_text="var-bench grid").count() == 1
+
+
+def test_citations_link_to_the_bibliography(page, server):
+    page.goto(f"{server}/chapters/12_sanity.html", wait_until="networkidle")
+    cites = page.locator("a[href*='references.html#id'], a[href*='references.html#']")
+    assert cites.count() >= 2, "no citation links on the sanity page"
+    page.goto(f"{server}/references.html", wait_until="networkidle")
+    text = page.locator("article").inner_text()
+    assert "Hidden in Plain Sight" in text and "Sanity Checks for Saliency Maps" in text
+    page.goto(f"{server}/intro.html", wait_until="networkidle")
+    assert "@inproceedings{walter2026hidden" in page.locator("article").inner_text()

@@ -17,6 +17,7 @@ from .checks import check_choice
 from .model import VarModel
 from .protocol import TAU, TEMPERATURE
 from .relevance import SPARSE_SHARE, keep_mask, kept_share, relevance
+from .version import __version__
 
 __all__ = ["Explanation", "explain", "load_explanation"]
 
@@ -79,8 +80,6 @@ class Explanation:
         Returns:
             The path written (``.npz`` appended when missing).
         """
-        from .. import __version__
-
         check_choice("precision", precision, tuple(_PRECISIONS))
         path = Path(path)
         path = path if path.suffix == ".npz" else path.with_name(path.name + ".npz")
