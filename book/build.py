@@ -37,7 +37,8 @@ METHODS = [m for m in var.METHODS if m != "contrastive_gradient"]
 FIRST_BENCHMARK = "09_grid_pointing"
 #: The reference part of the book: the API pages (api/cli.md is written by :func:`cli_reference`), the
 #: bibliography and the licences.
-REFERENCE_PAGES = [{"file": "api/index", "sections": [{"file": f"api/{name}"} for name in
+REFERENCE_PAGES = [{"file": "library"}, {"file": "reproducing"}, {"file": "speed"},
+                   {"file": "api/index", "sections": [{"file": f"api/{name}"} for name in
                                                       ("core", "viz", "interop", "benchmarks", "cli")]},
                    {"file": "references"}, {"file": "licences"}]
 #: What a page needs where it runs outside the book (Colab, a fresh environment): the extras of its install cell

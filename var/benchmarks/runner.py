@@ -191,7 +191,7 @@ def scope_threads(threads: int) -> None:
     The BLAS calls of the benchmarks (the insertion fills' Delaunay interpolation, the metrics) are
     small, and OpenBLAS's own threads spin after each call on the cores torch's threads need: on a
     busy 2-core machine 3 insertion maps took 235 s instead of 8 s. With one BLAS thread the fills do
-    not compete (``var-bench insertion-speed``: README, "Performance").
+    not compete (``var-bench insertion-speed``: the book's "Measured speed" page).
     """
     import torch
     from threadpoolctl import threadpool_limits
