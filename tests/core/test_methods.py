@@ -50,3 +50,47 @@ def test_guided_backprop_warns_without_relu_modules():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         var.attribute(Functional().eval(), X, [0, 1], "gradient")
+
+
+def test_a_method_s_facts_live_on_the_method():
+    from var.core import methods, registry
+
+    facts = {name: (m.family, m.signed, m.resolution) for name in methods.METHODS
+             for m in [methods.make_method(name)]}
+    assert facts["input_x_gradient"] == ("gradient", True, "pixel")
+    assert facts["integrated_gradients"] == ("path", True, "pixel")
+    assert facts["gradcam"] == ("cam", False, "layer") and facts["guided_gradcam"] == ("cam", False, "pixel")
+    for name, (family, signed, resolution) in facts.items():  # the registry reads them, holds no copy
+        entry = registry.get(name)
+        assert (entry.family, entry.signed, entry.resolution) == (family, signed, resolution), name
+
+
+def test_smoothgrad_forwards_its_base_s_facts():
+    from var.core import methods, registry
+
+    smooth = methods.make_method("smoothgrad", base="input_x_gradient")
+    assert smooth.signed and smooth.multiplies_by_inputs and smooth.family == "gradient"
+    cam = methods.make_method("smoothgrad", base="gradcam")
+    assert not cam.signed and cam.resolution == "layer" and cam.family == "cam"
+    assert registry.is_signed("smoothgrad", base="input_x_gradient", n_samples=4)
+    assert not registry.is_signed("smoothgrad", base="guided_backprop")
+
+
+def test_smoothgrad_over_input_x_gradient_is_drawn_signed(small_resnet):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    x = torch.randn(1, 3, 64, 64, generator=torch.Generator().manual_seed(0))
+    e = var.explain(small_resnet, x, "smoothgrad", "top_k", k=2, base="input_x_gradient", n_samples=2,
+                    normalize="joint_max")
+    assert e.signed
+    fig = var.viz.figures.show_explanation(e, small_resnet.unnormalize)
+    maps = [im for ax in fig.axes for im in ax.images if im.get_array().ndim == 2 and im.get_cmap().name != "gray"]
+    assert {im.get_cmap().name for im in maps} == {var.viz.heatmap.CMAP_SIGNED}  # diverging, not magnitudes
+    assert all(im.norm.vmin == -im.norm.vmax for im in maps)  # centred at 0
+    plt.close(fig)
+    explainer = var.VAR(small_resnet, "smoothgrad", normalize="joint_max")
+    explainer.attribute(x, target=1, base="input_x_gradient", n_samples=2)
+    assert explainer.explanations[0].signed and var.VAR(small_resnet, "input_x_gradient").multiplies_by_inputs

@@ -16,6 +16,7 @@ from .attribution import attribute, check_inputs
 from .checks import check_choice
 from .model import VarModel
 from .protocol import TAU, TEMPERATURE
+from .registry import is_signed
 from .relevance import SPARSE_SHARE, keep_mask, kept_share, relevance
 from .version import __version__
 
@@ -43,6 +44,8 @@ class Explanation:
         reduce_channels, normalize: the other settings of steps 2-3 (see :func:`var.relevance`).
         model: the model's identity (:meth:`VarModel.identity <var.core.model.VarModel.identity>`: name, network,
             weights fingerprint), empty when the explanation was made without a ``VarModel``.
+        signed: whether the maps are read with their sign (the method's fact, with its options: SmoothGrad over
+            Input x Gradient is signed); None when unknown.
     """
 
     inputs: torch.Tensor
@@ -58,6 +61,7 @@ class Explanation:
     reduce_channels: str | None = None
     normalize: str | None = None
     model: dict = field(default_factory=dict)
+    signed: bool | None = None
 
     @property
     def masks(self) -> torch.Tensor:
@@ -166,4 +170,5 @@ def explain(
     maps, m = relevance(h, temperature, tau, reduce_channels=reduce_channels, normalize=normalize,
                         return_softmax=True, warn_below=warn_below)
     return Explanation(x, chosen, [model.class_names[c] for c in chosen], logits.softmax(-1)[chosen], h, m, maps,
-                       method, temperature, tau, reduce_channels, normalize, model.identity())
+                       method, temperature, tau, reduce_channels, normalize, model.identity(),
+                       is_signed(method, **method_options))

@@ -31,7 +31,7 @@ from .protocol import BLUR_SIGMA, IG_STEPS
 
 __all__ = ["Method", "Gradient", "InputXGradient", "IntegratedGradients", "GuidedBackprop", "GradCAM",
            "GuidedGradCAM", "SmoothGrad", "ContrastiveGradient", "METHODS", "METHOD_TITLES",
-           "METHOD_DESCRIPTIONS", "SIGNED", "make_method", "make_baseline", "smoothgrad_noise", "INTEGRATIONS"]
+           "METHOD_DESCRIPTIONS", "make_method", "make_baseline", "smoothgrad_noise", "INTEGRATIONS"]
 
 INTEGRATIONS = ("gausslegendre", "riemann_left", "riemann_right", "riemann_middle", "riemann_trapezoid")
 #: Above this many IG steps a warning says the run will be slow (Gauss-Legendre nodes cost O(steps^2) to build).
@@ -40,17 +40,28 @@ MANY_STEPS = 1000
 
 @dataclass(frozen=True)
 class Method:
-    """Base class: a named attribution method with its options as dataclass fields.
+    """Base class: a named attribution method with its options as dataclass fields and its facts as class
+    attributes.
 
-    Subclasses set ``name``, ``title`` and ``description`` and implement
-    :meth:`plan`. ``output`` is the model output the gradients start from:
-    the logits (as in the paper) or the log-softmax (contrastive gradient).
+    Subclasses set ``name``, ``title`` and ``description``, the facts that differ from the base's, and implement
+    :meth:`plan`. The facts (the registry, the figures and ``var.VAR`` read them here, nowhere else):
+
+    * ``output``: the model output the gradients start from: the logits (as in the paper) or the log-softmax
+      (contrastive gradient);
+    * ``family``: ``"gradient"``, ``"path"`` (integrated along a path), ``"modified backprop"`` or ``"cam"``;
+    * ``signed``: whether the maps are read with their sign (a diverging colour map), as input x gradient's are;
+    * ``resolution``: ``"pixel"``, or ``"layer"`` for a map computed on a layer's grid and upsampled;
+    * ``multiplies_by_inputs``: whether the map is a gradient times the input (Captum's attribute of that name).
     """
 
     name: ClassVar[str] = ""
     title: ClassVar[str] = ""
     description: ClassVar[str] = ""
     output: ClassVar[str] = "logits"
+    family: ClassVar[str] = "gradient"
+    signed: ClassVar[bool] = False
+    resolution: ClassVar[str] = "pixel"
+    multiplies_by_inputs: ClassVar[bool] = False
 
     def cam_layer(self, model) -> CamLayer | None:
         """The GradCAM layer this method needs (None for input-gradient methods)."""
@@ -103,6 +114,8 @@ class InputXGradient(Method):
     description: ClassVar[str] = (
         "The input times its gradient, x ⊙ ∂S_c/∂x, against gradient saturation "
         "(Shrikumar et al. 2017).")
+    signed: ClassVar[bool] = True
+    multiplies_by_inputs: ClassVar[bool] = True
 
     def plan(self, x, points):
         return Plan(points, self.uniform(points), scale=points)
@@ -131,6 +144,9 @@ class IntegratedGradients(Method):
         "Gradients averaged along the straight path from a baseline x̄ to x, times x − x̄ "
         "(Sundararajan et al. 2017). As in the paper, the baseline is a blurred copy of the image; 50 steps by "
         "default (Gauss-Legendre, as Captum).")
+    family: ClassVar[str] = "path"
+    signed: ClassVar[bool] = True
+    multiplies_by_inputs: ClassVar[bool] = True
 
     def __post_init__(self):
         check_int("steps", self.steps, 1)
@@ -166,6 +182,7 @@ class GuidedBackprop(Method):
     description: ClassVar[str] = (
         "Backpropagation that lets only positive gradients pass each ReLU (Springenberg et al. 2015). At GELU "
         "(ViT) nothing is changed, as in Captum.")
+    family: ClassVar[str] = "modified backprop"
 
     def plan(self, x, points):
         return Plan(points, self.uniform(points), guided=True)
@@ -192,6 +209,8 @@ class GradCAM(Method):
         "Feature maps of the last convolutional layer weighted by their average gradient, summed, passed "
         "through a ReLU and upsampled (Selvaraju et al. 2017). Its gradients only flow from the logits back "
         "to that layer.")
+    family: ClassVar[str] = "cam"
+    resolution: ClassVar[str] = "layer"
 
     def __post_init__(self):
         check_choice("interpolate_mode", self.interpolate_mode, ("nearest", "bilinear", "bicubic", "area"))
@@ -215,6 +234,7 @@ class GuidedGradCAM(GradCAM):
     name: ClassVar[str] = "guided_gradcam"
     title: ClassVar[str] = "Guided GradCAM"
     description: ClassVar[str] = "Guided Backprop times the upsampled GradCAM map (Selvaraju et al. 2017)."
+    resolution: ClassVar[str] = "pixel"  # the guided gradient's pixels, weighted by the upsampled CAM
 
     def plan(self, x, points):
         return Plan(points, self.uniform(points), guided=True, times_cam=True)
@@ -250,9 +270,26 @@ class SmoothGrad(Method):
         check_float("noise_level", self.noise_level, low=0)
         check_int("seed", self.seed)
 
+    # The facts are the base's: averaging over noisy copies changes neither the sign nor the resolution.
     @property
-    def output(self) -> str:  # the base decides (SmoothGrad over the contrastive gradient)
+    def output(self) -> str:
         return self.base.output
+
+    @property
+    def family(self) -> str:
+        return self.base.family
+
+    @property
+    def signed(self) -> bool:
+        return self.base.signed
+
+    @property
+    def resolution(self) -> str:
+        return self.base.resolution
+
+    @property
+    def multiplies_by_inputs(self) -> bool:
+        return self.base.multiplies_by_inputs
 
     def cam_layer(self, model):
         return self.base.cam_layer(model)
@@ -274,8 +311,6 @@ METHODS = tuple(_BY_NAME)
 #: Display names and one-paragraph descriptions (paper Section 3) for tables and the book.
 METHOD_TITLES = {name: cls.title for name, cls in _BY_NAME.items()}
 METHOD_DESCRIPTIONS = {name: cls.description for name, cls in _BY_NAME.items()}
-#: Methods whose maps are read with their sign (a diverging colormap): the input-times-gradient family.
-SIGNED = frozenset({"input_x_gradient", "integrated_gradients"})
 
 
 def make_method(name: str, **options) -> Method:

@@ -143,13 +143,19 @@ def get(name: str) -> Entry:
     return entry
 
 
-def is_signed(method) -> bool:
-    """Whether a method's maps are read with their sign: a registry name, a var Method, or a Captum object."""
+def is_signed(method, **options) -> bool:
+    """Whether a method's maps are read with their sign: a registry name, a var Method (its own fact), or a
+    Captum object. ``options``: those the method is called with; of them only SmoothGrad's ``base`` matters
+    (SmoothGrad over Input x Gradient is signed).
+    """
+    from .methods import METHODS, Method, make_method
+
+    if isinstance(method, Method):
+        return method.signed
+    if isinstance(method, str) and method in METHODS:
+        return make_method(method, **{k: v for k, v in options.items() if k == "base"}).signed
     if isinstance(method, str):
         return get(method).signed
-    name = getattr(method, "name", None)
-    if isinstance(name, str) and name in _BUILTIN:
-        return _BUILTIN[name].signed
     return type(method).__name__ not in _CAPTUM_UNSIGNED
 
 
@@ -174,13 +180,11 @@ def _engine(name: str) -> Callable:
 
 
 def _builtin() -> dict[str, Entry]:
-    from .methods import METHOD_DESCRIPTIONS, METHODS, SIGNED
+    from .methods import METHODS, make_method
 
-    family = {"integrated_gradients": "path", "gradcam": "cam", "guided_gradcam": "cam",
-              "guided_backprop": "modified backprop"}
-    table = {name: Entry(name, "var", family.get(name, "gradient"), name in SIGNED,
-                         "layer" if name == "gradcam" else "pixel", True, _engine(name),
-                         description=METHOD_DESCRIPTIONS[name]) for name in METHODS}
+    defaults = {name: make_method(name) for name in METHODS}  # the facts live on the methods
+    table = {name: Entry(name, "var", m.family, m.signed, m.resolution, True, _engine(name),
+                         description=m.description) for name, m in defaults.items()}
     table["occlusion"] = Entry(
         "occlusion", "var", "perturbation", True, "pixel", True, _occlusion,
         defaults={"window": 32, "stride": 16, "baseline": 0.0},

@@ -23,9 +23,10 @@ from ..core import class_sets
 from ..core.attribution import attribute, check_inputs, per_image
 from ..core.checks import check_choice, check_float
 from ..core.explanation import Explanation
-from ..core.methods import SIGNED
+from ..core.methods import METHODS, make_method
 from ..core.model import VarModel, eval_mode, logits_of
 from ..core.protocol import TAU, TEMPERATURE
+from ..core.registry import is_signed
 from ..core.relevance import SPARSE_SHARE, relevance
 
 __all__ = ["VAR", "visualize_image_attr"]
@@ -94,7 +95,9 @@ class VAR:
 
     @property
     def multiplies_by_inputs(self) -> bool:
-        return self.method_name in SIGNED
+        if isinstance(self.method, str):
+            return self.method in METHODS and make_method(self.method).multiplies_by_inputs
+        return bool(getattr(self.method, "multiplies_by_inputs", False))  # a var Method's fact, or Captum's
 
     @property
     def method_name(self) -> str:
@@ -131,7 +134,9 @@ class VAR:
             maps = list(attribute(self.model, x, sets, self.method, **options))  # one call, shared passes
         else:
             maps = [attribute(m, x[b:b + 1], sets[b], self.method, **options) for b, m in enumerate(models)]
-        self.explanations = [self._explanation(x[b:b + 1], logits[b], sets[b], h) for b, h in enumerate(maps)]
+        signed = is_signed(self.method, **method_options)
+        self.explanations = [self._explanation(x[b:b + 1], logits[b], sets[b], h, signed)
+                             for b, h in enumerate(maps)]
         out = torch.stack([e.maps[e.classes.index(t)] for e, t in zip(self.explanations, targets)])
         return (out,) if as_tuple else out
 
@@ -172,7 +177,7 @@ class VAR:
                              "classes=.")
         return chosen
 
-    def _explanation(self, x, logits, chosen, h) -> Explanation:
+    def _explanation(self, x, logits, chosen, h, signed: bool) -> Explanation:
         maps, m = relevance(h, self.temperature, self.tau, reduce_channels=self.reduce_channels,
                             normalize=self.normalize, return_softmax=True, warn_below=self.warn_below)
         names = (self.model.class_names if isinstance(self.model, VarModel)
@@ -180,7 +185,7 @@ class VAR:
         identity = self.model.identity() if isinstance(self.model, VarModel) else {}
         return Explanation(x, chosen, [names[c] for c in chosen], logits.softmax(-1)[chosen], h, m, maps,
                            self.method_name, self.temperature, self.tau, self.reduce_channels, self.normalize,
-                           identity)
+                           identity, signed)
 
 
 class _WithArgs(nn.Module):

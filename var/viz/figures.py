@@ -126,7 +126,7 @@ def show_gallery(explanations: dict, unnormalize, cell: float = 1.7, cmap: str |
     """Many methods on one image: a row per method (vanilla and VAR per class), labelled with its family.
 
     Each map has its own colour scale (methods differ by orders of magnitude); signed methods are
-    drawn signed (as the registry declares them); a VAR map's title gives the share it keeps, and an
+    drawn signed (each explanation's ``signed``, the method's fact); a VAR map's title gives the share it keeps, and an
     empty one says "nothing kept".
 
     Args:
@@ -153,7 +153,7 @@ def show_gallery(explanations: dict, unnormalize, cell: float = 1.7, cmap: str |
         e = explanations[name]
         show_image(row[0], e.inputs, unnormalize)
         row[0].set_title(f"{get(name).family}\n{name}", fontsize=8)
-        signed = get(name).signed
+        signed = e.signed if e.signed is not None else get(name).signed
         shares = kept_share(e.maps).tolist()
         for c in range(k):
             show_maps([row[1 + 2 * c]], e.attributions[c:c + 1], [f"{e.class_names[c][:14]}"], signed,
@@ -167,13 +167,14 @@ def show_explanation(explanation, unnormalize, signed: bool | None = None, figsi
                      overlay: bool = True, var_scale: str = "own", cmap: str | None = None):
     """:func:`show_vanilla_var` of an :class:`~var.core.explanation.Explanation`, with class names and probabilities.
 
-    ``signed`` defaults to the method's own convention (what :mod:`var.core.registry` declares); ``cmap``: a
+    ``signed`` defaults to the explanation's (the method's own fact, with its options); ``cmap``: a
     matplotlib colour map (default by sign, :func:`var.viz.heatmap.colour_map`).
     """
     from ..core.registry import is_signed
 
     e = explanation
-    signed = is_signed(e.method) if signed is None else signed
+    if signed is None:
+        signed = e.signed if e.signed is not None else is_signed(e.method)
     titles = [f"{name[:18]}\np = {p:.2f}" for name, p in zip(e.class_names, e.probabilities.tolist())]
     note = f"{e.method}\nt = {e.temperature:g}\nτ = {e.tau:g}"
     return show_vanilla_var(e.inputs, e.attributions, e.maps, titles, unnormalize, note, signed, figsize_per_cell,
