@@ -70,10 +70,10 @@ except ValueError as err:
 # few grids the intervals are wide: this shows the workflow, not a result.
 
 # %%
-from var.benchmarks import BenchConfig, run, summarize
+from var.benchmarks import BenchConfig, run, run_key, summarize
 
 config = BenchConfig("grid", model=model_name, methods=("positive_input_x_gradient", *compare_with), n=n_grids)
-table = run(config, f"{out}/{config.key()}")  # cached per configuration: a rebuild resumes
+table = run(config, f"{out}/{run_key(config)}")  # cached per configuration: a rebuild resumes
 summary = summarize(table[table.metric.isin(["ra", "empty"])])
 summary[["method", "var", "metric", "mean", "ci95_low", "ci95_high", "n"]].round(3)
 

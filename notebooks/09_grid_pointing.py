@@ -42,7 +42,7 @@ from IPython.display import Markdown, display
 
 import var
 from var.benchmarks import table as results
-from var.benchmarks import BenchConfig, run, summarize
+from var.benchmarks import BenchConfig, run, run_key, summarize
 from var.benchmarks.grid import GridBenchmark, make_grid
 
 config = BenchConfig("grid", model=model_name, n=n_grids, ig_steps=ig_steps,
@@ -80,7 +80,7 @@ plt.show()
 # the book only computes what is missing.
 
 # %%
-table = run(config, f"{out}/{config.key()}")
+table = run(config, f"{out}/{run_key(config)}")
 summary = summarize(table)
 
 # %% [markdown]
@@ -141,7 +141,7 @@ var.report.charts.metric_bars(results.localisation(table, rule))
 plt.show()
 
 # %%
-Markdown(f"Every number above comes from the run's tidy table, `{out}/{config.key()}/results.csv` ({len(table):,} "
+Markdown(f"Every number above comes from the run's tidy table, `{out}/{run_key(config)}/results.csv` ({len(table):,} "
          "rows: one per map, metric and binarisation rule; `var.benchmarks.table.COLUMNS` says what each column is).")
 
 # %% [markdown]

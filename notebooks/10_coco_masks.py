@@ -37,7 +37,7 @@ from IPython.display import Markdown, display
 
 import var
 from var.benchmarks import table as results
-from var.benchmarks import BenchConfig, run, summarize
+from var.benchmarks import BenchConfig, run, run_key, summarize
 from var.benchmarks.coco import CocoBenchmark
 from var.benchmarks.coco_imagenet import mapping_table
 
@@ -74,7 +74,7 @@ plt.show()
 # ## Try it small: the live run
 
 # %%
-table = run(config, f"{out}/{config.key()}")
+table = run(config, f"{out}/{run_key(config)}")
 summary = summarize(table)
 Markdown(f"{table.unit.nunique()} images with at least one kept object, "
          f"{table.groupby(['unit', 'item']).ngroups} objects.")
@@ -129,7 +129,7 @@ var.report.charts.metric_bars(results.localisation(table, rule))
 plt.show()
 
 # %%
-Markdown(f"Every number above comes from the run's tidy table, `{out}/{config.key()}/results.csv` ({len(table):,} "
+Markdown(f"Every number above comes from the run's tidy table, `{out}/{run_key(config)}/results.csv` ({len(table):,} "
          "rows: one per map, metric and binarisation rule; `var.benchmarks.table.COLUMNS` says what each column is).")
 
 # %% [markdown]

@@ -38,7 +38,7 @@ import pandas as pd
 from IPython.display import Markdown, display
 
 import var
-from var.benchmarks import BenchConfig, run
+from var.benchmarks import BenchConfig, run, run_key
 from var.benchmarks.insertion import aggregate
 
 from var.benchmarks.data import find_data, imagenet_items
@@ -62,7 +62,7 @@ plt.show()
 
 # %%
 config = BenchConfig("insertion", model=model_name, methods=tuple(methods), n=n_images, ig_steps=ig_steps)
-table = run(config, f"{out}/{config.key()}")
+table = run(config, f"{out}/{run_key(config)}")
 scores = table[table.metric.isin(["sic", "aic"])]
 skipped = table[table.metric.str.endswith("skipped")]
 Markdown(f"Run: {n_images} images, IG with {ig_steps} steps. {scores.unit.nunique()} images scored; "

@@ -39,7 +39,7 @@ from IPython.display import Markdown, display
 
 import var
 from var.benchmarks import table as results
-from var.benchmarks import BenchConfig, run, summarize
+from var.benchmarks import BenchConfig, run, run_key, summarize
 
 # %% [markdown]
 # **What the check compares.** Guided Backprop's map of the espresso class on the coffee photo (the rule: the
@@ -65,7 +65,7 @@ tables = []
 for reinit in ["gaussian", "reset_parameters"]:
     config = BenchConfig("sanity", model=model_name, n=n_images, ig_steps=ig_steps,
                          options={"fractions": fractions, "reinit": reinit})
-    tables.append(run(config, f"{out}/{config.key()}").assign(reinit=reinit))
+    tables.append(run(config, f"{out}/{run_key(config)}").assign(reinit=reinit))
 table = pd.concat(tables, ignore_index=True)
 Markdown(f"Run: {n_images} images, IG with {ig_steps} steps, fractions {fractions}.")
 

@@ -32,7 +32,7 @@ import matplotlib.pyplot as plt
 from IPython.display import Markdown
 
 import var
-from var.benchmarks import BenchConfig, run, summarize
+from var.benchmarks import BenchConfig, run, run_key, summarize
 from var.benchmarks.intervention import intervene
 
 model = var.load_model(model_name)
@@ -65,7 +65,7 @@ Markdown("\n".join(readings))
 # %%
 config = BenchConfig("intervention", model=model_name, methods=tuple(methods), n=n_images, ig_steps=ig_steps,
                      options={"fraction": fraction})
-table = run(config, f"{out}/{config.key()}")
+table = run(config, f"{out}/{run_key(config)}")
 summary = summarize(table)
 Markdown(f"Run: {n_images} images, {fraction:.0%} of the pixels deleted per class, IG with {ig_steps} steps.")
 

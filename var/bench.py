@@ -36,7 +36,7 @@ from pathlib import Path
 
 from . import __version__
 from .benchmarks import BENCHMARKS, BenchConfig, run, run_on_dask, summarize
-from .benchmarks.runner import check_out, parse_dask, parse_shard
+from .benchmarks.runner import check_out, parse_dask, parse_shard, resolved, validate
 from .core.checks import CliParser, check_choice, out_path
 from .models.zoo import WeightsUnavailableError, check_weights_available
 
@@ -95,7 +95,7 @@ def checked_config(args) -> BenchConfig:
     """The run's config from parsed arguments, with every option, the data folder and --out checked."""
     values = {name: None if getattr(args, name) is None else kind(getattr(args, name))
               for name, kind, _ in _config_fields()}
-    config = BenchConfig(args.benchmark, **values).validate().resolved()
+    config = resolved(validate(BenchConfig(args.benchmark, **values)))
     if args.data is not None and not Path(args.data).is_dir():
         raise FileNotFoundError(f"--data {args.data} is not a folder.")
     BENCHMARKS[config.benchmark](config).data_folder()  # the data set exists

@@ -9,7 +9,7 @@ import pytest
 
 from var.bench import main as bench_main
 from var.benchmarks import BenchConfig
-from var.benchmarks.runner import _start, collect, data_identity
+from var.benchmarks.runner import _start, collect, data_identity, resolved, validate
 from var.report import reference
 
 
@@ -92,7 +92,7 @@ def test_var_data_pointing_nowhere_is_an_error_not_a_fallback(tmp_path, monkeypa
 
 
 def test_a_run_records_the_data_it_read_and_refuses_other_data(tmp_path, imagenet_sample, capsys):
-    config = BenchConfig("grid", n=1, methods=("gradcam",)).validate().resolved()
+    config = resolved(validate(BenchConfig("grid", n=1, methods=("gradcam",))))
     _start(config, tmp_path)  # config.data is None (found automatically): data.json says which folder
     recorded = json.loads((tmp_path / "data.json").read_text())
     assert recorded["folder"] == str(imagenet_sample.resolve()) and recorded["files"] == 1000

@@ -6,7 +6,7 @@ import pytest
 import torch
 
 import var
-from var.benchmarks import BENCHMARKS, BenchConfig
+from var.benchmarks import BENCHMARKS, BenchConfig, resolved, run_key, validate
 from var.benchmarks.grid import disjoint_grids
 from var.benchmarks.intervention import intervene
 from var.benchmarks.metrics import localisation
@@ -62,7 +62,7 @@ def test_median_curve_auc_equals_pair_aggregate():
 
 
 def test_random_grids_are_disjoint_with_distinct_classes(imagenet_sample):
-    bench = BENCHMARKS["grid"](BenchConfig("grid", n=10).validate())
+    bench = BENCHMARKS["grid"](validate(BenchConfig("grid", n=10)))
     bench.setup()
     specs = [bench.grid_spec(u) for u in bench.units()]
     paths = [p for spec in specs for p, _ in spec]
@@ -73,9 +73,9 @@ def test_random_grids_are_disjoint_with_distinct_classes(imagenet_sample):
 
 
 def test_resolved_config_records_every_option():
-    config = BenchConfig("sanity").resolved()
+    config = resolved(BenchConfig("sanity"))
     assert config.options["reinit"] == "gaussian" and config.ig_steps == 50
-    assert config.key() == BenchConfig("sanity", n=99).key() != BenchConfig("sanity", seed=1).key()
+    assert run_key(config) == run_key(BenchConfig("sanity", n=99)) != run_key(BenchConfig("sanity", seed=1))
 
 
 def test_intervention_deletes_the_same_budget_and_scores_consistently(small_resnet):

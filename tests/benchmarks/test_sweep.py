@@ -9,9 +9,9 @@ import torch
 
 import var
 from var.bench import main as bench_main
-from var.benchmarks import BenchConfig, InsertionBenchmark, InterventionBenchmark, SanityBenchmark
-from var.benchmarks.metrics import blur_positive, localisation, localisation_many
-from var.benchmarks.sweep import PAPER_SETTING, SweepBenchmark, class_cosine, matched, setting_maps
+from var.benchmarks import BenchConfig, InsertionBenchmark, InterventionBenchmark, SanityBenchmark, validate
+from var.benchmarks.metrics import blur_positive, class_cosine, localisation, localisation_many
+from var.benchmarks.sweep import PAPER_SETTING, SweepBenchmark, matched, setting_maps
 from var.core.competition import compete
 from var.report import reference, sweep
 
@@ -93,7 +93,7 @@ def test_sweep_options_are_checked_before_anything_loads():
                              ({"temperatures": [0.1, 0]}, "temperatures"),
                              ({"controls": ["shuffled"]}, "controls"), ({"taus": [1.5]}, "taus")):
         with pytest.raises(ValueError, match=message):
-            SweepBenchmark(BenchConfig("sweep", options=options).validate())
+            SweepBenchmark(validate(BenchConfig("sweep", options=options)))
 
 
 def test_settings_put_the_papers_first():
@@ -105,9 +105,9 @@ def test_settings_put_the_papers_first():
 @pytest.mark.integration
 def test_sweep_at_the_papers_setting_equals_the_grid_run(imagenet_sample):
     """The sweep's vanilla and paper-setting rows of a grid are the grid benchmark's (same grids, same maps)."""
-    config = BenchConfig("sweep", n=1, methods=("gradcam",), data=str(imagenet_sample),
-                         options={"temperatures": [0.1], "taus": [0.01], "scales": ["raw"], "softmaxes": ["element"],
-                                  "controls": ["matched", "random_k"]}).validate()
+    config = validate(BenchConfig("sweep", n=1, methods=("gradcam",), data=str(imagenet_sample), options={
+        "temperatures": [0.1], "taus": [0.01], "scales": ["raw"], "softmaxes": ["element"],
+        "controls": ["matched", "random_k"]}))
     bench = SweepBenchmark(config)
     bench.setup()
     rows = pd.DataFrame(bench.run_unit(0))
@@ -140,7 +140,7 @@ def _tiny(on, imagenet_sample, methods=("gradcam",), unit=0, **options):
     config = BenchConfig("sweep", n=1, methods=methods, data=str(imagenet_sample),
                          options={"on": on, "temperatures": [0.1, 1.0], "taus": [0.01], "scales": ["raw"],
                                   "softmaxes": ["element"], "controls": ["matched", "random_k"], **options})
-    bench = SweepBenchmark(config.validate())
+    bench = SweepBenchmark(validate(config))
     bench.setup()
     return config, pd.DataFrame(bench.run_unit(unit))
 
@@ -155,7 +155,7 @@ def _paper_rows(rows):
 def test_sweep_at_the_papers_setting_equals_the_benchmark(on, benchmark, imagenet_sample):
     """On sanity and intervention units the sweep's vanilla and paper-setting rows are the benchmark's own."""
     config, rows = _tiny(on, imagenet_sample)
-    direct = benchmark(replace(config, benchmark=on, options={}).validate())
+    direct = benchmark(validate(replace(config, benchmark=on, options={})))
     direct.setup()
     expected = pd.DataFrame(direct.run_unit(0))
     keys = ["item", "var", "metric"] + (["fraction"] if on == "sanity" else [])
@@ -176,7 +176,7 @@ def test_insertion_sweep_at_the_papers_setting_equals_the_benchmark(imagenet_sam
     """On insertion units the sweep's vanilla and paper-setting SIC and AIC are the insertion benchmark's."""
     unit = reference.scored_unit(reference.load("insertion")["table"])  # one PIC's filters keep
     config, rows = _tiny("insertion", imagenet_sample, methods=("gradient",), unit=unit, class_sets=[1])
-    direct = InsertionBenchmark(replace(config, benchmark="insertion", options={}).validate())
+    direct = InsertionBenchmark(validate(replace(config, benchmark="insertion", options={})))
     direct.setup()
     expected = pd.DataFrame(direct.run_unit(unit)).query("metric in ['sic', 'aic', 'empty']")
     assert set(expected["metric"]) >= {"sic", "empty"}

@@ -12,7 +12,7 @@ import pytest
 import torch
 
 from var.benchmarks import grid, metrics
-from var.benchmarks.runner import summarize
+from var.benchmarks.runner import resolved, same_run, summarize, validate
 from var.report import reference
 
 NAMES = list(reference.REFERENCE)
@@ -23,8 +23,8 @@ NAMES = list(reference.REFERENCE)
 def test_reference_run_is_committed_at_its_size(name):
     ref = reference.load(name)
     assert ref is not None, f"results/reference/{name} is missing: run 'python -m var.bench reference {name}'"
-    wanted = reference.REFERENCE[name].validate().resolved()
-    assert ref["config"].same_run(wanted) and ref["config"].n >= wanted.n
+    wanted = resolved(validate(reference.REFERENCE[name]))
+    assert same_run(ref["config"], wanted) and ref["config"].n >= wanted.n
     assert ref["config"].ig_steps == 50
     prov = ref["provenance"]
     assert prov["sessions"] and prov["wall_s_total"] > 0

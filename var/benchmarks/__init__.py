@@ -12,17 +12,16 @@
 * :mod:`~var.perf.speed` — speed of the multi-class engine against Captum.
 """
 
+from .catalog import BENCHMARKS
 from .coco import CocoBenchmark
 from .config import BenchConfig
 from .grid import GridBenchmark
 from .insertion import InsertionBenchmark
 from .intervention import InterventionBenchmark
-from .runner import collect, run, run_on_dask, summarize
+from .runner import collect, resolved, run, run_key, run_on_dask, same_run, summarize, validate
 from .sanity import SanityBenchmark
 from .sweep import SweepBenchmark
 
-#: name -> benchmark class, the one registry the runner and the CLI use.
-BENCHMARKS = {cls.name: cls for cls in (GridBenchmark, CocoBenchmark, InsertionBenchmark, SanityBenchmark,
-                                        InterventionBenchmark, SweepBenchmark)}
-
-__all__ = ["BENCHMARKS", "BenchConfig", "run", "run_on_dask", "collect", "summarize"]
+__all__ = ["BENCHMARKS", "BenchConfig", "validate", "resolved", "run_key", "same_run", "run", "run_on_dask",
+           "collect", "summarize", "GridBenchmark", "CocoBenchmark", "InsertionBenchmark", "SanityBenchmark",
+           "InterventionBenchmark", "SweepBenchmark"]

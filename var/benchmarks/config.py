@@ -1,15 +1,13 @@
-"""What a benchmark run is: :class:`BenchConfig`, checked before anything loads."""
+"""What a benchmark run is: :class:`BenchConfig`, plain data. The runner checks and resolves it
+(:func:`var.benchmarks.runner.validate`, :func:`~var.benchmarks.runner.resolved`) before anything loads.
+"""
 
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import json
 from dataclasses import dataclass, field
 
-from ..core import registry
-from ..core.checks import check_choice, check_float, check_int
-from ..core.methods import METHODS
 from ..core.protocol import IG_STEPS, PAPER_METHODS, STUDY_METHODS, TAU, TEMPERATURE, THREADS
 from ..models.zoo import MODEL_NAMES
 
@@ -23,7 +21,7 @@ def _field(default, help: str, **cli):
 
 @dataclass
 class BenchConfig:
-    """What to run; identical configs give identical tables.
+    """What to run, as plain data (``config.json`` holds it); identical configs give identical tables.
 
     Attributes:
         benchmark: ``grid``, ``coco``, ``insertion``, ``sanity`` or ``intervention``.
@@ -61,65 +59,6 @@ class BenchConfig:
     threads: int = _field(THREADS, "torch threads per process (fixed for identical results across shards and workers)")
     internal_batch_size: int = _field(4, "gradient maps per backward chunk (small is fastest on CPU; raise it on a "
                                          "GPU)")
-
-    def validate(self) -> BenchConfig:
-        """Check every field (not the data): one clear error for the first bad value."""
-        from . import BENCHMARKS
-
-        check_choice("benchmark", self.benchmark, BENCHMARKS)
-        check_choice("model", self.model, MODEL_NAMES)
-        if not self.methods:
-            raise ValueError("methods: give at least one method.")
-        for method in self.methods:
-            if method not in METHODS:  # a library method or the user's own: the registry names the fix
-                try:
-                    registry.get(method)
-                except ImportError as err:
-                    raise ValueError(str(err)) from err
-        twice = sorted({m for m in self.methods if self.methods.count(m) > 1})
-        if twice:  # its rows would be counted twice, and the intervals come out too narrow
-            raise ValueError(f"methods: {', '.join(twice)} listed more than once; name each method once.")
-        check_int("n", self.n, 1)
-        check_int("seed", self.seed, 0)
-        check_int("ig_steps", self.ig_steps, 1)
-        check_float("temperature", self.temperature, low=0.0, low_open=True)
-        check_float("tau", self.tau, low=0.0, high=1.0, high_open=True)
-        check_int("threads", self.threads, 1)
-        check_int("internal_batch_size", self.internal_batch_size, 1)
-        if not isinstance(self.options, dict):
-            raise TypeError(f"options must be a dict, not {type(self.options).__name__}.")
-        BENCHMARKS[self.benchmark](self)  # the benchmark checks its own options
-        return self
-
-    def resolved(self) -> BenchConfig:
-        """The same config with every benchmark option spelled out (defaults included).
-
-        Runs record this, so a change of a default can never pass for the old run.
-        """
-        from . import BENCHMARKS
-
-        return dataclasses.replace(self, options=BENCHMARKS[self.benchmark](self).options.to_dict())
-
-    def key(self) -> str:
-        """A short hash of the resolved config without ``n``: a folder name per run that can grow."""
-        text = dataclasses.replace(self.resolved(), n=0).to_json()
-        return f"{self.benchmark}-{hashlib.sha1(text.encode()).hexdigest()[:10]}"
-
-    def same_run(self, other: BenchConfig) -> bool:
-        """Whether two configs describe the same run, up to its size n (a run can grow).
-
-        An option a config does not record was added to the code after that run; its default is the behaviour
-        the run had (a changed default still differs: runs record every option they had).
-        """
-        return self._comparable() == other._comparable()
-
-    def _comparable(self) -> BenchConfig:
-        from . import BENCHMARKS
-
-        options = self.options
-        if self.benchmark in BENCHMARKS:
-            options = BENCHMARKS[self.benchmark].Options.from_dict(self.options, self.benchmark).to_dict()
-        return dataclasses.replace(self, n=0, options=options)
 
     def to_json(self) -> str:
         return json.dumps(dataclasses.asdict(self), sort_keys=True, default=list)

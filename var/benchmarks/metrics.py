@@ -34,7 +34,7 @@ from . import table
 from .base import BenchmarkOptions
 
 __all__ = ["is_empty", "blur_positive", "binarize", "localisation", "localisation_rows", "check_rules", "similarity",
-           "LocalisationOptions"]
+           "class_cosine", "LocalisationOptions"]
 
 
 def is_empty(var_map: torch.Tensor) -> float:
@@ -210,3 +210,18 @@ class LocalisationOptions(BenchmarkOptions):
 
     def check(self):
         object.__setattr__(self, "binarize", check_rules(self.binarize))
+
+
+def class_cosine(maps: torch.Tensor) -> torch.Tensor:
+    """How alike each class's map is to the other classes' maps: (S, n, C, H, W) -> (S, n).
+
+    The mean cosine similarity of a map's |H| (summed over channels) with that of every other map of the same
+    setting; 1: the same map for every class (nothing class-specific), 0: no shared location. NaN for an empty
+    map, which has no direction.
+    """
+    a = maps.abs().sum(2).flatten(2).double()  # (torch.linalg.vector_norm(ord=1) is ~20x slower here)
+    norm = a.norm(dim=2)
+    cos = (a @ a.transpose(1, 2)) / (norm[:, :, None] * norm[:, None, :])
+    n = maps.shape[1]
+    off = ~torch.eye(n, dtype=torch.bool)
+    return torch.stack([cos[s][off].view(n, n - 1).nanmean(1) for s in range(len(cos))]).where(norm > 0, torch.nan)

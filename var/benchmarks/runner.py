@@ -24,12 +24,16 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from ..core.checks import check_int, check_writable
+from ..core import registry
+from ..core.checks import check_choice, check_float, check_int, check_writable
+from ..core.methods import METHODS
+from ..models.zoo import MODEL_NAMES
+from .catalog import BENCHMARKS
 from .config import BenchConfig
 from .table import GROUPS, HIGHER_IS_BETTER, KEYS
 
-__all__ = ["run", "run_on_dask", "run_shard", "prepared", "collect", "summarize", "parse_shard", "check_out",
-           "atomic_write", "data_identity", "read_json", "parse_dask"]
+__all__ = ["validate", "resolved", "run_key", "same_run", "run", "run_on_dask", "run_shard", "prepared", "collect",
+           "summarize", "parse_shard", "check_out", "atomic_write", "data_identity", "read_json", "parse_dask"]
 
 
 
@@ -61,6 +65,66 @@ def parse_shard(text: str) -> tuple[int, int]:
     return i, n
 
 
+def validate(config: BenchConfig) -> BenchConfig:
+    """Check every field of ``config`` (not the data) and its benchmark's options: one clear error for the first
+    bad value. Returns ``config``.
+    """
+    check_choice("benchmark", config.benchmark, BENCHMARKS)
+    check_choice("model", config.model, MODEL_NAMES)
+    if not config.methods:
+        raise ValueError("methods: give at least one method.")
+    for method in config.methods:
+        if method not in METHODS:  # a library method or the user's own: the registry names the fix
+            try:
+                registry.get(method)
+            except ImportError as err:
+                raise ValueError(str(err)) from err
+    twice = sorted({m for m in config.methods if config.methods.count(m) > 1})
+    if twice:  # its rows would be counted twice, and the intervals come out too narrow
+        raise ValueError(f"methods: {', '.join(twice)} listed more than once; name each method once.")
+    check_int("n", config.n, 1)
+    check_int("seed", config.seed, 0)
+    check_int("ig_steps", config.ig_steps, 1)
+    check_float("temperature", config.temperature, low=0.0, low_open=True)
+    check_float("tau", config.tau, low=0.0, high=1.0, high_open=True)
+    check_int("threads", config.threads, 1)
+    check_int("internal_batch_size", config.internal_batch_size, 1)
+    if not isinstance(config.options, dict):
+        raise TypeError(f"options must be a dict, not {type(config.options).__name__}.")
+    BENCHMARKS[config.benchmark](config)  # the benchmark checks its own options
+    return config
+
+
+def resolved(config: BenchConfig) -> BenchConfig:
+    """The same config with every benchmark option spelled out (defaults included).
+
+    Runs record this, so a change of a default can never pass for the old run.
+    """
+    return dataclasses.replace(config, options=BENCHMARKS[config.benchmark](config).options.to_dict())
+
+
+def run_key(config: BenchConfig) -> str:
+    """A short hash of the resolved config without ``n``: a folder name per run that can grow."""
+    text = dataclasses.replace(resolved(config), n=0).to_json()
+    return f"{config.benchmark}-{hashlib.sha1(text.encode()).hexdigest()[:10]}"
+
+
+def same_run(a: BenchConfig, b: BenchConfig) -> bool:
+    """Whether two configs describe the same run, up to its size n (a run can grow).
+
+    An option a config does not record was added to the code after that run; its default is the behaviour
+    the run had (a changed default still differs: runs record every option they had).
+    """
+    return _comparable(a) == _comparable(b)
+
+
+def _comparable(config: BenchConfig) -> BenchConfig:
+    options = config.options
+    if config.benchmark in BENCHMARKS:
+        options = BENCHMARKS[config.benchmark].Options.from_dict(config.options, config.benchmark).to_dict()
+    return dataclasses.replace(config, n=0, options=options)
+
+
 def check_out(config: BenchConfig, out: Path) -> None:
     """Refuse an output folder this run cannot use, before any work (writes nothing)."""
     out = check_writable(out)
@@ -71,7 +135,7 @@ def check_out(config: BenchConfig, out: Path) -> None:
         except (ValueError, TypeError, KeyError) as err:
             raise ValueError(f"{cfg} is not a readable run configuration ({err}); restore it from git, delete "
                              "the folder or use a new --out folder.") from None
-        if not old.same_run(config):
+        if not same_run(old, config):
             diff = [f.name for f in dataclasses.fields(config)
                     if f.name != "n" and getattr(old, f.name) != getattr(config, f.name)]
             raise ValueError(f"{out} holds a run with another configuration (differs in {', '.join(diff)}); "
@@ -84,8 +148,6 @@ def check_out(config: BenchConfig, out: Path) -> None:
 
 def data_identity(config: BenchConfig) -> dict:
     """The data folder a run reads, resolved, and what identifies its content (file names and sizes)."""
-    from . import BENCHMARKS
-
     folder = Path(BENCHMARKS[config.benchmark](config).data_folder()).resolve()
     digest = hashlib.sha1()
     files = sorted(p for p in folder.rglob("*") if p.is_file() and not p.name.startswith("."))
@@ -172,7 +234,7 @@ def run(config: BenchConfig, out, shard=(0, 1), progress: bool = False, collect_
 
     ``on_unit()`` is called after each finished unit (the reference runs record their progress with it).
     """
-    config = config.validate().resolved()
+    config = resolved(validate(config))
     check_out(config, Path(out))
     bench = prepared(config)
     units = bench.units()
@@ -202,8 +264,6 @@ def scope_threads(threads: int) -> None:
 
 def prepared(config: BenchConfig):
     """The config's benchmark, with the run's threads scoped and ``setup`` done: ready for ``run_unit``."""
-    from . import BENCHMARKS
-
     bench = BENCHMARKS[config.benchmark](config)
     scope_threads(config.threads)
     bench.setup()
@@ -220,7 +280,7 @@ def run_on_dask(config: BenchConfig, out: Path, address: str, shards: int | None
     """Run every shard on a dask cluster (``address``, or ``local:N`` for a local one), then collect."""
     from dask.distributed import Client, LocalCluster
 
-    config = config.validate().resolved()
+    config = resolved(validate(config))
     check_out(config, Path(out))
     workers = parse_dask(address, shards)
     cluster = None

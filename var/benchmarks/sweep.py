@@ -58,12 +58,12 @@ from .coco import CocoBenchmark, load_item, targets
 from .grid import GridBenchmark, make_grid
 from .insertion import InsertionBenchmark
 from .intervention import InterventionBenchmark, intervene
-from .metrics import blur_positive, localisation_many, similarity
+from .metrics import blur_positive, class_cosine, localisation_many, similarity
 from .reproduce import Tolerance
 from .sanity import SanityBenchmark, randomised
 
 __all__ = ["SweepBenchmark", "SweepOptions", "CONTROLS", "SCALES", "SOFTMAXES", "PAPER_SETTING", "setting_maps",
-           "matched", "class_cosine"]
+           "matched"]
 
 #: The controls a sweep can add (see the module docstring).
 CONTROLS = ("matched", "random_k", "nearest", "cgi")
@@ -350,21 +350,6 @@ def setting_maps(h: torch.Tensor, settings: list[dict]) -> torch.Tensor:
         m = softmaxes[key]
         out.append(kept_maps(h, m, keep_mask(m, s["tau"])))
     return torch.stack(out)
-
-
-def class_cosine(maps: torch.Tensor) -> torch.Tensor:
-    """How alike each class's map is to the other classes' maps: (S, n, C, H, W) -> (S, n).
-
-    The mean cosine similarity of a map's |H| (summed over channels) with that of every other map of the same
-    setting; 1: the same map for every class (nothing class-specific), 0: no shared location. NaN for an empty
-    map, which has no direction.
-    """
-    a = maps.abs().sum(2).flatten(2).double()  # (torch.linalg.vector_norm(ord=1) is ~20x slower here)
-    norm = a.norm(dim=2)
-    cos = (a @ a.transpose(1, 2)) / (norm[:, :, None] * norm[:, None, :])
-    n = maps.shape[1]
-    off = ~torch.eye(n, dtype=torch.bool)
-    return torch.stack([cos[s][off].view(n, n - 1).nanmean(1) for s in range(len(cos))]).where(norm > 0, torch.nan)
 
 
 def matched(h: torch.Tensor, var_maps: torch.Tensor) -> torch.Tensor:

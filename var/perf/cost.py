@@ -40,11 +40,11 @@ def unit_costs(names=BENCHMARKS) -> pd.DataFrame:
     would not be representative).
     """
     from ..benchmarks.config import REFERENCE
-    from ..benchmarks.runner import prepared
+    from ..benchmarks.runner import prepared, resolved, validate
 
     rows = []
     for name in names:
-        bench = prepared(REFERENCE[name].validate().resolved())
+        bench = prepared(resolved(validate(REFERENCE[name])))
         for unit in bench.units():
             bench.timings = []  # filled by Benchmark.maps
             start = time.perf_counter()

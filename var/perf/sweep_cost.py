@@ -16,6 +16,7 @@ import time
 import torch
 
 from ..benchmarks.config import BenchConfig
+from ..benchmarks.runner import validate
 from ..benchmarks.sweep import CONTROLS, ON, PAPER_SETTING, SweepBenchmark
 from ..core.checks import CliParser, check_int
 from ..core.protocol import PAPER_METHODS, THREADS
@@ -30,8 +31,8 @@ _SINGLE = {"temperatures": [PAPER_SETTING["temperature"]], "taus": [PAPER_SETTIN
 
 
 def _seconds(options: dict, units: int, on: str, methods) -> float:
-    bench = SweepBenchmark(BenchConfig("sweep", n=units + 1, methods=tuple(methods),
-                                       options={"on": on, **options}).validate())
+    bench = SweepBenchmark(validate(BenchConfig("sweep", n=units + 1, methods=tuple(methods),
+                                                options={"on": on, **options})))
     bench.setup()
     bench.run_unit(0)  # warm-up: model, data, kernels
     start = time.perf_counter()

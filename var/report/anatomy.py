@@ -38,7 +38,7 @@ def pair_similarity(explanation) -> str:
     """
     import math
 
-    from ..benchmarks.sweep import class_cosine
+    from ..benchmarks.metrics import class_cosine
 
     e = explanation
     parts = []

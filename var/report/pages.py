@@ -16,7 +16,7 @@ import pandas as pd
 from ..benchmarks import BENCHMARKS
 from ..benchmarks import table as results
 from ..benchmarks.config import BenchConfig
-from ..benchmarks.runner import run
+from ..benchmarks.runner import run, run_key
 from ..core.protocol import PAPER_FIVE
 from . import charts, claims, paper, reference
 
@@ -111,7 +111,7 @@ def run_models(benchmark: str, models, n: int, out: str, **config) -> pd.DataFra
     tables = []
     for model in models:
         cfg = BenchConfig(benchmark, model=model, n=n, **config)
-        tables.append(run(cfg, f"{out}/{cfg.key()}"))
+        tables.append(run(cfg, f"{out}/{run_key(cfg)}"))
     return pd.concat(tables, ignore_index=True)
 
 

@@ -110,7 +110,7 @@ def pair_settings(explanation, temperatures=(0.01, 0.03, 0.1, 0.3, 1.0), taus=(0
     """How alike the first two classes' VAR maps are at each (t, tau): their cosine of |map| (1 = the same map),
     the share of elements each keeps and the share both keep, from the explanation's vanilla maps.
     """
-    from ..benchmarks.sweep import class_cosine
+    from ..benchmarks.metrics import class_cosine
     from ..core.relevance import relevance
 
     a, b = explanation.class_names[:2]

@@ -27,7 +27,17 @@ import pandas as pd
 from ..benchmarks.config import REFERENCE, BenchConfig
 from ..benchmarks.provenance import CHECKOUT, environment, git
 from ..benchmarks.reproduce import Reproduction, compare
-from ..benchmarks.runner import atomic_write, check_out, prepared, read_json, run, summarize
+from ..benchmarks.runner import (
+    atomic_write,
+    check_out,
+    prepared,
+    read_json,
+    resolved,
+    run,
+    same_run,
+    summarize,
+    validate,
+)
 
 __all__ = ["REFERENCE", "ROOT", "COST", "run_reference", "load", "load_cost", "unit_times", "scored_unit", "rerun_unit",
            "reproduce", "describe", "environment", "unit_seconds", "method_seconds"]
@@ -97,10 +107,10 @@ def run_reference(names: list[str] | None = None, root: Path = ROOT, data: str |
 
     code = {"commit": git("rev-parse", "HEAD"), "dirty": bool(git("status", "--porcelain", "--", "var"))}
     for name in names or list(REFERENCE):
-        config = dataclasses.replace(REFERENCE[name], data=data).validate().resolved()
+        config = resolved(validate(dataclasses.replace(REFERENCE[name], data=data)))
         out = Path(root) / name
         done = load(name, root)
-        if (done is not None and done["config"].same_run(config) and done["config"].n >= config.n
+        if (done is not None and same_run(done["config"], config) and done["config"].n >= config.n
                 and done["provenance"]["sessions"][-1]["finished"]):
             print(f"{name}: complete ({done['table']['unit'].nunique()} units with rows) -> {out}; nothing to run")
             _check_summary(out, done["table"], refresh_summaries)
@@ -157,7 +167,7 @@ def rerun_unit(name: str, root: Path = ROOT, unit: int | None = None,
             raise ValueError(f"{sorted(unknown)} are not methods of the {name} run; "
                              f"choose from {ref['config'].methods}.")
         changes["methods"] = tuple(m for m in ref["config"].methods if m in changes["methods"])
-    config = dataclasses.replace(ref["config"], **changes).validate()
+    config = validate(dataclasses.replace(ref["config"], **changes))
     fresh = pd.DataFrame(prepared(config).run_unit(unit))
     table = ref["table"]
     # the methods the re-run gave rows for (a sweep adds its cgi control to whichever methods it re-ran)
