@@ -51,8 +51,7 @@ COLAB_SETUP = BOOK / "colab_setup.py"
 
 def chapters(small: bool) -> list[tuple[str, str, dict]]:
     """(source script, destination notebook, papermill parameters) for every page."""
-    def out(name: str) -> dict:  # small runs cache apart from the book's (whose default is ../results/book)
-        return {"out": str(RESULTS / "small")} if small else {}
+    out = {"out": str(RESULTS / "small")} if small else {}  # small runs cache apart from the book's
 
     pages = [("01_quickstart", "01_quickstart", {})]
     for m in METHODS[:1] if small else METHODS:
@@ -70,19 +69,19 @@ def chapters(small: bool) -> list[tuple[str, str, dict]]:
         ("07_gallery", "07_gallery",
          {"methods": ["gradient", "gradcam", "captum:Deconvolution", "gradcam:LayerCAM", "occlusion"]}
          if small else {}),
-        ("08_your_method", "08_your_method", {**out("your_method"), **({"n_grids": 1} if small else {})}),
+        ("08_your_method", "08_your_method", {**out, **({"n_grids": 1} if small else {})}),
         ("09_grid_pointing", "09_grid_pointing",
-         {**out("grid"), **({"n_grids": 1, "ig_steps": 2, "scan": 40} if small else {"n_grids": 6})}),
-        ("10_coco_masks", "10_coco_masks", {**out("coco"), **({"n_images": 2, "ig_steps": 2} if small else {})}),
+         {**out, **({"n_grids": 1, "ig_steps": 2, "scan": 40} if small else {"n_grids": 6})}),
+        ("10_coco_masks", "10_coco_masks", {**out, **({"n_images": 2, "ig_steps": 2} if small else {})}),
         ("11_insertion", "11_insertion",
-         {**out("insertion"), **({"n_images": 2, "methods": ["gradcam"]} if small else {"n_images": 4})}),
+         {**out, **({"n_images": 2, "methods": ["gradcam"]} if small else {"n_images": 4})}),
         ("12_sanity", "12_sanity",
-         {**out("sanity"), **({"n_images": 1, "ig_steps": 2, "fractions": [0.0, 1.0]} if small else {})}),
+         {**out, **({"n_images": 1, "ig_steps": 2, "fractions": [0.0, 1.0]} if small else {})}),
         ("13_intervention", "13_intervention",
-         {**out("intervention"), **({"images": ["skimage:coffee"], "n_images": 1, "ig_steps": 2,
+         {**out, **({"images": ["skimage:coffee"], "n_images": 1, "ig_steps": 2,
                                      "methods": ["gradcam", "guided_backprop"]} if small else {})}),
         ("14_architectures", "14_architectures",
-         {**out("architectures"), **({"models": ["efficientnet_lite0", "efficientnet_lite1"], "n_grids": 1,
+         {**out, **({"models": ["efficientnet_lite0", "efficientnet_lite1"], "n_grids": 1,
                                       "n_coco": 2, "n_insertion": 1, "ig_steps": 2, "methods": ["gradcam"],
                                       "insertion_methods": ["gradcam"]} if small else {})}),
         ("15_claims", "15_claims", {}),
@@ -161,7 +160,10 @@ def to_notebook(source: Path, title: str | None):
 
     nb = jupytext.read(source)
     if title:  # the per-method page gets the method's name in its title (run alone, it says it in its first output)
-        nb.cells[0].source = nb.cells[0].source.replace("# Attribution method\n", f"# Attribution method: {title}\n", 1)
+        heading, _, rest = nb.cells[0].source.partition("\n")
+        if not heading.startswith("# "):
+            raise ValueError(f"{source.name}: its first cell must open with the page's '# ' heading.")
+        nb.cells[0].source = f"{heading}: {title}\n{rest}"
     first_code = next(i for i, cell in enumerate(nb.cells) if cell.cell_type == "code")
     nb.cells.insert(first_code, setup_cell(source.stem))
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}

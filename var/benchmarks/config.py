@@ -24,7 +24,8 @@ class BenchConfig:
     """What to run, as plain data (``config.json`` holds it); identical configs give identical tables.
 
     Attributes:
-        benchmark: ``grid``, ``coco``, ``insertion``, ``sanity`` or ``intervention``.
+        benchmark: a name of :data:`var.benchmarks.BENCHMARKS` (``grid``, ``coco``, ``insertion``, ``sanity``,
+            ``intervention``, ``sweep``).
         model: a :data:`var.MODEL_NAMES` entry.
         methods: attribution methods (:data:`~var.core.protocol.PAPER_METHODS` by default).
         n: number of units (grids / images); the paper's full sizes are 12,500 grids,

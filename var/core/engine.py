@@ -142,7 +142,7 @@ class Engine:
         output: ``"logits"`` or ``"log_softmax"`` (the contrastive gradient).
         internal_batch_size: (point, class) maps held at once: chunks of ``max(1, internal_batch_size // |K|)``
             points, so at most this many maps, or |K| when |K| exceeds it.
-        backward: ``"loop"``, ``"vmap"`` or ``"auto"``.
+        backward: ``"loop"`` or ``"vmap"`` (:func:`var.attribute` resolves ``"auto"`` by device before).
         cam: the GradCAM layer, for the plans that need one.
     """
 

@@ -85,38 +85,51 @@ def _from_pil(img: Image.Image, exif_orientation: bool = True) -> Image.Image:
 
 def _to_uint8(array: np.ndarray) -> np.ndarray:
     """(H, W), (H, W, 1), (H, W, 3) or (H, W, 4) array -> uint8 (H, W, 3) by the rules of ``load_image``."""
-    a = np.asarray(array)
-    if a.ndim == 3 and a.shape[2] == 1:
-        a = a[..., 0]
-    if not (a.ndim == 2 or (a.ndim == 3 and a.shape[2] in (3, 4))):
-        raise ValueError(f"load_image: expected an (H, W), (H, W, 3) or (H, W, 4) array, got shape {a.shape}"
-                         + ("; for channels-first data use array.transpose(1, 2, 0)." if a.ndim == 3 and
-                            a.shape[0] in (1, 3, 4) else "."))
-    if a.dtype == np.bool_:
-        a = a.astype(np.uint8) * 255
-    elif a.dtype == np.uint16:
-        a = a.astype(np.float64) / 65535.0
-    elif np.issubdtype(a.dtype, np.integer) and a.dtype != np.uint8:
-        if a.min() < 0 or a.max() > 255:
-            raise ValueError(f"load_image: {a.dtype} values span {a.min()}..{a.max()}; integer images must lie in "
-                             "0..255 (or be uint16 for 0..65535).")
-        a = a.astype(np.uint8)
-    if np.issubdtype(a.dtype, np.floating):
-        if not np.isfinite(a).all():
-            raise ValueError("load_image: the array contains NaN or Inf.")
-        lo, hi = float(a.min()), float(a.max())
-        if lo < 0 or hi > 1:
-            hint = " (use array / 255 for 0..255 data)" if hi <= 255 and lo >= 0 else ""
-            raise ValueError(f"load_image: float arrays must lie in [0, 1], got {lo:g}..{hi:g}{hint}.")
-        a = (a * 255).round().astype(np.uint8)
-    elif a.dtype != np.uint8:
-        raise TypeError(f"load_image: unsupported array dtype {a.dtype}.")
+    a = _check_shape(np.asarray(array))
+    a = _values_uint8(a)
     if a.ndim == 2:
         return np.repeat(a[..., None], 3, axis=2)
     if a.shape[2] == 4:  # composite on white, as for transparent files
         alpha = a[..., 3:].astype(np.float64) / 255.0
         return (a[..., :3] * alpha + 255.0 * (1 - alpha)).round().astype(np.uint8)
     return np.ascontiguousarray(a)
+
+
+def _check_shape(a: np.ndarray) -> np.ndarray:
+    """The array as (H, W) or (H, W, 3 or 4), or one error naming the fix (channels-first data, say)."""
+    if a.ndim == 3 and a.shape[2] == 1:
+        a = a[..., 0]
+    if not (a.ndim == 2 or (a.ndim == 3 and a.shape[2] in (3, 4))):
+        raise ValueError(f"load_image: expected an (H, W), (H, W, 3) or (H, W, 4) array, got shape {a.shape}"
+                         + ("; for channels-first data use array.transpose(1, 2, 0)." if a.ndim == 3 and
+                            a.shape[0] in (1, 3, 4) else "."))
+    return a
+
+
+def _values_uint8(a: np.ndarray) -> np.ndarray:
+    """Values as uint8, the range taken from the dtype: bool 0/1, uint16 0..65535, other integers 0..255,
+    floats 0..1 (anything else is an error naming the fix).
+    """
+    if a.dtype == np.bool_:
+        return a.astype(np.uint8) * 255
+    if a.dtype == np.uint16:
+        a = a.astype(np.float64) / 65535.0
+    elif np.issubdtype(a.dtype, np.integer) and a.dtype != np.uint8:
+        if a.min() < 0 or a.max() > 255:
+            raise ValueError(f"load_image: {a.dtype} values span {a.min()}..{a.max()}; integer images must lie in "
+                             "0..255 (or be uint16 for 0..65535).")
+        return a.astype(np.uint8)
+    if a.dtype == np.uint8:
+        return a
+    if not np.issubdtype(a.dtype, np.floating):
+        raise TypeError(f"load_image: unsupported array dtype {a.dtype}.")
+    if not np.isfinite(a).all():
+        raise ValueError("load_image: the array contains NaN or Inf.")
+    lo, hi = float(a.min()), float(a.max())
+    if lo < 0 or hi > 1:
+        hint = " (use array / 255 for 0..255 data)" if hi <= 255 and lo >= 0 else ""
+        raise ValueError(f"load_image: float arrays must lie in [0, 1], got {lo:g}..{hi:g}{hint}.")
+    return (a * 255).round().astype(np.uint8)
 
 
 def _example(name: str) -> Image.Image:

@@ -1,7 +1,7 @@
 """VAR's steps 2-3 taken apart, for the book's "VAR steps" page: one element by hand, the margin rule that
 does the selecting at small t, and the share kept against t, tau and the scale.
 
-Every number the page states comes from these functions on the page's own maps.
+The page's tables and computed lines come from these functions, on the page's own maps.
 """
 
 from __future__ import annotations

@@ -12,7 +12,8 @@
   grid of the grid reference run whose VAR - vanilla RA gain (the methods' average) is the median one: a typical
   grid, not the best.
 
-Each returns a small record; the notebooks draw it with :mod:`var.viz.figures`.
+The example finders return small records, which the notebooks draw with :mod:`var.viz.figures`; the
+``*_reading`` functions return a sentence about them for the class-sets page.
 """
 
 from __future__ import annotations

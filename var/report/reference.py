@@ -1,4 +1,5 @@
-"""The reference runs: the five benchmarks at a size that supports conclusions, with provenance.
+"""The reference runs: the benchmarks at a size that supports conclusions (the paper's five, the 18-method
+study, the sweep and the choices the paper leaves open), with provenance.
 
 ``python -m var.bench reference`` (or ``make reference``) runs grid, COCO,
 insertion, sanity and the Figure 4 intervention on the embedded EfficientNet-Lite0 with the paper's

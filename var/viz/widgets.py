@@ -107,19 +107,7 @@ def var_explorer(
     """
     import ipywidgets as W
 
-    if not isinstance(attributions, torch.Tensor):
-        raise TypeError(f"attributions must be a (|K|, C, H, W) tensor, not {type(attributions).__name__}.")
-    if attributions.dim() != 4 or attributions.shape[0] < 2:
-        hint = "; for a batch (B, |K|, C, H, W) pick one image: maps[b]" if attributions.dim() == 5 else ""
-        raise ValueError(f"attributions must be one image's maps, (|K|, C, H, W) with |K| >= 2, got shape "
-                         f"{tuple(attributions.shape)}{hint}.")
-    class_names = check_list("class_names", class_names)
-    if len(class_names) != attributions.shape[0]:
-        raise ValueError(f"{len(class_names)} class names for {attributions.shape[0]} maps.")
-    temperatures, taus = check_grid(temperatures, taus)
-    for value, values, name in ((initial[0], temperatures, "temperature"), (initial[1], taus, "tau")):
-        if value not in values:
-            raise ValueError(f"initial {name} {value} is not one of {values}.")
+    class_names, temperatures, taus = _checked(attributions, class_names, temperatures, taus, initial)
     heats = {}
     for t in temperatures:
         for tau in taus:
@@ -162,6 +150,24 @@ def var_explorer(
     if image is not None and unnormalize is not None:
         panels = [_side_panels(image, attributions, class_names, unnormalize, pick, cmap), by_class]
     return W.VBox([W.HBox([pick, t_slider, tau_slider]), W.HBox(panels)])
+
+
+def _checked(attributions, class_names, temperatures, taus, initial):
+    """:func:`var_explorer`'s inputs checked: (class names, temperatures, taus) as lists, or one clear error."""
+    if not isinstance(attributions, torch.Tensor):
+        raise TypeError(f"attributions must be a (|K|, C, H, W) tensor, not {type(attributions).__name__}.")
+    if attributions.dim() != 4 or attributions.shape[0] < 2:
+        hint = "; for a batch (B, |K|, C, H, W) pick one image: maps[b]" if attributions.dim() == 5 else ""
+        raise ValueError(f"attributions must be one image's maps, (|K|, C, H, W) with |K| >= 2, got shape "
+                         f"{tuple(attributions.shape)}{hint}.")
+    class_names = check_list("class_names", class_names)
+    if len(class_names) != attributions.shape[0]:
+        raise ValueError(f"{len(class_names)} class names for {attributions.shape[0]} maps.")
+    temperatures, taus = check_grid(temperatures, taus)
+    for value, values, name in ((initial[0], temperatures, "temperature"), (initial[1], taus, "tau")):
+        if value not in values:
+            raise ValueError(f"initial {name} {value} is not one of {values}.")
+    return class_names, temperatures, taus
 
 
 def _side_panels(image, attributions, class_names, unnormalize, pick, cmap=None):
