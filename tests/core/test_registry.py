@@ -14,6 +14,8 @@ import torch.nn.functional as F
 
 import var
 from var.core import registry
+from var.core.libraries import grad_cam
+from var.core.libraries import zennit as zennit_lib
 
 captum_attr = pytest.importorskip("captum.attr")
 
@@ -77,7 +79,7 @@ def test_var_scorecam_scores_every_class_from_one_set_of_masked_passes_and_equal
     finally:
         hook.remove()
     assert sum(calls) == passes == 1 + 16  # the image, then one masked copy per channel, for any |K|
-    raw = registry.raw_cams(pytorch_grad_cam.ScoreCAM, small_cnn64, x64, CLASSES)  # the library's, per copy
+    raw = grad_cam.raw_cams(pytorch_grad_cam.ScoreCAM, small_cnn64, x64, CLASSES)  # the library's, per copy
     # the library turns its scores into float32 (torch.Tensor(list)), so it agrees to float32 rounding
     assert_same(ours, F.interpolate(raw, size=(64, 64), mode="bilinear", align_corners=False), 1e-5)
     assert ours[0].amax() > 0 and not torch.equal(ours[0], ours[1])
@@ -128,7 +130,7 @@ def test_grad_cam_entries_are_the_raw_cams_the_library_scales(small_resnet, smal
     cls = getattr(pytorch_grad_cam, cam)
     # ScoreCAM's 2 x 512 masked passes in float32 (float64 takes minutes); its masks batch alike, so 1e-4 holds
     model, x, tol = (small_resnet, x64.float(), 1e-4) if cam == "ScoreCAM" else (small_resnet64, x64, 1e-6)
-    raw = registry.raw_cams(cls, model, x, CLASSES)
+    raw = grad_cam.raw_cams(cls, model, x, CLASSES)
     for i, c in enumerate(CLASSES):  # the library's own output is our raw CAM, min-max scaled and resized
         with cls(model=model.module, target_layers=[model.gradcam_layer]) as library:
             theirs = library(input_tensor=x, targets=[ClassifierOutputTarget(c)])
@@ -159,7 +161,7 @@ def test_zennit_composites_equal_zennit_per_class_with_the_resnet_canonizer(smal
             out, relevance = attributor(x64.clone().requires_grad_(), torch.eye(10, dtype=torch.float64)[[c]])
         theirs.append(relevance)
     assert_same(ours, torch.cat(theirs), 1e-9)
-    assert isinstance(registry.canonizers_for(small_resnet64.module)[0], ResNetCanonizer)
+    assert isinstance(zennit_lib.canonizers_for(small_resnet64.module)[0], ResNetCanonizer)
 
 
 def test_a_registered_function_and_a_module_function_run_everywhere(small_resnet64, x64, tmp_path, monkeypatch):

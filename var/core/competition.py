@@ -16,8 +16,9 @@ from __future__ import annotations
 
 import torch
 
-from .attribution import attribute
 from .checks import check_int
+from .engine import run_method
+from .methods import InputXGradient
 from .model import VarModel, logits_of
 
 __all__ = ["competitive_gradient_input", "compete"]
@@ -59,9 +60,9 @@ def competitive_gradient_input(model, x: torch.Tensor, classes: list[int], compe
         check_int("competitors", competitors, 1)
         order = order[:competitors]
     labels = list(dict.fromkeys(list(classes) + order))  # K first, each label once
-    own = attribute(model, x, labels[:len(classes)], "input_x_gradient")
+    own = run_method(model, x, [labels[:len(classes)]], InputXGradient())[0]
     top, bottom = own.amax(0), own.amin(0)
     for start in range(len(classes), len(labels), chunk):
-        h = attribute(model, x, labels[start:start + chunk], "input_x_gradient", internal_batch_size=chunk)
+        h = run_method(model, x, [labels[start:start + chunk]], InputXGradient(), internal_batch_size=chunk)[0]
         top, bottom = torch.maximum(top, h.amax(0)), torch.minimum(bottom, h.amin(0))
     return compete(own, torch.stack([top, bottom]))

@@ -27,9 +27,10 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from .checks import check_choice, check_int
 from .model import eval_mode, logits_of, shared_change
 
-__all__ = ["Engine", "Plan", "CamLayer", "Points", "rows", "concat", "BACKWARDS"]
+__all__ = ["Engine", "Plan", "CamLayer", "Points", "rows", "concat", "BACKWARDS", "run_method"]
 
 BACKWARDS = ("auto", "loop", "vmap")
 
@@ -317,3 +318,24 @@ def _guided_relus(net: nn.Module, state: _HookState):
     finally:
         for h in handles:
             h.remove()
+
+
+def run_method(model, x: torch.Tensor, classes, method, internal_batch_size: int | None = None,
+               backward: str | None = None) -> torch.Tensor:
+    """A var method's maps (B, |K|, C, H, W) of a checked batch ``x`` with its (B, |K|) class sets: the engine's
+    one entry, for :func:`var.attribute`, the registry and CGI alike.
+
+    ``method`` is a :class:`~var.core.methods.Method` (what it needs: ``output``, ``cam_layer`` and ``plan``);
+    ``backward="auto"`` (the default) takes the loop on a CPU, measured faster on 2 cores, and the vectorised
+    backward on a GPU, ~1.5x faster on an H100.
+    """
+    net = getattr(model, "module", model)
+    internal_batch_size = check_int("internal_batch_size", 64 if internal_batch_size is None else internal_batch_size,
+                                    1)
+    backward = check_choice("backward", backward or "auto", BACKWARDS)
+    if backward == "auto":
+        backward = "vmap" if x.is_cuda else "loop"
+    engine = Engine(net, torch.as_tensor(classes).reshape(x.shape[0], -1), method.output, internal_batch_size,
+                    backward, method.cam_layer(model))
+    images = [x[b:b + 1] for b in range(x.shape[0])]
+    return engine.run([method.plan(image, image) for image in images], size=x.shape[-2:])
