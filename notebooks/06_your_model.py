@@ -33,6 +33,8 @@ image = "skimage:coffee"
 method = "gradcam"
 
 # %%
+import warnings
+
 import matplotlib.pyplot as plt
 import pandas as pd
 import timm
@@ -41,6 +43,8 @@ import transformers
 
 import var
 
+# warnings read "Category: message" here, without the file paths of the machine that ran the page
+warnings.formatwarning = lambda message, category, *args, **kwargs: f"{category.__name__}: {message}\n"
 torch.manual_seed(0)
 models = [var.from_timm(timm.create_model(name, pretrained=False).eval()) for name in timm_models]
 config = transformers.ViTConfig(image_size=224, patch_size=16, hidden_size=192, num_hidden_layers=4,

@@ -21,11 +21,15 @@ methods = None  # None: every listed method but the two slow ones named below
 skip = ["gradcam:ScoreCAM", "captum:Occlusion"]
 
 # %%
+import warnings
+
 import matplotlib.pyplot as plt
 
 import var
 from var.report.catalogue import catalogue
 
+# warnings read "Category: message" here, without the file paths of the machine that ran the page
+warnings.formatwarning = lambda message, category, *args, **kwargs: f"{category.__name__}: {message}\n"
 model = var.load_model(model_name)
 table = catalogue()
 table

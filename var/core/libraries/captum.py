@@ -75,9 +75,10 @@ def _captum(name: str, cls_name: str, build: Callable, defaults: Mapping, descri
 
             options["baselines"] = make_baseline(x, options["baselines"])
         if cls_name in CAPTUM_BATCHED:  # |K| copies, one target each, one call
-            a = method.attribute(x.expand(len(classes), *x.shape[1:]).clone(), target=list(classes), **options)
+            xs = x.expand(len(classes), *x.shape[1:]).clone().requires_grad_()  # Captum warns when it must set it
+            a = method.attribute(xs, target=list(classes), **options)
         else:  # stochastic methods (sampled baselines, noise): the library's own per-class call
-            a = torch.cat([first(method.attribute(x, target=c, **options)) for c in classes])
+            a = torch.cat([first(method.attribute(x.clone().requires_grad_(), target=c, **options)) for c in classes])
         return to_input_size(first(a), x)
 
     layer = cls_name.startswith("Layer")
