@@ -59,6 +59,12 @@ def test_load_refuses_what_save_did_not_write(tmp_path, explanation):
     np.savez(path, **arrays)
     with pytest.raises(ValueError, match="version 99"):
         var.load_explanation(path)
+    meta["version"] = 1
+    del meta["signed"]
+    arrays["meta"] = np.array(json.dumps(meta))
+    np.savez(path, **arrays)
+    with pytest.raises(ValueError, match="lacks signed"):
+        var.load_explanation(path)
     with pytest.raises(ValueError, match="precision"):
         explanation.save(tmp_path / "x", precision="int8")
 

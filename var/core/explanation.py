@@ -117,8 +117,11 @@ def load_explanation(path) -> Explanation:
     if meta.get("format") != FORMAT or meta.get("version") != FORMAT_VERSION:
         raise ValueError(f"{path} holds {meta.get('format')!r} version {meta.get('version')!r}; this var reads "
                          f"{FORMAT!r} version {FORMAT_VERSION} (saved by var {meta.get('var_version')}).")
-    kept = {f.name: meta[f.name] for f in fields(Explanation) if f.name not in _TENSORS}
-    return Explanation(**arrays, **kept)
+    names = [f.name for f in fields(Explanation) if f.name not in _TENSORS]
+    missing = [name for name in names if name not in meta]
+    if missing:  # never filled with today's defaults: the file says how it was made, or it is refused
+        raise ValueError(f"{path} lacks {', '.join(missing)}; it was not written by Explanation.save.")
+    return Explanation(**arrays, **{name: meta[name] for name in names})
 
 
 def explain(
