@@ -28,7 +28,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from .checks import check_choice, check_int
-from .model import eval_mode, logits_of, shared_change
+from .model import VarModel, eval_mode, logits_of, shared_change
 
 __all__ = ["Engine", "Plan", "CamLayer", "Points", "rows", "concat", "BACKWARDS", "run_method"]
 
@@ -329,7 +329,7 @@ def run_method(model, x: torch.Tensor, classes, method, internal_batch_size: int
     ``backward="auto"`` (the default) takes the loop on a CPU, measured faster on 2 cores, and the vectorised
     backward on a GPU, ~1.5x faster on an H100.
     """
-    net = getattr(model, "module", model)
+    net = model.module if isinstance(model, VarModel) else model  # not getattr: DataParallel has .module too
     internal_batch_size = check_int("internal_batch_size", 64 if internal_batch_size is None else internal_batch_size,
                                     1)
     backward = check_choice("backward", backward or "auto", BACKWARDS)
