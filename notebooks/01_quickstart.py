@@ -32,7 +32,7 @@ import pandas as pd
 import var
 
 model = var.load_model(model_name)
-explanation = var.explain(model, image, method, "top_k", k=k, temperature=temperature, tau=tau)
+explanation = var.explain(model, image, method, "top_k", k=k, settings=var.Relevance(temperature, tau))
 pd.DataFrame({"class": explanation.class_names, "probability": explanation.probabilities.numpy(),
               "locations VAR keeps": explanation.kept_share.numpy()}).style.format(
     {"probability": "{:.3f}", "locations VAR keeps": "{:.1%}"}).hide(axis="index")

@@ -32,7 +32,8 @@ Markdown(f"**{var.METHOD_TITLES[method]}** (`{method}`). " + var.METHOD_DESCRIPT
 
 # %%
 for image in images:
-    explanation = var.explain(model, image, method, "top_k", k=k, temperature=temperature, tau=tau, **options)
+    explanation = var.explain(model, image, method, "top_k", k=k, settings=var.Relevance(temperature, tau),
+                              **options)
     fig = var.viz.figures.show_explanation(explanation, model.unnormalize)
     fig.suptitle(f"{image} — {method}", y=1.02)
     plt.show()

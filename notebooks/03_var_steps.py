@@ -76,7 +76,7 @@ plt.show()
 # %%
 fig, axes = plt.subplots(len(taus), len(e.classes), figsize=(2.2 * len(e.classes), 2.2 * len(taus)))
 for row, tau in zip(axes, taus):
-    var.viz.figures.show_maps(row, var.relevance(H, protocol.TEMPERATURE, tau, warn_below=None),
+    var.viz.figures.show_maps(row, var.relevance(H, var.Relevance(tau=tau, warn_below=None)),
                            [f"τ={tau:g} · {n[:14]}" for n in e.class_names])
 plt.show()
 
@@ -118,7 +118,7 @@ Markdown(f"Here |K| t τ = {margin:g}. {rule['near_linear']:.0%} of the elements
 # ## The scale question
 # The authors' code feeds the raw magnitudes $|\mathcal{H}|$ to the softmax, so the margin
 # $|K|\,t\,\tau$ is measured on each method's own scale, and the same $t$ keeps very different
-# shares for different methods. `normalize="joint_max"` divides all maps of an image by their
+# shares for different methods. `var.Relevance(normalize="joint_max")` divides all maps of an image by their
 # joint maximum first: the margin becomes the same *fraction of the maximum* for every method,
 # but the kept shares still differ, because methods spread their attribution differently
 # below the maximum.
@@ -162,7 +162,7 @@ Markdown(f"At t = 0.1 (margin {margin:g}) on the raw scale: " + ", ".join(
 # gradient maps at $t = 10$:
 
 # %%
-empty = var.relevance(var.attribute(model, e.inputs, e.classes, "gradient"), temperature=10.0)
+empty = var.relevance(var.attribute(model, e.inputs, e.classes, "gradient"), var.Relevance(temperature=10.0))
 pd.DataFrame({"class": e.class_names, "kept": var.kept_share(empty).numpy()})
 
 # %% [markdown]
@@ -207,7 +207,7 @@ anatomy.kept_grid(H, var.viz.widgets.DEFAULT_TEMPERATURES, var.viz.widgets.DEFAU
 # $|K|\,t\,\tau$ (0.004 for $|K| = 4$), on the method's own scale. GradCAM's values are large
 # almost everywhere (its median $|\mathcal{H}|$ is far above the margin), Integrated Gradients'
 # are tiny almost everywhere (median far below it), so the same margin keeps most of one and
-# little of the other. `normalize="joint_max"` puts the margin at the same fraction of every
+# little of the other. `Relevance(normalize="joint_max")` puts the margin at the same fraction of every
 # method's maximum, which narrows the gap but does not close it.
 # ```
 #

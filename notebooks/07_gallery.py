@@ -42,7 +42,7 @@ table
 
 # %%
 names = methods or [m for m in table.sort_values("family", kind="stable")["method"] if m not in skip]
-gallery = {m: var.explain(model, image, m, "top_k", k=k, warn_below=None) for m in names}
+gallery = {m: var.explain(model, image, m, "top_k", k=k, settings=var.Relevance(warn_below=None)) for m in names}
 fig = var.viz.figures.show_gallery(gallery, model.unnormalize)
 plt.show()
 

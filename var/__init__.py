@@ -24,14 +24,14 @@ from .core.explanation import Explanation, explain, load_explanation
 from .core.images import load_image
 from .core.methods import METHOD_DESCRIPTIONS, METHOD_TITLES, METHODS, make_baseline
 from .core.model import VarModel
-from .core.relevance import SparseMapWarning, kept_share, relevance, spatial_softmax
+from .core.relevance import Relevance, SparseMapWarning, kept_share, relevance, spatial_softmax
 from .core.version import __version__ as __version__  # the one version source
 from .interop.attributor import VAR
 from .models.adapters import from_hf, from_timm, from_torchvision
 from .models.preprocessing import imagenet_classes
 from .models.zoo import MODEL_NAMES, WeightsUnavailableError, load_model, wrap_model
 
-__all__ = ["attribute", "VAR", "relevance", "spatial_softmax", "kept_share", "SparseMapWarning", "explain",
+__all__ = ["attribute", "VAR", "Relevance", "relevance", "spatial_softmax", "kept_share", "SparseMapWarning", "explain",
            "Explanation", "load_explanation", "class_sets", "methods", "registry", "load_model", "wrap_model",
            "load_image", "imagenet_classes", "make_baseline", "VarModel", "METHODS", "METHOD_TITLES",
            "METHOD_DESCRIPTIONS", "MODEL_NAMES", "WeightsUnavailableError", "from_timm", "from_hf", "from_torchvision"]

@@ -43,9 +43,9 @@ def test_setting_maps_equal_relevance_for_every_setting():
                 for t in (0.05, 1.0) for tau in (0.0, 0.02) for scale in ("raw", "joint_max")
                 for softmax in ("element", "pixel")]
     for setting, maps in zip(settings, setting_maps(h, settings)):
-        expected = var.relevance(h, setting["temperature"], setting["tau"],
-                                 reduce_channels=None if setting["softmax"] == "element" else "sum",
-                                 normalize=None if setting["scale"] == "raw" else "joint_max", warn_below=None)
+        expected = var.relevance(h, var.Relevance(setting["temperature"], setting["tau"],
+                                                  None if setting["softmax"] == "element" else "sum",
+                                                  None if setting["scale"] == "raw" else "joint_max", None))
         torch.testing.assert_close(maps, expected, rtol=0, atol=0)
 
 

@@ -16,8 +16,8 @@ GEN = torch.Generator().manual_seed(0)
 @pytest.fixture(scope="module")
 def explanation(small_resnet):
     x = torch.randn(1, 3, 64, 64, generator=GEN)
-    return var.explain(small_resnet, x, "gradient", "top_k", k=2, temperature=0.3, tau=0.02,
-                       normalize="joint_max")
+    return var.explain(small_resnet, x, "gradient", "top_k", k=2,
+                       settings=var.Relevance(temperature=0.3, tau=0.02, normalize="joint_max"))
 
 
 def test_save_load_round_trips_exactly(explanation, tmp_path):
@@ -69,6 +69,24 @@ def test_load_refuses_what_save_did_not_write(tmp_path, explanation):
         explanation.save(tmp_path / "x", precision="int8")
 
 
+def test_a_file_of_var_0_2_loads_with_its_settings(tmp_path, explanation):
+    """Version 1 (var 0.2) wrote temperature, tau, reduce_channels and normalize as fields of their own."""
+    path = explanation.save(tmp_path / "e.npz")
+    with np.load(path) as data:
+        arrays = dict(data)
+    meta = json.loads(str(arrays["meta"]))
+    settings = meta.pop("settings")
+    meta.update(version=1, **{k: settings[k] for k in ("temperature", "tau", "reduce_channels", "normalize")})
+    arrays["meta"] = np.array(json.dumps(meta))
+    np.savez(path, **arrays)
+    assert var.load_explanation(path).settings == explanation.settings.replace(warn_below=var.Relevance().warn_below)
+    del meta["tau"]
+    arrays["meta"] = np.array(json.dumps(meta))
+    np.savez(path, **arrays)
+    with pytest.raises(ValueError, match="lacks settings.tau"):  # never filled with today's default
+        var.load_explanation(path)
+
+
 def test_a_saved_explanation_runs_no_code_when_loaded(tmp_path, explanation):
     # An object array needs pickle to load; load_explanation refuses it instead of running it.
     path = explanation.save(tmp_path / "e.npz")
@@ -95,3 +113,25 @@ def test_identity_follows_the_weights(small_resnet):
     with torch.no_grad():
         weight[0, 0] = original
     assert other.identity()["weights_sha256"] == fingerprint
+
+
+def test_every_entry_takes_one_settings_value_and_the_loose_keywords_still_work(small_resnet):
+    """explain, VAR and Quantus's explain_func: settings=Relevance(...), or (deprecated) the loose keywords."""
+    from var.interop.quantus import explain_func
+
+    x = torch.randn(1, 3, 64, 64, generator=GEN)
+    settings = var.Relevance(temperature=0.3, tau=0.02, normalize="joint_max")
+    loose = dict(temperature=0.3, tau=0.02, normalize="joint_max")
+    calls = {
+        "explain": lambda **kw: var.explain(small_resnet, x, "gradient", "top_k", k=2, **kw).maps,
+        "VAR": lambda **kw: var.VAR(small_resnet, "gradient", k=2, **kw).attribute(x, target=0),
+        "explain_func": lambda **kw: torch.from_numpy(explain_func(small_resnet.module, x.numpy(), [0],
+                                                                    method="gradient", k=2, **kw)),
+    }
+    for where, call in calls.items():
+        expected = call(settings=settings)
+        with pytest.warns(DeprecationWarning, match=rf"{where}\(temperature=0.3, tau=0.02, normalize='joint_max'\)"):
+            torch.testing.assert_close(call(**loose), expected, rtol=0, atol=0)
+        with pytest.raises(TypeError, match="pass the VAR settings once"):
+            call(settings=settings, tau=0.05)
+    assert var.explain(small_resnet, x, "gradient", k=2, settings=settings).settings == settings

@@ -31,7 +31,7 @@ def test_smaller_cases(small_resnet):
     with pytest.raises(ValueError, match="no location axis"):
         var.relevance(torch.zeros(3))
     with pytest.warns(UserWarning, match="all zero"):
-        assert not var.relevance(torch.rand(4, 5), tau=0.8).any()
+        assert not var.relevance(torch.rand(4, 5), var.Relevance(tau=0.8)).any()
     with pytest.warns(UserWarning, match="slow"):
         make_method("integrated_gradients", steps=10_000)
 
@@ -84,13 +84,13 @@ def test_smoothgrad_over_input_x_gradient_is_drawn_signed(small_resnet):
 
     x = torch.randn(1, 3, 64, 64, generator=torch.Generator().manual_seed(0))
     e = var.explain(small_resnet, x, "smoothgrad", "top_k", k=2, base="input_x_gradient", n_samples=2,
-                    normalize="joint_max")
+                    settings=var.Relevance(normalize="joint_max"))
     assert e.signed
     fig = var.viz.figures.show_explanation(e, small_resnet.unnormalize)
     maps = [im for ax in fig.axes for im in ax.images if im.get_array().ndim == 2 and im.get_cmap().name != "gray"]
     assert {im.get_cmap().name for im in maps} == {var.viz.heatmap.CMAP_SIGNED}  # diverging, not magnitudes
     assert all(im.norm.vmin == -im.norm.vmax for im in maps)  # centred at 0
     plt.close(fig)
-    explainer = var.VAR(small_resnet, "smoothgrad", normalize="joint_max")
+    explainer = var.VAR(small_resnet, "smoothgrad", settings=var.Relevance(normalize="joint_max"))
     explainer.attribute(x, target=1, base="input_x_gradient", n_samples=2)
     assert explainer.explanations[0].signed and var.VAR(small_resnet, "input_x_gradient").multiplies_by_inputs

@@ -181,7 +181,8 @@ def test_a_registered_function_and_a_module_function_run_everywhere(small_resnet
     monkeypatch.syspath_prepend(str(tmp_path))
     maps = var.attribute(small_resnet64, x64, CLASSES, "my_methods:cam_like")
     assert maps.shape == (2, 1, 64, 64) and torch.allclose(maps[1], 2 * maps[0])  # upsampled, scale kept
-    explainer = var.VAR(small_resnet64, "my_methods:cam_like", "predefined", classes=CLASSES, warn_below=None)
+    explainer = var.VAR(small_resnet64, "my_methods:cam_like", "predefined", classes=CLASSES,
+                        settings=var.Relevance(warn_below=None))
     assert explainer.attribute(x64, target=3).shape == (1, 1, 64, 64)
     sys.modules.pop("my_methods", None)
 

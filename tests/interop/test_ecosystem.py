@@ -20,7 +20,7 @@ X64 = X.double()  # equality tests run in float64: no CPU's float32 kernels can 
 # ---------------------------------------------------------------- var.VAR, Captum's convention
 def expected(model, x, classes, target, method="guided_backprop", **options):
     h = var.attribute(model, x, classes, method, **options)
-    return var.relevance(h, 0.1, 0.01)[classes.index(target)]
+    return var.relevance(h, var.Relevance(0.1, 0.01))[classes.index(target)]
 
 
 def test_var_equals_attribute_then_relevance(small_resnet64):
@@ -70,7 +70,7 @@ def test_var_takes_additional_forward_args(small_resnet64):
                                                                              additional_forward_args=(scale,))
     for b in range(2):  # H scales by the image's factor, so its softmax is sharper; the expected follows
         h = var.attribute(net, X64[b:b + 1], [1, 2], "gradient") * scale[b]
-        torch.testing.assert_close(got[b], var.relevance(h, 0.1, 0.01)[0])
+        torch.testing.assert_close(got[b], var.relevance(h, var.Relevance(0.1, 0.01))[0])
 
 
 def test_var_inside_captum_noise_tunnel_and_metrics(small_resnet):

@@ -68,7 +68,7 @@ def test_quantus_metrics_run_on_var_maps(small_resnet, batch, metric):
 def test_random_logit_refuses_empty_maps_as_zeros_and_reports_nan_with_empty_nan(small_resnet, batch):
     # RandomLogit explains a random other class, whose VAR map is empty here (the point of VAR)
     x, y, _ = batch
-    kwargs = {**explain_kwargs(small_resnet), "warn_below": None}
+    kwargs = {**explain_kwargs(small_resnet), "settings": var.Relevance(warn_below=None)}
     metric = quantus.RandomLogit(num_classes=10, seed=0, disable_warnings=True)
     with pytest.raises(AssertionError, match="all equal to zero"):
         metric(model=small_resnet.module, x_batch=x, y_batch=y, a_batch=None, device="cpu",
@@ -138,7 +138,8 @@ def test_var_randomisation_and_similarity_equal_quantus_mprt(small_resnet, batch
     from var.benchmarks.sanity import parametrised_layers
 
     x, y = batch[0][:2], batch[1][:2]
-    kwargs = {"method": "gradient", "k": 2, "normalize": "joint_max", "empty": "nan", "warn_below": None}
+    kwargs = {"method": "gradient", "k": 2, "settings": var.Relevance(normalize="joint_max", warn_below=None),
+              "empty": "nan"}
     mprt = quantus.MPRT(similarity_func=correlation_spearman, abs=False, normalise=False, seed=1,
                         disable_warnings=True)
     scores = mprt(model=small_resnet.module, x_batch=x, y_batch=y, a_batch=None, batch_size=1, device="cpu",

@@ -57,13 +57,13 @@ def test_architecture_changes_reads_tables_3_and_4():
 def test_kept_grid_is_the_kept_share_per_setting():
     import torch
 
-    from var.core.relevance import kept_share, relevance
+    from var.core.relevance import Relevance, kept_share, relevance
     from var.report.anatomy import kept_grid
 
     h = torch.randn(3, 2, 8, 8, generator=torch.Generator().manual_seed(0))
     grid = kept_grid(h, [0.1, 1.0], [0.0, 0.1], ["a", "b", "c"])
     assert grid.shape == (4, 3) and list(grid.columns) == ["a", "b", "c"]
-    expected = 100 * kept_share(relevance(h, 1.0, 0.1, warn_below=None))
+    expected = 100 * kept_share(relevance(h, Relevance(1.0, 0.1, warn_below=None)))
     assert grid.loc[(1.0, 0.1)].tolist() == pytest.approx(expected.tolist(), abs=0.05)
     assert (grid.xs(0.1, level="τ") <= grid.xs(0.0, level="τ")).all().all()  # a larger tau never adds locations
 

@@ -30,7 +30,8 @@ def test_every_figure_takes_a_cmap(small_resnet):
     import matplotlib.pyplot as plt
 
     x = torch.randn(1, 3, 64, 64, generator=GEN)
-    e = var.explain(small_resnet, x, "input_x_gradient", "top_k", k=2, normalize="joint_max")
+    e = var.explain(small_resnet, x, "input_x_gradient", "top_k", k=2,
+                    settings=var.Relevance(normalize="joint_max"))
     default = var.viz.figures.show_explanation(e, small_resnet.unnormalize)
     assert {im.get_cmap().name for ax in default.axes for im in ax.images} >= {var.viz.heatmap.CMAP_SIGNED}
     for fig in (var.viz.figures.show_explanation(e, small_resnet.unnormalize, cmap="cividis"),

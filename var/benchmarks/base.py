@@ -139,7 +139,7 @@ class Benchmark(ABC):
             if self.timings is not None:
                 self.timings.append((method, time.perf_counter() - start))
             yield method, False, h
-            yield method, True, relevance(h, cfg.temperature, cfg.tau, warn_below=None)  # the tables count empty maps
+            yield method, True, relevance(h, cfg.var_settings)
 
 
 

@@ -9,6 +9,7 @@ import json
 from dataclasses import dataclass, field
 
 from ..core.protocol import IG_STEPS, PAPER_METHODS, STUDY_METHODS, TAU, TEMPERATURE, THREADS
+from ..core.relevance import Relevance
 from ..models.zoo import MODEL_NAMES
 
 __all__ = ["BenchConfig", "REFERENCE"]
@@ -60,6 +61,11 @@ class BenchConfig:
     threads: int = _field(THREADS, "torch threads per process (fixed for identical results across shards and workers)")
     internal_batch_size: int = _field(4, "gradient maps per backward chunk (small is fastest on CPU; raise it on a "
                                          "GPU)")
+
+    @property
+    def var_settings(self) -> Relevance:
+        """VAR steps 2-3 as this run applies them (no sparse-map warning: the tables count empty maps)."""
+        return Relevance(self.temperature, self.tau, warn_below=None)
 
     def to_json(self) -> str:
         return json.dumps(dataclasses.asdict(self), sort_keys=True, default=list)

@@ -51,7 +51,7 @@ from ..core.attribution import attribute
 from ..core.checks import check_choice, check_int
 from ..core.methods import make_baseline
 from ..core.protocol import TAU, TEMPERATURE, VERDICT_RULE
-from ..core.relevance import keep_mask, kept_maps, relevance, spatial_softmax
+from ..core.relevance import Relevance, keep_mask, kept_maps, relevance, spatial_softmax
 from . import table
 from .base import Benchmark, BenchmarkOptions, check_shares, global_rngs_seeded, unit_seed
 from .coco import CocoBenchmark, load_item, targets
@@ -73,6 +73,8 @@ SCALES = ("raw", "joint_max")
 SOFTMAXES = ("element", "pixel")
 #: The paper's setting in the sweep's terms.
 PAPER_SETTING = {"temperature": TEMPERATURE, "tau": TAU, "scale": "raw", "softmax": "element"}
+#: The same as the value :func:`relevance` takes (no sparse-map warning: the tables count empty maps).
+PAPER = Relevance(warn_below=None)
 #: What each sweep unit is drawn from: the benchmark whose units and regions it scores, and that benchmark's
 #: options (the reference runs').
 ON = {"grid": (GridBenchmark, {"cell": "half"}), "coco": (CocoBenchmark, {"dataset": "coco128-seg"}),
@@ -271,7 +273,7 @@ class SweepBenchmark(Benchmark):
             h = self._attribute(model, x, everything, method, unit)
             yield from self.method_sets(method, h[:n], h[n:n + len(others)])
             for size, chosen in sets:
-                var = relevance(h[[everything.index(c) for c in chosen]], warn_below=None)
+                var = relevance(h[[everything.index(c) for c in chosen]], PAPER)
                 maps = torch.zeros_like(h[:n])
                 for j, c in enumerate(chosen):
                     if c in classes:
@@ -280,7 +282,7 @@ class SweepBenchmark(Benchmark):
             if method == "guided_gradcam" and "nearest" in self.options.controls:
                 h = self._attribute(model, x, classes, method, unit, interpolate_mode="nearest")
                 yield method, "nearest", False, h[None], [{}]
-                yield method, "nearest", True, relevance(h, warn_below=None)[None], [PAPER_SETTING]
+                yield method, "nearest", True, relevance(h, PAPER)[None], [PAPER_SETTING]
         if "cgi" in self.options.controls:
             h = self._attribute(model, x, classes, "cgi", unit, competitors=self.options.competitors)
             yield "cgi", "vanilla", False, h[None], [{}]
@@ -294,7 +296,7 @@ class SweepBenchmark(Benchmark):
         if "matched" in self.options.controls:
             yield method, "matched", False, matched(h, maps[0])[None], [{}]  # settings[0] is the paper's
         if "random_k" in self.options.controls:
-            random = torch.stack([relevance(torch.cat([h[i:i + 1], h_others]), warn_below=None)[0]
+            random = torch.stack([relevance(torch.cat([h[i:i + 1], h_others]), PAPER)[0]
                                   for i in range(len(h))])
             yield method, "random_k", True, random[None], [PAPER_SETTING]
 

@@ -15,17 +15,18 @@ from . import class_sets
 from .attribution import attribute, check_inputs
 from .checks import check_choice
 from .model import VarModel
-from .protocol import TAU, TEMPERATURE
 from .registry import is_signed
-from .relevance import SPARSE_SHARE, keep_mask, kept_share, relevance
+from .relevance import Relevance, keep_mask, kept_share, relevance, resolve, split_loose
 from .version import __version__
 
 __all__ = ["Explanation", "explain", "load_explanation"]
 
 #: What a saved explanation's metadata says it is, and the layout's version (bumped when the fields change).
-FORMAT, FORMAT_VERSION = "var-explanation", 1
+FORMAT, FORMAT_VERSION = "var-explanation", 2
 _TENSORS = ("inputs", "probabilities", "attributions", "softmax", "maps")
 _PRECISIONS = {"float32": np.float32, "float16": np.float16}
+#: The settings every saved explanation records (version 1 files have no ``warn_below``, which changes no map).
+_V1_SETTINGS = ("temperature", "tau", "reduce_channels", "normalize")
 
 
 @dataclass
@@ -40,8 +41,9 @@ class Explanation:
         attributions: vanilla maps H (VAR step 1), (|K|, C, H, W).
         softmax: M (step 2), same shape as ``attributions`` (or one channel).
         maps: VAR maps C_H (step 3).
-        method, temperature, tau: how they were made.
-        reduce_channels, normalize: the other settings of steps 2-3 (see :func:`var.relevance`).
+        method: the attribution method that made H.
+        settings: VAR steps 2-3's settings (:class:`var.Relevance`); ``temperature``, ``tau``,
+            ``reduce_channels`` and ``normalize`` read them.
         model: the model's identity (:meth:`VarModel.identity <var.core.model.VarModel.identity>`: name, network,
             weights fingerprint), empty when the explanation was made without a ``VarModel``.
         signed: whether the maps are read with their sign (the method's fact, with its options: SmoothGrad over
@@ -56,12 +58,25 @@ class Explanation:
     softmax: torch.Tensor
     maps: torch.Tensor
     method: str
-    temperature: float
-    tau: float
-    reduce_channels: str | None = None
-    normalize: str | None = None
+    settings: Relevance = field(default_factory=Relevance)
     model: dict = field(default_factory=dict)
     signed: bool | None = None
+
+    @property
+    def temperature(self) -> float:
+        return self.settings.temperature
+
+    @property
+    def tau(self) -> float:
+        return self.settings.tau
+
+    @property
+    def reduce_channels(self) -> str | None:
+        return self.settings.reduce_channels
+
+    @property
+    def normalize(self) -> str | None:
+        return self.settings.normalize
 
     @property
     def masks(self) -> torch.Tensor:
@@ -88,7 +103,8 @@ class Explanation:
         path = Path(path)
         path = path if path.suffix == ".npz" else path.with_name(path.name + ".npz")
         meta = {"format": FORMAT, "version": FORMAT_VERSION, "var_version": __version__, "precision": precision,
-                **{f.name: getattr(self, f.name) for f in fields(self) if f.name not in _TENSORS}}
+                **{f.name: getattr(self, f.name) for f in fields(self) if f.name not in _TENSORS},
+                "settings": self.settings.as_dict()}
         arrays = {name: getattr(self, name).detach().cpu().numpy().astype(_PRECISIONS[precision])
                   for name in _TENSORS}
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -114,13 +130,17 @@ def load_explanation(path) -> Explanation:
             arrays = {name: torch.from_numpy(data[name].astype(np.float32)) for name in _TENSORS}
     except (ValueError, KeyError, OSError) as err:
         raise ValueError(f"{path} is not an explanation saved by Explanation.save ({err}).") from None
-    if meta.get("format") != FORMAT or meta.get("version") != FORMAT_VERSION:
+    if meta.get("format") != FORMAT or meta.get("version") not in (1, FORMAT_VERSION):
         raise ValueError(f"{path} holds {meta.get('format')!r} version {meta.get('version')!r}; this var reads "
-                         f"{FORMAT!r} version {FORMAT_VERSION} (saved by var {meta.get('var_version')}).")
+                         f"{FORMAT!r} versions 1-{FORMAT_VERSION} (saved by var {meta.get('var_version')}).")
+    if meta["version"] == 1:  # var 0.2 wrote four settings as fields of their own
+        meta["settings"] = {name: meta.pop(name) for name in _V1_SETTINGS if name in meta}
     names = [f.name for f in fields(Explanation) if f.name not in _TENSORS]
     missing = [name for name in names if name not in meta]
+    missing += [f"settings.{name}" for name in _V1_SETTINGS if name not in meta.get("settings", {})]
     if missing:  # never filled with today's defaults: the file says how it was made, or it is refused
         raise ValueError(f"{path} lacks {', '.join(missing)}; it was not written by Explanation.save.")
+    meta["settings"] = Relevance(**meta["settings"])
     return Explanation(**arrays, **{name: meta[name] for name in names})
 
 
@@ -133,11 +153,7 @@ def explain(
     classes=None,
     k: int = 3,
     target: int | None = None,
-    temperature: float = TEMPERATURE,
-    tau: float = TAU,
-    reduce_channels: str | None = None,
-    normalize: str | None = None,
-    warn_below: float | None = SPARSE_SHARE,
+    settings: Relevance | None = None,
     **method_options,
 ) -> Explanation:
     """Attribute an image for a class set and apply VAR.
@@ -150,8 +166,9 @@ def explain(
             (``var-bench methods`` lists them).
         class_set: ``"top_k"`` (k most probable + least probable, plus ``target``),
             ``"best_vs_worst"`` or ``"predefined"`` (then pass ``classes``).
-        temperature, tau, reduce_channels, normalize, warn_below: VAR steps 2-3, see :func:`var.relevance`.
-        **method_options: passed to :func:`var.attribute`.
+        settings: VAR steps 2-3 as a :class:`var.Relevance` (None: the paper's t = 0.1, tau = 0.01).
+        **method_options: passed to :func:`var.attribute` (the loose ``temperature``, ``tau``, ... of earlier
+            versions still work, with a DeprecationWarning).
 
     Returns:
         An :class:`Explanation`.
@@ -161,6 +178,8 @@ def explain(
         >>> e.class_names[:2]
         ['espresso', 'cup']
     """
+    loose, method_options = split_loose(method_options)
+    settings = resolve(settings, loose, "explain")
     if not isinstance(model, VarModel):
         raise TypeError("explain needs a VarModel; wrap your network with var.wrap_model(...).")
     x = check_inputs(image) if isinstance(image, torch.Tensor) else model.prepare(image)
@@ -170,8 +189,6 @@ def explain(
     logits = model.logits(x)[0]
     chosen = class_sets.choose(class_set, logits, classes=classes, k=k, target=target)
     h = attribute(model, x, chosen, method, **method_options)
-    maps, m = relevance(h, temperature, tau, reduce_channels=reduce_channels, normalize=normalize,
-                        return_softmax=True, warn_below=warn_below)
+    maps, m = relevance(h, settings, return_softmax=True)
     return Explanation(x, chosen, [model.class_names[c] for c in chosen], logits.softmax(-1)[chosen], h, m, maps,
-                       method, temperature, tau, reduce_channels, normalize, model.identity(),
-                       is_signed(method, **method_options))
+                       method, settings, model.identity(), is_signed(method, **method_options))

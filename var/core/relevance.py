@@ -22,7 +22,7 @@ treated the same everywhere:
   usually does); but when *all* classes together keep less than
   :data:`SPARSE_SHARE` of the locations, t and tau do not fit the attributions'
   scale, and :func:`relevance` warns (:class:`SparseMapWarning`), naming the scale
-  and the options that change it (``warn_below=None`` silences it, as the
+  and the options that change it (``Relevance(warn_below=None)`` silences it, as the
   benchmarks and explorers do: they count and show the share instead);
 * benchmark tables record one ``empty`` row (1 or 0) per VAR map, so every
   summary reports the share of empty maps next to the scores; metrics defined on
@@ -39,15 +39,18 @@ treated the same everywhere:
 
 from __future__ import annotations
 
+import dataclasses
+import numbers
 import warnings
+from dataclasses import dataclass
 
 import torch
 
-from .checks import check_float
+from .checks import check_choice, check_float
 from .protocol import TAU, TEMPERATURE
 
-__all__ = ["relevance", "spatial_softmax", "keep_mask", "kept_maps", "kept_share", "SparseMapWarning", "REDUCTIONS",
-           "NORMALIZATIONS", "SPARSE_SHARE"]
+__all__ = ["Relevance", "relevance", "spatial_softmax", "keep_mask", "kept_maps", "kept_share", "SparseMapWarning",
+           "REDUCTIONS", "NORMALIZATIONS", "SPARSE_SHARE"]
 
 #: How channels are reduced to one score per pixel before the softmax (None: per element).
 REDUCTIONS = (None, "sum", "max")
@@ -59,6 +62,90 @@ SPARSE_SHARE = 0.01
 
 class SparseMapWarning(UserWarning):
     """VAR kept less than :data:`SPARSE_SHARE` of the locations for any class (see "Empty maps" above)."""
+
+
+@dataclass(frozen=True)
+class Relevance:
+    """The settings of VAR's steps 2-3, one value: what :func:`relevance`, :func:`var.explain`, :class:`var.VAR`,
+    Quantus's ``explain_func``, the benchmarks and the explorers take, and what an :class:`~var.Explanation` keeps.
+
+    Args:
+        temperature: t of the softmax across classes (paper: 0.1); > 0.
+        tau: the margin over chance 1/|K| a location needs to be kept (paper: 0.01); in [0, 1).
+        reduce_channels: None (one softmax per element, the authors'), ``"sum"`` or ``"max"``: see
+            :func:`spatial_softmax`.
+        normalize: None (raw magnitudes, the authors') or ``"joint_max"``: see :func:`spatial_softmax`.
+        warn_below: warn (:class:`SparseMapWarning`) when all classes together keep less than this share of the
+            locations; None: never (for callers that report the share themselves).
+
+    ``Relevance()`` is the paper's setting; :meth:`replace` changes some fields, and calling the value applies it.
+
+    Example:
+        >>> settings = var.Relevance(temperature=0.1, tau=0.01)
+        >>> maps = settings(var.attribute(model, x, [281, 282, 285], "gradient"))
+        >>> settings.replace(normalize="joint_max").normalize
+        'joint_max'
+    """
+
+    temperature: float = TEMPERATURE
+    tau: float = TAU
+    reduce_channels: str | None = None
+    normalize: str | None = None
+    warn_below: float | None = SPARSE_SHARE
+
+    def __post_init__(self):
+        # validated once, here, so that every entry point taking the value refuses the same bad settings
+        object.__setattr__(self, "temperature", check_float("temperature", self.temperature, low=0.0, low_open=True))
+        object.__setattr__(self, "tau", check_float("tau", self.tau, low=0.0, high=1.0, high_open=True))
+        check_choice("reduce_channels", self.reduce_channels, REDUCTIONS)
+        check_choice("normalize", self.normalize, NORMALIZATIONS)
+        if self.warn_below is not None:
+            object.__setattr__(self, "warn_below", check_float("warn_below", self.warn_below, low=0.0, high=1.0))
+
+    def __call__(self, attributions: torch.Tensor, *, return_softmax: bool = False):
+        """:func:`relevance` of ``attributions`` with these settings."""
+        return relevance(attributions, self, return_softmax=return_softmax)
+
+    def replace(self, **changes) -> Relevance:
+        """A copy with some settings changed (validated like the original)."""
+        return dataclasses.replace(self, **changes)
+
+    def as_dict(self) -> dict:
+        """The settings by name, as JSON or a table row records them."""
+        return dataclasses.asdict(self)
+
+
+#: The loose keywords :class:`Relevance` replaces (accepted, with a DeprecationWarning, until var 0.4).
+LOOSE = tuple(f.name for f in dataclasses.fields(Relevance))
+
+
+def split_loose(options: dict) -> tuple[dict, dict]:
+    """``options`` split into the deprecated loose settings keywords and the rest (a method's options)."""
+    return ({k: v for k, v in options.items() if k in LOOSE}, {k: v for k, v in options.items() if k not in LOOSE})
+
+
+def resolve(settings: Relevance | None, loose: dict, where: str, stacklevel: int = 3) -> Relevance:
+    """The one settings value of a call: ``settings``, or (deprecated) one built from loose keywords.
+
+    ``loose`` holds the loose keywords the caller received (its own defaults left out). Mixing both is refused:
+    which one would win is not obvious.
+    """
+    unknown = sorted(set(loose) - set(LOOSE))
+    if unknown:
+        raise TypeError(f"{where}() got unexpected keyword argument(s) {', '.join(map(repr, unknown))}.")
+    if settings is not None and not isinstance(settings, Relevance):
+        raise TypeError(f"{where}: settings must be a var.Relevance, not {type(settings).__name__}; "
+                        f"e.g. var.Relevance(temperature=0.1, tau=0.01).")
+    if not loose:
+        return Relevance() if settings is None else settings
+    if settings is not None:
+        raise TypeError(f"{where}: pass the VAR settings once, as settings=var.Relevance(...), not also as "
+                        f"{', '.join(sorted(loose))}.")
+    value = Relevance(**loose)
+    keywords = ", ".join(f"{k}={v!r}" for k, v in loose.items())
+    warnings.warn(f"{where}({keywords}) is deprecated (it stops working in var 0.4): pass "
+                  f"settings=var.Relevance({keywords}).", DeprecationWarning, stacklevel=stacklevel)
+    return value
 
 
 def spatial_softmax(
@@ -113,28 +200,18 @@ def spatial_softmax(
     return torch.softmax(shifted / temperature, dim=0)
 
 
-def relevance(
-    attributions: torch.Tensor,
-    temperature: float = TEMPERATURE,
-    tau: float = TAU,
-    *,
-    reduce_channels: str | None = None,
-    normalize: str | None = None,
-    return_softmax: bool = False,
-    warn_below: float | None = SPARSE_SHARE,
-):
+def relevance(attributions: torch.Tensor, settings: Relevance | None = None, *loose_args,
+              return_softmax: bool = False, **loose):
     """Class-relevant attributions C_c = H_c * M_c * 1[M_c - 1/|K| > tau] (VAR steps 2-3).
 
     Args:
         attributions: H for the class set, shape (|K|, ...) with |K| >= 2, e.g. the
             output of :func:`var.attribute`; a batch (B, |K|, C, H, W) is taken
             image by image (the softmax never mixes images).
-        temperature: t of the spatial softmax (paper: 0.1).
-        tau: margin over chance 1/|K| a location needs to be kept, in [0, 1) (paper: 0.01).
-        reduce_channels, normalize: see :func:`spatial_softmax`.
+        settings: t, tau and the other settings of steps 2-3 as one :class:`Relevance`; None: the paper's.
         return_softmax: also return M (for plots).
-        warn_below: warn (:class:`SparseMapWarning`) when the classes together keep less than this
-            share of the locations; None: never (for callers that report the share themselves).
+        *loose_args, **loose: deprecated: ``relevance(h, 0.1, 0.01, normalize=...)``, the settings as loose
+            values (a DeprecationWarning names the :class:`Relevance` to pass instead).
 
     Returns:
         The VAR maps, same shape, sign and dtype as ``attributions``; with
@@ -146,21 +223,24 @@ def relevance(
 
     Example:
         >>> maps = var.attribute(model, x, [281, 282, 285], "guided_backprop")
-        >>> var_maps, m = var.relevance(maps, temperature=0.1, tau=0.01, return_softmax=True)
+        >>> var_maps, m = var.relevance(maps, var.Relevance(temperature=0.1, tau=0.01), return_softmax=True)
     """
-    tau = check_float("tau", tau, low=0.0, high=1.0, high_open=True)
-    if warn_below is not None:
-        check_float("warn_below", warn_below, low=0.0, high=1.0)
-    m = spatial_softmax(attributions, temperature, reduce_channels=reduce_channels, normalize=normalize)
+    if isinstance(settings, numbers.Real) and not isinstance(settings, bool):  # deprecated: relevance(h, t, tau)
+        loose = {**dict(zip(("temperature", "tau"), (settings, *loose_args))), **loose}
+        settings, loose_args = None, loose_args[1:]
+    if loose_args:
+        raise TypeError("relevance takes the attributions and one var.Relevance; got more positional values.")
+    s = resolve(settings, loose, "relevance")
+    m = spatial_softmax(attributions, s.temperature, reduce_channels=s.reduce_channels, normalize=s.normalize)
     batched = attributions.dim() == 5  # (B, |K|, C, H, W) from var.attribute on a batch: classes on dim 1
     k = attributions.shape[1 if batched else 0]
-    if tau >= 1.0 - 1.0 / k:
-        warnings.warn(f"tau = {tau:g} >= 1 - 1/|K| = {1 - 1 / k:.3g}: M - 1/|K| can never exceed "
+    if s.tau >= 1.0 - 1.0 / k:
+        warnings.warn(f"tau = {s.tau:g} >= 1 - 1/|K| = {1 - 1 / k:.3g}: M - 1/|K| can never exceed "
                       "it, so every VAR map is all zero. Use a smaller tau (paper: 0.01).", stacklevel=2)
-    keep = torch.stack([keep_mask(mb, tau) for mb in m]) if batched else keep_mask(m, tau)
+    keep = torch.stack([keep_mask(mb, s.tau) for mb in m]) if batched else keep_mask(m, s.tau)
     maps = kept_maps(attributions, m, keep)
-    if warn_below is not None:
-        _warn_if_sparse(attributions, keep, temperature, tau, normalize, warn_below)
+    if s.warn_below is not None:
+        _warn_if_sparse(attributions, keep, s)
     return (maps, m) if return_softmax else maps
 
 
@@ -180,24 +260,24 @@ def keep_mask(softmax: torch.Tensor, tau: float) -> torch.Tensor:
     return (softmax - 1.0 / softmax.shape[0]) > tau
 
 
-def _warn_if_sparse(h, keep, temperature, tau, normalize, share) -> None:
-    """Warn when VAR keeps less than ``share`` of the locations for any class: t and tau do not fit H's scale.
+def _warn_if_sparse(h, keep, s: Relevance) -> None:
+    """Warn when VAR keeps less than ``s.warn_below`` of the locations for any class: t, tau do not fit H's scale.
 
     One class keeping nothing is VAR's answer (top_k's least probable class usually does); *all*
     classes keeping (almost) nothing means M stays near 1/|K| everywhere, which the options change.
     """
     kept = keep.any(1 if h.dim() == 5 else 0).flatten(1 if h.dim() == 5 else 0).float().mean(-1)
-    low = (kept.reshape(-1) < share).nonzero().flatten().tolist()
+    low = (kept.reshape(-1) < s.warn_below).nonzero().flatten().tolist()
     if not low:
         return
     image = (f"image {low[0]}" + (f" (and {len(low) - 1} more)" if len(low) > 1 else "") + ": "
              if h.dim() == 5 else "")
     scale = float((h[low[0]] if h.dim() == 5 else h).abs().max())
-    hint = " or normalize='joint_max' (t relative to the largest |H|)" if normalize is None else ""
+    hint = " or Relevance(normalize='joint_max') (t relative to the largest |H|)" if s.normalize is None else ""
     warnings.warn(f"{image}VAR kept {float(kept.reshape(-1)[low[0]]):.2%} of the locations (all classes together) at "
-                  f"t = {temperature:g}, tau = {tau:g}: M stays within tau of 1/|K| almost everywhere, so tau is "
+                  f"t = {s.temperature:g}, tau = {s.tau:g}: M stays within tau of 1/|K| almost everywhere, so tau is "
                   f"large or the attributions (largest |H| {scale:.3g}) are small against t. A smaller "
-                  f"temperature, a smaller tau{hint} keeps more. warn_below=None silences this warning.",
+                  f"temperature, a smaller tau{hint} keeps more. Relevance(warn_below=None) silences this warning.",
                   SparseMapWarning, stacklevel=3)
 
 

@@ -21,13 +21,12 @@ from torch import nn
 
 from ..core import class_sets
 from ..core.attribution import attribute, check_inputs, per_image
-from ..core.checks import check_choice, check_float
+from ..core.checks import check_choice
 from ..core.explanation import Explanation
 from ..core.methods import METHODS, make_method
 from ..core.model import VarModel, eval_mode, logits_of
-from ..core.protocol import TAU, TEMPERATURE
 from ..core.registry import is_signed
-from ..core.relevance import SPARSE_SHARE, relevance
+from ..core.relevance import Relevance, relevance, resolve
 
 __all__ = ["VAR", "visualize_image_attr"]
 
@@ -53,40 +52,35 @@ class VAR:
             every target).
         classes: the predefined class set: one list for all images, or one per image.
         k: for ``top_k``.
-        temperature, tau, reduce_channels, normalize: VAR steps 2-3 (see :func:`var.relevance`).
+        settings: VAR steps 2-3 as a :class:`var.Relevance` (None: the paper's t = 0.1, tau = 0.01; the loose
+            ``temperature``, ``tau``, ``reduce_channels``, ``normalize``, ``warn_below`` of earlier versions still
+            work, with a DeprecationWarning).
         internal_batch_size, backward: see :func:`var.attribute`.
-        warn_below: warn when a VAR map keeps less than this share (see :func:`var.relevance`).
 
     Attributes:
         explanations: one :class:`~var.core.explanation.Explanation` per image of the last call
             (its class set, all |K| vanilla maps, M and the VAR maps).
 
     Example:
-        >>> explainer = var.VAR(model, "guided_backprop", temperature=0.1, tau=0.01)
+        >>> explainer = var.VAR(model, "guided_backprop", settings=var.Relevance(temperature=0.1, tau=0.01))
         >>> maps = explainer.attribute(x, target=281)  # shaped like x
         >>> explainer.explanations[0].class_names  # top 3, the target, the least probable
         ['tiger cat', 'Egyptian cat', 'tabby', 'African hunting dog']
     """
 
     def __init__(self, model: VarModel | nn.Module, method="guided_backprop", class_set: str = "top_k", *,
-                 classes=None, k: int = 3, temperature: float = TEMPERATURE, tau: float = TAU,
-                 reduce_channels: str | None = None, normalize: str | None = None,
-                 internal_batch_size: int | None = None, backward: str | None = None,
-                 warn_below: float | None = SPARSE_SHARE):
+                 classes=None, k: int = 3, settings: Relevance | None = None,
+                 internal_batch_size: int | None = None, backward: str | None = None, **loose):
         net = model.module if isinstance(model, VarModel) else model
         if not isinstance(net, nn.Module):
             raise TypeError(f"model must be a VarModel or a torch.nn.Module, not {type(model).__name__}.")
         check_choice("class_set", class_set, class_sets.STRATEGIES)
-        check_float("temperature", temperature, low=0.0, low_open=True)
-        check_float("tau", tau, low=0.0, high=1.0, high_open=True)
+        self.settings = resolve(settings, loose, "VAR")
         if class_set == "predefined" and classes is None:
             raise ValueError("class_set='predefined' needs classes=[...] (holding every target).")
         self.model, self.forward_func, self.method = model, net, method
         self.class_set, self.classes, self.k = class_set, classes, k
-        self.temperature, self.tau = temperature, tau
-        self.reduce_channels, self.normalize = reduce_channels, normalize
         self.internal_batch_size, self.backward = internal_batch_size, backward
-        self.warn_below = warn_below
         self.explanations: list[Explanation] = []
 
     # What Captum's wrappers (NoiseTunnel, metrics) ask of an attribution.
@@ -178,14 +172,12 @@ class VAR:
         return chosen
 
     def _explanation(self, x, logits, chosen, h, signed: bool) -> Explanation:
-        maps, m = relevance(h, self.temperature, self.tau, reduce_channels=self.reduce_channels,
-                            normalize=self.normalize, return_softmax=True, warn_below=self.warn_below)
+        maps, m = relevance(h, self.settings, return_softmax=True)
         names = (self.model.class_names if isinstance(self.model, VarModel)
                  else [f"class {i}" for i in range(logits.numel())])
         identity = self.model.identity() if isinstance(self.model, VarModel) else {}
         return Explanation(x, chosen, [names[c] for c in chosen], logits.softmax(-1)[chosen], h, m, maps,
-                           self.method_name, self.temperature, self.tau, self.reduce_channels, self.normalize,
-                           identity, signed)
+                           self.method_name, self.settings, identity, signed)
 
 
 class _WithArgs(nn.Module):

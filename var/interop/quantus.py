@@ -15,8 +15,8 @@ are all zero ("Recompute the explanations"). ``RandomLogit`` meets it by design:
 explains a random other class, whose VAR map is empty; ``MPRT`` meets it on the
 randomised models. ``empty="nan"`` returns such maps as NaN instead, so that
 Quantus runs and reports NaN ("no value") for them, as var's own rank-correlation
-metrics do. Or choose t and tau for the method's scale (``normalize="joint_max"``
-makes t scale-free).
+metrics do. Or choose t and tau for the method's scale
+(``settings=var.Relevance(normalize="joint_max")`` makes t scale-free).
 
 Example:
     >>> import quantus
@@ -34,8 +34,7 @@ import numpy as np
 import torch
 
 from ..core.checks import check_choice
-from ..core.protocol import TAU, TEMPERATURE
-from ..core.relevance import SPARSE_SHARE
+from ..core.relevance import Relevance, resolve, split_loose
 from .attributor import VAR
 
 __all__ = ["explain_func", "EMPTY"]
@@ -45,33 +44,34 @@ EMPTY = ("zeros", "nan")
 
 
 def explain_func(model, inputs, targets, *, method="guided_backprop", class_set: str = "top_k", k: int = 3,
-                 classes=None, temperature: float = TEMPERATURE, tau: float = TAU, normalize: str | None = None,
-                 var_model=None, device=None, empty: str = "zeros", warn_below: float | None = SPARSE_SHARE,
-                 **method_options) -> np.ndarray:
+                 classes=None, settings: Relevance | None = None, var_model=None, device=None,
+                 empty: str = "zeros", **method_options) -> np.ndarray:
     """The VAR map of each target, channels summed, as Quantus wants it.
 
     Args:
         model: the ``nn.Module`` Quantus passes (or a :class:`~var.core.model.VarModel`).
         inputs: (B, C, H, W) array or tensor.
         targets: one class per input (array, list or tensor), or one int.
-        method, class_set, k, classes, temperature, tau, normalize: see :class:`var.VAR`.
+        method, class_set, k, classes, settings: see :class:`var.VAR` (Quantus calls this often: a
+            ``settings`` with ``warn_below=None`` keeps its output quiet).
         var_model: a :class:`~var.core.model.VarModel` of the same network, for methods that need
             its GradCAM layer (Quantus passes only the module).
         device: where to compute (Quantus passes its ``device``); default the model's.
         empty: how an empty VAR map is returned: ``"zeros"`` (as VAR gives it) or ``"nan"`` (Quantus then
             scores it NaN instead of refusing an all-zero batch).
-        warn_below: see :func:`var.relevance` (Quantus calls this often: None keeps its output quiet).
-        **method_options: the method's options (see :func:`var.attribute`).
+        **method_options: the method's options (see :func:`var.attribute`; the loose ``temperature``, ``tau``,
+            ... of earlier versions still work, with a DeprecationWarning).
 
     Returns:
         float32 array (B, 1, H, W).
     """
+    loose, method_options = split_loose(method_options)
+    settings = resolve(settings, loose, "explain_func")
     check_choice("empty", empty, EMPTY)
     net = getattr(model, "module", model)
     if var_model is not None and getattr(var_model, "module", None) is not net:
         raise ValueError("var_model wraps another network than the model Quantus passes; wrap the same module.")
-    explainer = VAR(var_model or net, method, class_set, classes=classes, k=k, temperature=temperature, tau=tau,
-                    normalize=normalize, warn_below=warn_below)
+    explainer = VAR(var_model or net, method, class_set, classes=classes, k=k, settings=settings)
     device = device or next((p.device for p in net.parameters()), torch.device("cpu"))
     x = torch.as_tensor(np.asarray(inputs), dtype=torch.float32, device=device)
     target = torch.as_tensor(np.asarray(targets)).long().flatten().tolist()

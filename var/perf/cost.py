@@ -92,7 +92,7 @@ def scaling(model_name: str = "efficientnet_lite0", steps=(8, 16, 32, 50), class
         timed("gradient", k)
         timed("integrated_gradients", k, steps=16)
     h = var.attribute(model, x, top[:4], "gradient")
-    seconds = median_time(lambda: var.relevance(h, warn_below=None), 5)
+    seconds = median_time(lambda: var.relevance(h, var.Relevance(warn_below=None)), 5)
     rows.append({"method": VAR_STEPS, "K": 4, "steps": None, "seconds": seconds})
     return pd.DataFrame(rows)
 

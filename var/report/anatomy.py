@@ -11,15 +11,16 @@ import pandas as pd
 import torch
 
 from ..core.protocol import TAU, TEMPERATURE
-from ..core.relevance import kept_share, relevance, spatial_softmax
+from ..core.relevance import Relevance, kept_share, relevance, spatial_softmax
 
 __all__ = ["kept_by_tau", "by_hand", "margin_rule", "kept_by_temperature"]
 
 
 def kept_by_tau(h: torch.Tensor, taus, class_names, temperature: float = TEMPERATURE) -> pd.DataFrame:
     """The share of locations each class keeps at each tau (columns tau, class, kept)."""
-    return pd.DataFrame([{"tau": tau, "class": name, "kept": share} for tau in taus for name, share in
-                         zip(class_names, kept_share(relevance(h, temperature, tau, warn_below=None)).tolist())])
+    shares = {tau: kept_share(relevance(h, Relevance(temperature, tau, warn_below=None))).tolist() for tau in taus}
+    return pd.DataFrame([{"tau": tau, "class": name, "kept": share} for tau in taus
+                         for name, share in zip(class_names, shares[tau])])
 
 
 def kept_grid(h: torch.Tensor, temperatures, taus, class_names) -> pd.DataFrame:
@@ -58,7 +59,7 @@ def by_hand(h: torch.Tensor, class_names, temperature: float = TEMPERATURE, tau:
     Returns:
         ((channel, row, column), a table with one row per class).
     """
-    kept = (relevance(h, temperature, tau, warn_below=None)[0] != 0).flatten().nonzero().squeeze(1)
+    kept = (relevance(h, Relevance(temperature, tau, warn_below=None))[0] != 0).flatten().nonzero().squeeze(1)
     if not len(kept):
         raise ValueError("the first class keeps no element at this t and tau: pick another image or method.")
     pick = int(kept[h[0].abs().flatten()[kept].argsort()[len(kept) // 2]])
@@ -104,6 +105,6 @@ def kept_by_temperature(maps: dict[str, torch.Tensor], temperatures, tau: float 
     """
     return pd.DataFrame([
         {"method": name, "normalize": str(norm), "t": t,
-         "kept": float(kept_share(relevance(h, t, tau, normalize=norm, warn_below=None)).mean()),
+         "kept": float(kept_share(relevance(h, Relevance(t, tau, normalize=norm, warn_below=None))).mean()),
          "median |H|": float(h.abs().median()), "max |H|": float(h.abs().max())}
         for name, h in maps.items() for norm in normalizations for t in temperatures])

@@ -24,7 +24,7 @@ from ..benchmarks.sanity import randomised
 from ..core import class_sets
 from ..core.attribution import attribute
 from ..core.protocol import VERDICT_RULE
-from ..core.relevance import relevance
+from ..core.relevance import Relevance, relevance
 from ..viz.figures import grey, show_image, show_maps
 from ..viz.heatmap import colour_bar
 
@@ -54,7 +54,7 @@ def localisation_example(x: torch.Tensor, h: torch.Tensor, index: int, region: t
     fig = plt.figure(figsize=(11, 5.6), layout="constrained")
     axes = fig.subplots(2, 3)
     background = grey(x, unnormalize)
-    for row, (label, maps) in enumerate((("vanilla", h), ("VAR", relevance(h, warn_below=None)))):
+    for row, (label, maps) in enumerate((("vanilla", h), ("VAR", relevance(h, Relevance(warn_below=None))))):
         blurred = blur_positive(maps)[index]
         scores = localisation(blurred, region, rule)
         show_image(axes[row, 0], x, unnormalize)
@@ -95,7 +95,7 @@ def pic_example(model, image, label: int, method: str = "guided_backprop", k: in
     fig = plt.figure(figsize=(12, 6.2), layout="constrained")
     grid = fig.add_gridspec(2, 1 + len(shown), width_ratios=[1.6] + [1] * len(shown))
     curve_ax = fig.add_subplot(grid[:, 0])
-    for row, (name, maps) in enumerate((("vanilla", h), ("VAR", relevance(h, warn_below=None)))):
+    for row, (name, maps) in enumerate((("vanilla", h), ("VAR", relevance(h, Relevance(warn_below=None))))):
         saliency = maps[classes.index(label)].abs().sum(0).numpy()
         ranked = strict_ranking(saliency, seed=0)
         curves, skipped = pic_curves(img, ranked, mask, predict)
@@ -132,7 +132,7 @@ def sanity_example(model, x: torch.Tensor, classes: list[int], target: int, meth
     for col, fraction in enumerate(fractions):
         net = randomised(model, fraction, seed)
         h = attribute(net, x, classes, method, **options)
-        for row, (name, maps) in enumerate((("vanilla", h), ("VAR", relevance(h, warn_below=None)))):
+        for row, (name, maps) in enumerate((("vanilla", h), ("VAR", relevance(h, Relevance(warn_below=None))))):
             image = show_maps([axes[row, col]], maps[index:index + 1], background=background,
                               min_alpha=0.7 if row else 0.0)
             what = "trained" if fraction == 0 else f"{fraction:.0%} of layers random"

@@ -26,7 +26,7 @@ import torch
 
 from ..core import class_sets
 from ..core.explanation import Explanation, explain
-from ..core.relevance import kept_share
+from ..core.relevance import Relevance, kept_share, relevance
 
 __all__ = ["ClosePair", "close_pair", "shared_concepts", "typical_grid"]
 
@@ -65,7 +65,7 @@ def close_pair(model, items, method: str = "guided_backprop", candidates: int = 
     for rank, i in enumerate(order, start=1):
         path, x = xs[i]
         pair = class_sets.top_k(model.logits(x)[0], 2)
-        e = explain(model, x, method, "predefined", classes=pair, warn_below=None)
+        e = explain(model, x, method, "predefined", classes=pair, settings=Relevance(warn_below=None))
         if bool((kept_share(e.maps)[:2] >= min_kept).all()):
             return ClosePair(str(path), e, rank, ratios[i], rank - 1)
     raise ValueError(f"No image among the first {candidates} has two VAR maps keeping >= {min_kept:.0%}; "
@@ -112,13 +112,12 @@ def pair_settings(explanation, temperatures=(0.01, 0.03, 0.1, 0.3, 1.0), taus=(0
     the share of elements each keeps and the share both keep, from the explanation's vanilla maps.
     """
     from ..benchmarks.metrics import class_cosine
-    from ..core.relevance import relevance
 
     a, b = explanation.class_names[:2]
     rows = []
     for t in temperatures:
         for tau in taus:
-            maps = relevance(explanation.attributions, t, tau, warn_below=None)
+            maps = relevance(explanation.attributions, Relevance(t, tau, warn_below=None))
             kept = maps[:2] != 0
             rows.append({"t": t, "τ": tau, "cosine": float(class_cosine(maps[None, :2])[0, 0]),
                          f"kept: {a}": float(kept[0].float().mean()), f"kept: {b}": float(kept[1].float().mean()),
@@ -172,7 +171,8 @@ def grid_example(model, grid_run: dict, method: str = "guided_backprop"):
     bench.setup()
     spec = bench.grid_spec(unit)
     x, _ = make_grid(model, spec, config.options["cell"])
-    e = explain(model, x, method, "predefined", classes=[label for _, label in spec], warn_below=None)
+    e = explain(model, x, method, "predefined", classes=[label for _, label in spec],
+                settings=Relevance(warn_below=None))
     ra = table[(table["unit"] == unit) & (table["method"] == method) & (table["metric"] == "ra")]
     ra = ra.pivot_table(index="item", columns="var", values="value")  # item: the quadrant of K's class
     return e, (f"Grid {unit} of the reference run (the median gain). The share of each class's map in its own "

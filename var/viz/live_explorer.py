@@ -22,8 +22,7 @@ from ..core.checks import check_choice, check_list
 from ..core.images import EXAMPLE_IMAGES, load_image
 from ..core.methods import METHOD_TITLES, METHODS
 from ..core.model import VarModel
-from ..core.protocol import TAU, TEMPERATURE
-from ..core.relevance import kept_share, relevance, spatial_softmax
+from ..core.relevance import Relevance, kept_share, relevance, resolve
 from .heatmap import colour_bar, colour_map, display_max, label_empty, to_heatmap
 
 __all__ = ["LiveExplorer", "live_explorer", "preview"]
@@ -41,7 +40,7 @@ class LiveExplorer:
     """
 
     def __init__(self, model: VarModel, images=None, method: str = "guided_backprop", strategy: str = "top_k",
-                 cmap: str | None = None):
+                 cmap: str | None = None, settings: Relevance | None = None):
         import ipywidgets as W
 
         if not isinstance(model, VarModel):
@@ -52,6 +51,7 @@ class LiveExplorer:
         check_choice("strategy", strategy, class_sets.STRATEGIES)
         self.model = model
         self.cmap = cmap
+        self.settings = resolve(settings, {}, "live_explorer").replace(warn_below=None)  # the table shows the share
         self.attributions_computed = 0
         self.last_update_s = 0.0
         self._cache: dict = {}
@@ -66,8 +66,9 @@ class LiveExplorer:
         self.k = W.IntSlider(value=3, min=1, max=8, description="k")
         self.classes = W.TagsInput(value=[], allowed_tags=list(model.class_names), allow_duplicates=False,
                                    description="classes")
-        self.temperature = W.FloatLogSlider(value=TEMPERATURE, base=10, min=-3, max=1, step=0.25, description="t")
-        self.tau = W.FloatSlider(value=TAU, min=0.0, max=0.3, step=0.01, description="τ")
+        self.temperature = W.FloatLogSlider(value=self.settings.temperature, base=10, min=-3, max=1, step=0.25,
+                                            description="t")
+        self.tau = W.FloatSlider(value=self.settings.tau, min=0.0, max=0.3, step=0.01, description="τ")
         self.status = W.HTML()
         self.figure = W.Image(format="png", layout=W.Layout(max_width="100%"))
         self.table = W.HTML()
@@ -145,15 +146,15 @@ class LiveExplorer:
         return class_sets.choose(strategy, logits, classes=picked, k=self.k.value)
 
     def _draw(self, x, logits, chosen, h) -> None:
-        self.figure.value, self.table.value = _view(self.model, x, logits, chosen, h, self.temperature.value,
-                                                    self.tau.value, self.cmap)
+        settings = self.settings.replace(temperature=self.temperature.value, tau=self.tau.value)
+        self.figure.value, self.table.value = _view(self.model, x, logits, chosen, h, settings, self.cmap)
 
     def _error(self, message: str) -> None:
         self.status.value = f"<span style='color:#b00'>⚠ {message}</span>"
 
 
 def live_explorer(model: VarModel, images=None, method: str = "guided_backprop", strategy: str = "top_k",
-                  cmap: str | None = None):
+                  cmap: str | None = None, settings: Relevance | None = None):
     """The live explorer's widget for ``model`` (display it as the last expression of a cell).
 
     Args:
@@ -162,32 +163,35 @@ def live_explorer(model: VarModel, images=None, method: str = "guided_backprop",
         method: the method shown first.
         strategy: the class-set strategy shown first.
         cmap: a matplotlib colour map for the vanilla and VAR rows (default :data:`var.viz.heatmap.CMAP`).
+        settings: VAR steps 2-3 (:class:`var.Relevance`): the t and tau the sliders start at, and the
+            ``normalize`` and ``reduce_channels`` every view applies (None: the paper's).
 
     Returns:
         An ``ipywidgets.VBox``; its ``explorer`` attribute is the :class:`LiveExplorer`.
     """
-    explorer = LiveExplorer(model, images, method, strategy, cmap)
+    explorer = LiveExplorer(model, images, method, strategy, cmap, settings)
     explorer.widget.explorer = explorer
     return explorer.widget
 
 
 def preview(model: VarModel, image=None, method: str = "guided_backprop", strategy: str = "top_k",
-            k: int = 3, cmap: str | None = None) -> tuple[bytes, str]:
+            k: int = 3, cmap: str | None = None, settings: Relevance | None = None) -> tuple[bytes, str]:
     """What the live explorer shows first, without its widgets: the figure (PNG bytes) and the table (HTML).
 
     For a static page: a displayed widget would store its figure in the page's widget state a second time.
-    ``image`` defaults to the explorer's first example; ``cmap`` as in :func:`live_explorer`.
+    ``image`` defaults to the explorer's first example; ``cmap`` and ``settings`` as in :func:`live_explorer`.
     """
+    settings = resolve(settings, {}, "preview").replace(warn_below=None)
     x = model.prepare(next(iter(EXAMPLE_IMAGES)) if image is None else image)
     logits = model.logits(x)[0]
     chosen = class_sets.choose(strategy, logits, k=k)
-    return _view(model, x, logits, chosen, attribute(model, x, chosen, method), TEMPERATURE, TAU, cmap)
+    return _view(model, x, logits, chosen, attribute(model, x, chosen, method), settings, cmap)
 
 
-def _view(model, x, logits, chosen, h, t: float, tau: float, cmap: str | None = None) -> tuple[bytes, str]:
+def _view(model, x, logits, chosen, h, settings: Relevance, cmap: str | None = None) -> tuple[bytes, str]:
     """The explorer's figure (vanilla, M, VAR per class) and its table (probability, locations kept)."""
-    maps = relevance(h, t, tau, warn_below=None)  # the table shows the kept share
-    png = _panel_png(model, x, h, spatial_softmax(h, t), maps, [model.class_names[c] for c in chosen], cmap)
+    maps, m = relevance(h, settings, return_softmax=True)
+    png = _panel_png(model, x, h, m, maps, [model.class_names[c] for c in chosen], cmap)
     prob = logits.softmax(-1)[chosen]
     rows = "".join(f"<tr><td>{model.class_names[c]}</td><td>{p:.3f}</td><td>{s:.1%}</td></tr>"
                    for c, p, s in zip(chosen, prob.tolist(), kept_share(maps).tolist()))

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import functools
 import io
+import warnings
 from collections.abc import Sequence
 
 import numpy as np
@@ -20,7 +21,7 @@ import torch
 
 from ..core.checks import check_grid, check_int, check_list
 from ..core.protocol import TAU, TEMPERATURE
-from ..core.relevance import kept_share, relevance
+from ..core.relevance import Relevance, kept_share, relevance, resolve
 from .heatmap import NOTHING_KEPT, colour_bar, colour_map, display_max, label_empty, to_heatmap
 
 __all__ = ["var_explorer", "DEFAULT_TEMPERATURES", "DEFAULT_TAUS"]
@@ -82,9 +83,9 @@ def var_explorer(
     *,
     image: torch.Tensor | None = None,
     unnormalize=None,
-    normalize: str | None = None,
-    initial: tuple[float, float] = (TEMPERATURE, TAU),
+    settings: Relevance | None = None,
     cmap: str | None = None,
+    **loose,
 ):
     """A widget showing the VAR map of a chosen class for chosen t and tau.
 
@@ -93,8 +94,9 @@ def var_explorer(
         class_names: names of the classes in K.
         temperatures, taus: the values the sliders offer (each map is precomputed).
         image, unnormalize: optionally show the input and the vanilla map beside it.
-        normalize: passed to :func:`var.relevance`.
-        initial: (t, tau) shown first (must be in the lists).
+        settings: VAR steps 2-3 (:class:`var.Relevance`, None: the paper's): its t and tau are shown first (they
+            must be in the lists), its ``normalize`` and ``reduce_channels`` make every frame. The loose
+            ``normalize=`` and ``initial=(t, tau)`` of earlier versions still work, with a DeprecationWarning.
         cmap: a matplotlib colour map for the magnitudes (default :data:`var.viz.heatmap.CMAP`).
 
     Returns:
@@ -107,11 +109,19 @@ def var_explorer(
     """
     import ipywidgets as W
 
+    initial = loose.pop("initial", None)
+    settings = resolve(settings, loose, "var_explorer").replace(warn_below=None)  # the frames show "kept"
+    if initial is not None:
+        warnings.warn("var_explorer(initial=(t, tau)) is deprecated (it stops working in var 0.4): pass "
+                      f"settings=var.Relevance(temperature={initial[0]!r}, tau={initial[1]!r}).", DeprecationWarning,
+                      stacklevel=2)
+        settings = settings.replace(temperature=initial[0], tau=initial[1])
+    initial = settings.temperature, settings.tau
     class_names, temperatures, taus = _checked(attributions, class_names, temperatures, taus, initial)
     heats = {}
     for t in temperatures:
         for tau in taus:
-            maps = relevance(attributions, t, tau, normalize=normalize, warn_below=None)  # shown as "kept"
+            maps = relevance(attributions, settings.replace(temperature=t, tau=tau))
             for c, share in enumerate(kept_share(maps).tolist()):
                 heats[c, t, tau] = (to_heatmap(maps[c]), share)
     # one colour scale per (t, tau), shared by the classes: on one scale for every setting the sparse maps of
@@ -274,8 +284,8 @@ def method_explorer(
                 heats = [to_heatmap(a) for a in h]
                 v_m.append(_row_frame(heats, names, "vanilla", map_size, model.unnormalize(x[0]), cmap=cmap))
                 # VAR's row on its own scale: on the vanilla row's, its few kept locations come out faint
-                r_m.append([[_row_frame([to_heatmap(a) for a in relevance(h, t, tau, warn_below=None)], names,
-                                      f"VAR t={t:g} τ={tau:g}", map_size, cmap=cmap)
+                r_m.append([[_row_frame([to_heatmap(a) for a in relevance(h, Relevance(t, tau, warn_below=None))],
+                                        names, f"VAR t={t:g} τ={tau:g}", map_size, cmap=cmap)
                              for tau in taus] for t in temperatures])
             # Each method's widgets are made right after its maps, so the kernel sends their messages in
             # small bursts between computations: one burst of hundreds can overflow the kernel's output
