@@ -51,10 +51,14 @@ var.viz.widgets.var_explorer(e.attributions, e.class_names, temperatures=[0.01, 
 # The same grid in numbers: the percent of locations each class keeps at each $(t, \tau)$.
 
 # %%
-var.report.anatomy.kept_grid(e.attributions, [0.01, 0.1, 1.0], [0.0, 0.01, 0.1], e.class_names)
+var.pages.anatomy.kept_grid(e.attributions, [0.01, 0.1, 1.0], [0.0, 0.01, 0.1], e.class_names)
 
 # %%
-Markdown(var.report.anatomy.pair_similarity(e))
+cosines = var.pages.anatomy.pair_cosines(e)  # NaN: one of the two maps is empty
+labels = {"vanilla": "vanilla", "VAR": f"VAR (t = {e.temperature:g}, τ = {e.tau:g})"}
+Markdown(f"How alike the maps of {e.class_names[0]} and {e.class_names[1]} are (cosine of |map|, 1 = the same map): "
+         + ", ".join(f"{labels[k]} {c:.2f}" if c == c else f"{labels[k]}: one of the two maps is empty"
+                     for k, c in cosines.items()) + ".")
 
 # %% [markdown]
 # ## Exercises

@@ -29,7 +29,7 @@ from IPython.display import Markdown
 
 import var
 from var.core import protocol
-from var.report import anatomy
+from var.pages import anatomy
 
 model = var.load_model(model_name)
 e = var.explain(model, image, method, "top_k", k=k)

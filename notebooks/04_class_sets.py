@@ -24,6 +24,8 @@ k = 3
 n_candidates = 100  # images ranked for the close pair
 
 # %%
+from pathlib import Path
+
 import matplotlib.pyplot as plt
 import numpy as np
 from IPython.display import Markdown, display
@@ -31,7 +33,8 @@ from IPython.display import Markdown, display
 import var
 from var.benchmarks import coco
 from var.benchmarks.data import COCO_NAMES, find_data, imagenet_items, seeded_order
-from var.report import paper_figures, reference
+from var.pages import paper_figures
+from var.report import reference
 from var.viz.figures import grey, show_image
 
 model = var.load_model(model_name)
@@ -47,16 +50,19 @@ grid_ref = reference.load("grid")
 if grid_ref is None:
     display(Markdown("`grid`: no reference run, so no typical grid (run `python -m var.bench reference grid`)."))
 else:
-    e, reading = paper_figures.grid_example(model, grid_ref, method)
+    e, unit, ra = paper_figures.grid_example(model, grid_ref, method)
     var.viz.figures.show_explanation(e, model.unnormalize)
     plt.show()
-    display(Markdown(reading))
+    display(Markdown(f"Grid {unit} of the reference run (the median gain). The share of each class's map in its own "
+                     "quadrant (RA, the grid benchmark's measure; 0.25 if the map ignored the quadrants): "
+                     + ", ".join(f"{r['class']} {r['vanilla']:.2f} → {r['VAR']:.2f}" for _, r in ra.iterrows())
+                     + " (vanilla → VAR)."))
 
 # %% [markdown]
 # ## Class-discriminative: the paper's Figure 6 on our model
 # The paper's Figure 6: Guided Backprop gives "coffee mug" and "beer glass" nearly identical maps; VAR gives
 # each class what tells it from the other (the handle, the glass's shape). We re-make it by a rule
-# (`var.report.paper_figures.close_pair`): rank the first images of the sample (the benchmarks' seeded order)
+# (`var.pages.paper_figures.close_pair`): rank the first images of the sample (the benchmarks' seeded order)
 # by how close their two most probable classes are in probability, and take the first whose two VAR maps both
 # keep at least 1% of the elements. $K$ = the pair plus the least probable class (the top-$k$ strategy with
 # $k$ = 2): with the pair alone, $M_a + M_b = 1$ at every element, so no element could be kept by both.
@@ -67,7 +73,14 @@ pair = paper_figures.close_pair(model, seeded_order(items), method, candidates=n
 e = pair.explanation
 var.viz.figures.show_explanation(e, model.unnormalize)
 plt.show()
-Markdown(paper_figures.close_pair_reading(pair, n_candidates))
+cosines = var.pages.anatomy.pair_cosines(e)  # NaN: one of the two maps is empty
+Markdown(f"**{Path(pair.path).name}**: {e.class_names[0]} (p = {e.probabilities[0]:.3f}) and {e.class_names[1]} "
+         f"(p = {e.probabilities[1]:.3f}); the closest pair of the {n_candidates} candidates is rank 1, this is rank "
+         f"{pair.rank} ({pair.skipped} closer pair(s) skipped because a VAR map kept less than 1%). How alike the "
+         f"maps of {e.class_names[0]} and {e.class_names[1]} are (cosine of |map|, 1 = the same map): "
+         + ", ".join(f"{label} {cosines[k]:.2f}" if cosines[k] == cosines[k] else f"{label}: one of the two maps is "
+                     "empty" for k, label in (("vanilla", "vanilla"), ("VAR", f"VAR (t = {e.temperature:g}, "
+                                                                              f"τ = {e.tau:g})"))) + ".")
 
 # %% [markdown]
 # **Does the pair separate at the paper's setting?** How alike the two VAR maps are at each $(t, \tau)$ (cosine
@@ -80,7 +93,17 @@ Markdown(paper_figures.close_pair_reading(pair, n_candidates))
 settings = paper_figures.pair_settings(e)
 display(settings.style.hide(axis="index").format("{:.1%}").format("{:g}", subset=["t", "τ"])
         .format("{:.2f}", subset=["cosine"]))
-Markdown(paper_figures.pair_settings_reading(settings))
+facts, kept = paper_figures.pair_settings_summary(settings, min_kept=0.01), e.class_names[:2]
+paper, best = facts["paper"], facts["least_alike"]
+Markdown(f"At the paper's setting (t = {paper['t']:g}, τ = {paper['τ']:g}) the two VAR maps have cosine "
+         f"{paper['cosine']:.2f}, and {facts['both_of_smaller']:.0%} of the smaller map's elements are kept by both. "
+         + ("No setting of this grid has both maps keep ≥ 1%." if best is None else
+            f"The least alike maps in this grid with both keeping ≥ 1%: t = {best['t']:g}, τ = {best['τ']:g} (cosine "
+            f"{best['cosine']:.2f}; kept " + ", ".join(f"{best['kept: ' + c]:.1%}" for c in kept) + "). ")
+         + "The largest share of a map's kept elements that the other class does not keep, over the grid: "
+         + ", ".join(f"{c} {share:.0%}" for c, share in facts["own"].items())
+         + "".join(f"; {c} keeps no element of its own at any of these settings"
+                   for c, share in facts["own"].items() if share == 0) + ".")
 
 # %% [markdown]
 # ## Shared concepts: what both classes keep
@@ -97,7 +120,11 @@ axes[1].imshow(np.ma.masked_where(~shared.numpy(), shared.numpy()), cmap="autumn
 axes[1].set_title(f"pixels where both classes keep a channel: {shared.float().mean():.1%}", fontsize=9)
 axes[1].axis("off")
 plt.show()
-Markdown(paper_figures.shared_reading(e.maps, e.class_names))
+shares = paper_figures.shared_shares(e.maps)
+Markdown(f"Both classes keep {shares['both']:.1%} of the elements (channel and pixel): "
+         + ", ".join(f"{share:.0%} of what {name} keeps" for share, name in zip(shares["of_own"], e.class_names))
+         + ". The figure marks a pixel when any of its channels is kept by both, so it shows more than the elements "
+           "do.")
 
 # %% [markdown]
 # The fourth property of the paper's Figure 1, **instance-specific** maps that mark an object "on a

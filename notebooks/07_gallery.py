@@ -58,7 +58,11 @@ from IPython.display import Markdown, display
 kept = pd.DataFrame({m: var.kept_share(e.maps).numpy() for m, e in gallery.items()},
                     index=gallery[names[0]].class_names).T
 display(kept.round(3))
-Markdown(var.report.catalogue.kept_reading(kept, table.set_index("method")["family"]))
+facts = var.report.catalogue.kept_summary(kept, table.set_index("method")["family"])
+Markdown(f"* The least probable class ({kept.columns[-1]}) keeps nothing (< 0.1%) under {facts['nothing']} of "
+         f"{facts['methods']} methods; most under `{facts['most'][0]}` ({facts['most'][1]:.1%}).\n"
+         f"* The top class ({kept.columns[0]}), median share kept per family: "
+         + ", ".join(f"{family} {share:.1%}" for family, share in facts["by_family"].items()) + ".")
 
 # %% [markdown]
 # ## Exercises

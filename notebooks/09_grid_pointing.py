@@ -71,7 +71,7 @@ plt.show()
 # colour scale.
 
 # %%
-var.report.examples.localisation_example(x, h, 1, quadrants[1], model.class_names[classes[1]], model.unnormalize)
+var.pages.examples.localisation_example(x, h, 1, quadrants[1], model.class_names[classes[1]], model.unnormalize)
 plt.show()
 
 # %% [markdown]
@@ -106,7 +106,7 @@ Markdown(f"Best fit in this run: **{fit.index[0]}**. The tables below use **{rul
 # *direction* of VAR's effect more than the levels.
 
 # %%
-var.report.pages.paper_vs_ours(summary, "grid", rule).show()
+var.pages.sections.paper_vs_ours(summary, "grid", rule).show()
 
 # %% [markdown]
 # (reference-run)=
@@ -117,7 +117,7 @@ var.report.pages.paper_vs_ours(summary, "grid", rule).show()
 # conclusions from; the [claims page](15_claims.ipynb) sums them up.
 
 # %%
-var.report.pages.reference_section("grid", rule).show()
+var.pages.sections.reference_section("grid", rule).show()
 
 # %% [markdown]
 # ### Guided GradCAM's upsampling
@@ -148,7 +148,10 @@ Markdown(f"Every number above comes from the run's tidy table, `{out}/{run_key(c
 # ## Summary
 
 # %%
-Markdown("* " + var.report.pages.reference_summary("grid", "ra", "none") + "\n"
+g = var.pages.sections.reference_gains("grid", "ra", "none")
+Markdown(f"* On the `grid` reference run ({g.units} units; intervals over units, not items), VAR − vanilla ra: "
+         + ", ".join(f"{r.method} {r.mean:+.3f} [{r.ci95_low:+.3f}, {r.ci95_high:+.3f}]" for r in g.rows.itertuples())
+         + f". {g.good} of {len(g.rows)} methods have their whole interval on the higher (better) side of 0.\n"
          "* RA needs no binarisation; precision, recall, IoU and F1 do, and the paper does not say how it "
          "binarises: the claims page names every verdict that changes with the rule.\n"
          "* VAR keeps few pixels, so part of its gain could come from sparsity alone: the "

@@ -54,7 +54,7 @@ from var.report import reference
 reference_table = reference.load("insertion")["table"]
 example = reference_table[reference_table["unit"] == reference.scored_unit(reference_table)].iloc[0]
 path = next(p for p, _ in imagenet_items(find_data("imagenet-sample")) if p.name == example["image"])
-var.report.examples.pic_example(var.load_model(model_name), path, int(example["target"]))
+var.pages.examples.pic_example(var.load_model(model_name), path, int(example["target"]))
 plt.show()
 
 # %% [markdown]
@@ -85,7 +85,7 @@ agg.round(3) if agg is not None else "every image was filtered out by PIC's cond
 
 # %%
 if agg is not None:
-    var.report.pages.paper_vs_ours(table, "insertion").show()
+    var.pages.sections.paper_vs_ours(table, "insertion").show()
 
 # %% [markdown]
 # (reference-run)=
@@ -96,7 +96,7 @@ if agg is not None:
 # ones to draw conclusions from; the [claims page](15_claims.ipynb) sums them up.
 
 # %%
-var.report.pages.reference_section("insertion").show()
+var.pages.sections.reference_section("insertion").show()
 
 # %% [markdown]
 # ## Per image
@@ -119,7 +119,7 @@ quantile = reference.load("insertion-quantile")
 if quantile is None:
     display(Markdown("No `insertion-quantile` reference run: `python -m var.bench reference insertion-quantile`."))
 else:
-    display(Markdown(reference.describe(quantile)))
+    display(Markdown(var.pages.sections.provenance(quantile)))
     tie_rules = var.report.choices.ties(reference.load("insertion")["table"], quantile["table"], methods)
     display(tie_rules.round(4))
     flips = tie_rules.pivot_table(index=["metric", "method"], columns="ties", values="verdict", aggfunc="first")
@@ -157,9 +157,16 @@ display(Markdown(
 # ## Summary
 
 # %%
-Markdown("* " + var.report.pages.reference_summary("insertion", "sic") + "\n"
-         "* The paper claims a slight insertion gain for ResNet50. " + var.report.paper.architecture_changes()
-         + " The power table above says how small an effect this run can see.\n"
+g, paper_gains = var.pages.sections.reference_gains("insertion", "sic"), var.report.paper.architecture_gains()
+Markdown(f"* On the `insertion` reference run ({g.units} units, {g.scored} of them scored; intervals over units, not "
+         "items), VAR − vanilla sic: " + ", ".join(f"{r.method} {r.mean:+.3f} [{r.ci95_low:+.3f}, {r.ci95_high:+.3f}]"
+                                                 for r in g.rows.itertuples())
+         + f". {g.good} of {len(g.rows)} methods have their whole interval on the higher (better) side of 0.\n"
+         "* The paper claims a slight insertion gain for ResNet50. The paper's Tables 3–4, VAR − vanilla over its "
+         "five methods: " + "; ".join(f"{arch} " + ", ".join(f"{r.metric.upper()} {r.low:+.2f} to {r.high:+.2f}"
+                                                           for r in part.itertuples())
+                                      for arch, part in paper_gains.groupby("arch", sort=False))
+         + ". The power table above says how small an effect this run can see.\n"
          "* How ties are ordered matters for sparse maps: the tie-rule table shows both rules on the same images.")
 
 # %% [markdown]

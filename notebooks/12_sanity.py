@@ -54,7 +54,7 @@ from var.benchmarks.base import get_model
 model = get_model(model_name)
 x = model.prepare("skimage:coffee")
 classes = var.class_sets.top_k(model.logits(x)[0], 3)
-var.report.examples.sanity_example(model, x, classes, classes[0])
+var.pages.examples.sanity_example(model, x, classes, classes[0])
 plt.show()
 
 # %% [markdown]
@@ -96,7 +96,7 @@ empty.pivot_table(index=["reinit", "method", "var"], columns="fraction", values=
 
 # %%
 s = summarize(results.scored(results.randomised(table)), by=["reinit", "method", "var", "metric"])
-var.report.pages.similarity_table(s, ["reinit", "method", "var"])
+var.pages.sections.similarity_table(s, ["reinit", "method", "var"])
 
 # %% [markdown]
 # (reference-run)=
@@ -113,12 +113,12 @@ ref = reference.load("sanity")
 if ref is None:
     display(Markdown("No reference run under `results/reference/sanity`: run `make reference`."))
 else:
-    display(Markdown(reference.describe(ref)))
+    display(Markdown(var.pages.sections.provenance(ref)))
     ref_table = ref["table"].assign(reinit=ref["config"].options["reinit"])
     var.report.charts.sanity_curves(ref_table)
     plt.show()
     ref_s = summarize(results.scored(results.randomised(ref_table)), by=["method", "var", "metric"])
-    display(var.report.pages.similarity_table(ref_s))
+    display(var.pages.sections.similarity_table(ref_s))
 
 # %% [markdown]
 # ## One random network or several?
@@ -136,7 +136,7 @@ networks = reference.load("sanity-networks")
 if networks is None:
     display(Markdown("No `sanity-networks` reference run: `python -m var.bench reference sanity-networks`."))
 else:
-    display(Markdown(reference.describe(networks)))
+    display(Markdown(var.pages.sections.provenance(networks)))
     per_network = var.report.choices.networks(networks["table"], PAPER_FIVE)
     verdicts = per_network.pivot_table(index=["method", "fraction"], columns="network", values="verdict",
                                        aggfunc="first")
@@ -150,7 +150,11 @@ else:
 # ## Summary
 
 # %%
-Markdown("* " + var.report.pages.reference_summary("sanity", "spearman_abs", direction=-1) + " (The paper "
+g = var.pages.sections.reference_gains("sanity", "spearman_abs", direction=-1)
+Markdown(f"* On the `sanity` reference run ({g.units} units; intervals over units, not items), VAR − vanilla "
+         "spearman_abs: " + ", ".join(f"{r.method} {r.mean:+.3f} [{r.ci95_low:+.3f}, {r.ci95_high:+.3f}]"
+                                      for r in g.rows.itertuples())
+         + f". {g.good} of {len(g.rows)} methods have their whole interval on the lower (better) side of 0. (The paper "
          "claims this at every randomisation fraction; the claims page tests each fraction.)\n"
          "* VAR's maps keep few locations, so after randomisation they often keep different few locations: "
          "part of what the check rewards is sparsity, which the controls on the sensitivity page separate.\n"

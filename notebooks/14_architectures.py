@@ -41,11 +41,11 @@ from var.benchmarks.coco import CocoBenchmark
 from var.benchmarks.grid import GridBenchmark, make_grid
 from var.benchmarks.insertion import aggregate
 
-grid = var.report.pages.run_models("grid", models, n_grids, out, methods=methods, ig_steps=ig_steps,
+grid = var.pages.sections.run_models("grid", models, n_grids, out, methods=methods, ig_steps=ig_steps,
                                    options={"cell": "half", "binarize": [GridBenchmark.paper_rule]})
-coco = var.report.pages.run_models("coco", models, n_coco, out, methods=methods, ig_steps=ig_steps,
+coco = var.pages.sections.run_models("coco", models, n_coco, out, methods=methods, ig_steps=ig_steps,
                                    options={"binarize": [CocoBenchmark.paper_rule]})
-insertion = var.report.pages.run_models("insertion", models, n_insertion, out, methods=insertion_methods,
+insertion = var.pages.sections.run_models("insertion", models, n_insertion, out, methods=insertion_methods,
                                         ig_steps=ig_steps)
 
 # %% [markdown]
@@ -106,8 +106,13 @@ for metric in ["sic", "aic"]:
 # ## Summary
 
 # %%
-Markdown("* " + var.report.pages.by_model_reading(grid, "Grid", "ra") + "\n"
-         "* " + var.report.pages.by_model_reading(coco, "COCO", "ra") + "\n"
+gains = {name: var.pages.sections.by_model_gains(table, "ra") for name, table in (("Grid", grid), ("COCO", coco))}
+Markdown("".join(f"* {name}: VAR − vanilla ra, averaged over the methods per unit (95% interval over units): "
+                 + ", ".join(f"`{r.model}` {r.mean:+.3f} [{r.ci95_low:+.3f}, {r.ci95_high:+.3f}] (n = {r.n})"
+                             for r in g.itertuples())
+                 + f"; {(g['ci95_low'] > 0).sum()} of {len(g)} models have the whole interval above 0.\n"
+                 for name, g in gains.items())
+         +
          "* These runs are small (the parameter cell): the intervals say how far apart two models would have to be "
          "for this page to tell them apart. The paper's ResNet50 levels differ from ours (another network, data and "
          "size); compare the direction.")

@@ -54,7 +54,8 @@ from var.report import reference
 pd.set_option("display.max_colwidth", 200)
 runs = {name: reference.load(name) for name in reference.REFERENCE}
 for name, ref in runs.items():
-    display(Markdown(reference.describe(ref) if ref else f"`{name}`: no reference run (run `make reference`)."))
+    display(Markdown(var.pages.sections.provenance(ref) if ref
+                     else f"`{name}`: no reference run (run `make reference`)."))
 
 # %% [markdown]
 # ## The claims
@@ -67,7 +68,14 @@ verdicts.style.hide(axis="index").map(
                "cannot tell": "background-color: #f2f2f2"}.get(v, ""), subset=["verdict", "verdict, Holm"])
 
 # %%
-Markdown(var.report.claims.verdicts_reading(verdicts))
+facts = var.report.claims.verdict_counts(verdicts)
+verdicts_line = (", ".join(f"**{v}**: {n}" for v, n in facts["counts"].items()) + f" of {facts['claims']} claims. "
+                 f"With Holm's correction {len(facts['changed'])} verdict(s) change"
+                 + "".join(f" ({r['claim']}: {r['verdict']} → {r['verdict, Holm']})"
+                           for _, r in facts["changed"].iterrows())
+                 + f"; {facts['rule_bound']} of {facts['binarised']} binarised verdicts would differ under another "
+                 "binarisation rule.")
+Markdown(verdicts_line)
 
 # %% [markdown]
 # ## Per method
@@ -186,7 +194,11 @@ controls[["on", "claim", var.report.sweep.VERSUS, "verdict", "verdict, Holm"]].s
 #   class whose pixels are removed minus the drop of the other class).
 
 # %%
-Markdown(var.report.paper.architecture_changes())
+paper_gains = var.report.paper.architecture_gains()
+Markdown("The paper's Tables 3–4, VAR − vanilla over its five methods: "
+         + "; ".join(f"{arch} " + ", ".join(f"{r.metric.upper()} {r.low:+.2f} to {r.high:+.2f}"
+                                           for r in part.itertuples())
+                     for arch, part in paper_gains.groupby("arch", sort=False)) + ".")
 
 # %% [markdown]
 # ## Where the intervention's selectivity comes from
@@ -199,7 +211,16 @@ intervention = tables["intervention"]
 if intervention is not None:
     parts = var.report.claims.selectivity_parts(intervention)
     display(parts.round(3))
-    display(Markdown(var.report.claims.selectivity_reading(parts)))
+    sides = var.report.claims.selectivity_sides(parts)
+    own, spared, n = sides["own"], sides["spared"], sides["methods"]
+    display(Markdown(
+        f"Hurting its own class more: {len(own)} of {n} methods have the own-class part's interval above 0"
+        + (" (" + ", ".join(f"`{m}`" for m in own) + ")" if own else "") + f". Sparing the other class: "
+        f"{len(spared)} of {n} have the other-class part's interval below 0"
+        + (" (" + ", ".join(f"`{m}`" for m in spared) + ")" if spared else "") + ". "
+        + ("So where VAR is more selective, it is by sparing the competitor, not by hitting the class harder."
+           if len(spared) > len(own) else
+           "So sparing the competitor does not explain VAR's selectivity better than hitting the class harder.")))
 
 # %% [markdown]
 # ## The paper's other claims
@@ -256,9 +277,11 @@ var.report.paper.avg_change_check()
 # ## Summary
 
 # %%
-Markdown("* " + var.report.claims.verdicts_reading(verdicts) + "\n"
-         "* Against controls that are not VAR (the sensitivity page):\n"
-         + "\n".join("  " + line for line in var.report.sweep.controls_reading(controls).splitlines()))
+Markdown("* " + verdicts_line + "\n* Against controls that are not VAR (the sensitivity page):\n"
+         + "\n".join(f"  * **{r['on']}** ({r['n']} units): holds {r['holds']}, does not hold {r['does not hold']}, "
+                      f"cannot tell {r['cannot tell']}"
+                      + (f". Holds: {'; '.join(r['held'])}." if r["held"] else ".")
+                      for _, r in var.report.sweep.control_counts(controls).iterrows()))
 
 # %% [markdown]
 # ## Exercise

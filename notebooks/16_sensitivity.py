@@ -51,12 +51,13 @@ from IPython.display import HTML, Markdown, display
 
 from var.benchmarks.sweep import PAPER_SETTING
 from var.benchmarks.table import HIGHER_IS_BETTER
+from var.pages.sections import provenance
 from var.report import charts, choices, reference, sweep
 from var.viz.sweep_explorer import sweep_explorer
 
 runs = {on: reference.load(f"sweep-{on}") for on in sweep.SCORE}
 for on, ref in runs.items():
-    display(Markdown(reference.describe(ref) if ref else f"`sweep-{on}`: no reference run "
+    display(Markdown(provenance(ref) if ref else f"`sweep-{on}`: no reference run "
                      f"(run `python -m var.bench reference sweep-{on}`)."))
 tables = {on: ref["table"] if ref else None for on, ref in runs.items()}
 
@@ -105,8 +106,16 @@ def explore(table, on):
     charts.sweep_grid(summaries[first], labels[first], HIGHER_IS_BETTER[first], PAPER_SETTING)
     plt.show()
     display(HTML(sweep_explorer(summaries, labels, {m: HIGHER_IS_BETTER[m] for m in labels}, PAPER_SETTING)))
-    display(Markdown("\n".join(sweep.sensitivity_text(summaries[metric], label, on, HIGHER_IS_BETTER[metric])
-                                for metric, label in labels.items())))
+    lines = []
+    for metric, label in labels.items():
+        s = sweep.sensitivity(summaries[metric], HIGHER_IS_BETTER[metric])
+        best = s["best"]
+        lines.append(f"* **{label}** ({on}): at the paper's setting VAR − vanilla averages {s['paper']['diff']:+.3f} "
+                     f"over the methods, keeping {s['paper']['kept']:.1%} of the elements; it ranks {s['rank']} of "
+                     f"{s['settings']} settings. The best is t = {best['temperature']:g}, τ = {best['tau']:g}, "
+                     f"{best['scale']}, {best['softmax']} ({best['diff']:+.3f}, keeping {best['kept']:.1%}); "
+                     f"{s['better']} setting(s) beat the paper's mean with their whole interval.")
+    display(Markdown("\n".join(lines)))
 
 
 # %% [markdown]
@@ -190,7 +199,10 @@ for on in ("grid", "coco"):
 # The controls' verdicts per benchmark (the table at the top of the page):
 
 # %%
-Markdown(sweep.controls_reading(controls))
+Markdown("\n".join(f"* **{r['on']}** ({r['n']} units): holds {r['holds']}, does not hold {r['does not hold']}, "
+                   f"cannot tell {r['cannot tell']}"
+                   + (f". Holds: {'; '.join(r['held'])}." if r["held"] else ".")
+                   for _, r in sweep.control_counts(controls).iterrows()))
 
 # %% [markdown]
 # Where a verdict is "cannot tell" on a pilot run (intervention, sanity, insertion), the run is too small to

@@ -11,7 +11,7 @@ import var
 
 ROOT = Path(var.__file__).parent
 #: bottom to top; a module may import from its own layer and those before it
-LAYERS = ["core", "models", "viz", "interop", "benchmarks", "perf", "report", "cli"]
+LAYERS = ["core", "models", "viz", "interop", "benchmarks", "perf", "report", "pages", "cli"]
 #: what ``import var`` (the facade) loads
 FACADE = {"core", "models", "interop"}
 

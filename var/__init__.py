@@ -15,6 +15,7 @@ The folders are the layers; each imports only from those above it in this list:
 * :mod:`var.benchmarks` — the paper's benchmarks, the results table, metrics, the runner, provenance;
 * :mod:`var.perf` — speed, insertion speed, cost;
 * :mod:`var.report` — the committed reference runs, the paper's tables, claims, report charts;
+* :mod:`var.pages` — the book's page helpers (not API: figures and facts for one page each);
 * :mod:`var.bench` — the one CLI.
 """
 
@@ -38,7 +39,7 @@ __all__ = ["attribute", "VAR", "Relevance", "relevance", "spatial_softmax", "kep
 
 
 #: The layers loaded on first use (not by ``import var``) and the extra each needs (pyproject.toml).
-_EXTRAS = {"viz": "plot", "report": "bench", "benchmarks": "bench", "perf": "bench"}
+_EXTRAS = {"viz": "plot", "report": "bench", "benchmarks": "bench", "perf": "bench", "pages": "bench"}
 
 
 def __getattr__(name: str):

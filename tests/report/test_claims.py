@@ -160,21 +160,19 @@ def test_same_results_names_methods_that_repeat_another():
     assert study.same_results(pd.concat([base, twin, other])) == {"gradcam:HiResCAM": "gradcam"}
 
 
-def test_selectivity_reading_names_the_part_that_moves():
+def test_selectivity_sides_name_the_part_that_moves():
     parts = pd.DataFrame({"method": ["a", "b"] * 2, "metric": ["own_drop"] * 2 + ["other_drop"] * 2,
                           "interval": ["straddles 0", "straddles 0", "claimed side", "straddles 0"]})
-    text = claims.selectivity_reading(parts)
-    assert "0 of 2 methods have the own-class" in text
-    assert "1 of 2 have the other-class part's interval below 0 (`a`)" in text
-    assert text.endswith("by sparing the competitor, not by hitting the class harder.")
+    assert claims.selectivity_sides(parts) == {"own": [], "spared": ["a"], "methods": 2}
     flipped = parts.assign(metric=["other_drop"] * 2 + ["own_drop"] * 2)
-    assert "does not explain" in claims.selectivity_reading(flipped)
+    assert claims.selectivity_sides(flipped) == {"own": ["a"], "spared": [], "methods": 2}
 
 
-def test_verdicts_reading_counts_holm_changes_and_rule_bound_verdicts():
+def test_verdict_counts_count_holm_changes_and_rule_bound_verdicts():
     verdicts = pd.DataFrame({"claim": ["a", "b", "c"], "verdict": ["holds", "holds", "does not hold"],
                              "verdict, Holm": ["holds", "cannot tell", "does not hold"],
                              "under other rules": ["not binarised", "median: does not hold", "same under every rule"]})
-    assert claims.verdicts_reading(verdicts) == (
-        "**holds**: 2, **does not hold**: 1, **cannot tell**: 0 of 3 claims. With Holm's correction 1 verdict(s) "
-        "change (b: holds → cannot tell); 1 of 2 binarised verdicts would differ under another binarisation rule.")
+    facts = claims.verdict_counts(verdicts)
+    assert facts["counts"] == {"holds": 2, "does not hold": 1, "cannot tell": 0} and facts["claims"] == 3
+    assert facts["changed"].values.tolist() == [["b", "holds", "cannot tell"]]
+    assert (facts["binarised"], facts["rule_bound"]) == (2, 1)

@@ -106,13 +106,13 @@ def test_sanity_controls_and_class_sets_read_lower_as_better():
     assert summary.loc[summary["method"] == "average", "diff"].item() == pytest.approx(-0.3)  # fraction 0 left out
 
 
-def test_controls_reading_counts_verdicts_per_benchmark():
+def test_control_counts_count_verdicts_per_benchmark():
     import pandas as pd
 
-    from var.report.sweep import controls_reading
+    from var.report.sweep import control_counts
 
     table = pd.DataFrame({"on": ["grid", "grid", "coco"], "claim": ["beats matched", "beats CGI", "beats matched"],
                           "n": [60, 60, 29], "verdict": ["holds", "does not hold", "cannot tell"]})
-    lines = controls_reading(table).splitlines()
-    assert lines == ["* **grid** (60 units): holds 1, does not hold 1, cannot tell 0. Holds: beats matched.",
-                     "* **coco** (29 units): holds 0, does not hold 0, cannot tell 1."]
+    assert control_counts(table).to_dict("records") == [
+        {"on": "grid", "n": 60, "holds": 1, "does not hold": 1, "cannot tell": 0, "held": ["beats matched"]},
+        {"on": "coco", "n": 29, "holds": 0, "does not hold": 0, "cannot tell": 1, "held": []}]

@@ -21,7 +21,7 @@ import torch
 from ..core import registry
 from ..core.checks import CliParser, check_writable, out_path
 
-__all__ = ["catalogue", "kept_reading", "measure", "main", "LIBRARY_TWINS"]
+__all__ = ["catalogue", "kept_summary", "measure", "main", "LIBRARY_TWINS"]
 
 
 def catalogue() -> pd.DataFrame:
@@ -39,21 +39,18 @@ def catalogue() -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def kept_reading(kept: pd.DataFrame, families: pd.Series) -> str:
-    """What a gallery's kept-share table shows, in two Markdown bullets: how often the least probable class (the
-    last column) keeps nothing and where it keeps most, and each family's median share kept of the top class.
+def kept_summary(kept: pd.DataFrame, families: pd.Series) -> dict:
+    """The facts of a gallery's kept-share table: ``nothing`` (how many methods' least probable class, the last
+    column, keeps less than 0.1%), ``methods``, ``most`` ((method, share) where that class keeps most) and
+    ``by_family`` (each family's median share kept of the top class, the first column, largest first).
 
     Args:
         kept: methods x classes of K (top class first, least probable last), the share of locations VAR keeps.
         families: method -> family (:func:`catalogue`'s column).
     """
     last, top = kept.iloc[:, -1], kept.iloc[:, 0]
-    nothing = int((last < 1e-3).sum())
-    by_family = top.groupby(families.reindex(kept.index)).median().sort_values(ascending=False)
-    return (f"* The least probable class ({kept.columns[-1]}) keeps nothing (< 0.1%) under {nothing} of "
-            f"{len(kept)} methods; most under `{last.idxmax()}` ({last.max():.1%}).\n"
-            f"* The top class ({kept.columns[0]}), median share kept per family: "
-            + ", ".join(f"{family} {share:.1%}" for family, share in by_family.items()) + ".")
+    return {"nothing": int((last < 1e-3).sum()), "methods": len(kept), "most": (last.idxmax(), float(last.max())),
+            "by_family": top.groupby(families.reindex(kept.index)).median().sort_values(ascending=False)}
 
 
 def _committed_cost(units: pd.DataFrame, name: str) -> float | None:

@@ -34,7 +34,8 @@ from ..benchmarks.table import NO_RULE, randomised
 from ..core.protocol import BINARIZATIONS, PAPER_FIVE, VERDICT_RULE
 
 __all__ = ["Claim", "CLAIMS", "OURS", "ALPHA", "paired_differences", "by_method",
-           "holm", "detectable", "check", "details", "across_rules", "interval", "verdict", "VERDICTS"]
+           "holm", "detectable", "check", "details", "across_rules", "interval", "verdict", "VERDICTS",
+           "selectivity_parts", "selectivity_sides", "verdict_counts"]
 
 #: The column of :func:`check` with our estimate (VAR - vanilla averaged over methods, 95% interval).
 OURS = "ours: VAR - vanilla, avg over methods [95% CI]"
@@ -359,33 +360,28 @@ def selectivity_parts(table: pd.DataFrame) -> pd.DataFrame:
     return pd.concat(parts, ignore_index=True)
 
 
-def selectivity_reading(parts: pd.DataFrame) -> str:
-    """One Markdown paragraph on where VAR's selectivity comes from, read off :func:`selectivity_parts`."""
-    def side(metric: str, interval: str) -> list[str]:
-        rows = parts[(parts["metric"] == metric) & (parts["interval"] == interval)]
-        return [f"`{m}`" for m in rows["method"]]
+def selectivity_sides(parts: pd.DataFrame) -> dict:
+    """Where VAR's selectivity comes from, read off :func:`selectivity_parts`: ``own`` (the methods whose own-class
+    part has its interval above 0: hurting its own class more), ``spared`` (those whose other-class part has it
+    below 0: sparing the competitor) and ``methods`` (how many there are).
+    """
+    def claimed(metric: str) -> list[str]:
+        rows = parts[(parts["metric"] == metric) & (parts["interval"] == "claimed side")]
+        return list(rows["method"])
 
-    n = parts["method"].nunique()
-    own, spared = side("own_drop", "claimed side"), side("other_drop", "claimed side")
-    return (f"Hurting its own class more: {len(own)} of {n} methods have the own-class part's interval above 0"
-            f"{' (' + ', '.join(own) + ')' if own else ''}. Sparing the other class: {len(spared)} of {n} have "
-            f"the other-class part's interval below 0{' (' + ', '.join(spared) + ')' if spared else ''}. "
-            + ("So where VAR is more selective, it is by sparing the competitor, not by hitting the class harder."
-               if len(spared) > len(own) else
-               "So sparing the competitor does not explain VAR's selectivity better than hitting the class harder."))
+    return {"own": claimed("own_drop"), "spared": claimed("other_drop"), "methods": parts["method"].nunique()}
 
 
-def verdicts_reading(verdicts: pd.DataFrame) -> str:
-    """One Markdown sentence on a :func:`check` table: the verdict counts, the verdicts Holm's correction
-    changes, and how many binarised verdicts another binarisation rule would change.
+def verdict_counts(verdicts: pd.DataFrame) -> dict:
+    """The facts of a :func:`check` table: ``counts`` (claims per verdict, in :data:`VERDICTS`' order), ``claims``,
+    ``changed`` (the rows whose verdict Holm's correction changes: ``claim``, ``verdict``, ``verdict, Holm``),
+    ``binarised`` (verdicts on binarised metrics) and ``rule_bound`` (how many of those another binarisation rule
+    would change).
     """
     counts = verdicts["verdict"].value_counts()
-    changed = verdicts[verdicts["verdict"] != verdicts["verdict, Holm"]]
     binarised = verdicts[verdicts["under other rules"] != "not binarised"]
-    rule_bound = binarised[binarised["under other rules"] != "same under every rule"]
-    return (", ".join(f"**{v}**: {counts.get(v, 0)}" for v in VERDICTS.values()) + f" of {len(verdicts)} claims. "
-            f"With Holm's correction {len(changed)} verdict(s) change"
-            + "".join(f" ({claim}: {a} → {b})" for claim, a, b in
-                      zip(changed["claim"], changed["verdict"], changed["verdict, Holm"]))
-            + f"; {len(rule_bound)} of {len(binarised)} binarised verdicts would differ under another "
-            "binarisation rule.")
+    return {"counts": {v: int(counts.get(v, 0)) for v in VERDICTS.values()}, "claims": len(verdicts),
+            "changed": verdicts.loc[verdicts["verdict"] != verdicts["verdict, Holm"],
+                                    ["claim", "verdict", "verdict, Holm"]],
+            "binarised": len(binarised),
+            "rule_bound": int((binarised["under other rules"] != "same under every rule").sum())}

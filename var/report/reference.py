@@ -41,7 +41,7 @@ from ..benchmarks.runner import (
 )
 
 __all__ = ["REFERENCE", "ROOT", "COST", "run_reference", "load", "load_cost", "unit_times", "scored_unit", "rerun_unit",
-           "reproduce", "describe", "environment", "unit_seconds", "method_seconds"]
+           "reproduce", "environment", "unit_seconds", "method_seconds"]
 
 #: Where the committed reference runs live: ``results/reference`` of the checkout, or $VAR_REFERENCE (an installed
 #: package has no checkout around it; point it at a clone's ``results/reference``).
@@ -190,18 +190,6 @@ def reproduce(name: str, root: Path = ROOT, unit: int | None = None, **changes) 
 
     committed, fresh, config = rerun_unit(name, root, unit, **changes)
     return compare(committed, fresh, BENCHMARKS[config.benchmark].reproduction)
-
-
-def describe(ref: dict) -> str:
-    """One Markdown paragraph saying what a reference run is and where it came from."""
-    config, prov = ref["config"], ref["provenance"]
-    first, last = prov["sessions"][0], prov["sessions"][-1]
-    commits = sorted({s["commit"][:8] for s in prov["sessions"]})
-    return (f"**Reference run** (`results/reference/{prov['benchmark']}`): {ref['table']['unit'].nunique()} units "
-            f"of `{config.model}`, IG with {config.ig_steps} steps, t = {config.temperature}, tau = {config.tau}; "
-            f"made by `{last['command']}` at commit {', '.join(commits)} ({first['date'][:10]}), "
-            f"{prov['wall_s_total'] / 60:.0f} min on {last['machine']} with {last['threads']} torch threads, "
-            f"torch {last['torch']}.")
 
 
 #: the committed cost folders (``python -m var.bench cost``): the paper's five methods on the five benchmarks,

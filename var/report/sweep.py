@@ -23,7 +23,7 @@ from ..benchmarks.table import NO_RULE, randomised
 from ..core.protocol import PAPER_FIVE, VERDICT_RULE
 from .claims import ALPHA, OURS, Claim, check, interval, paired_differences
 
-__all__ = ["VERSUS", "SETTING", "settings_summary", "sensitivity", "sensitivity_text", "control_tables",
+__all__ = ["VERSUS", "SETTING", "settings_summary", "sensitivity", "control_tables", "control_counts",
            "CONTROL_CLAIMS", "controls", "is_paper", "class_set_table", "SCORE"]
 
 #: The column of :func:`controls` with the estimate (VAR - control averaged over methods, 95% interval).
@@ -103,17 +103,6 @@ def sensitivity(summary: pd.DataFrame, higher_is_better: bool = True) -> dict:
             "rank": int(avg.index[is_paper(avg.assign(variant="var"))][0]) + 1, "settings": len(avg),
             "best": {**{c: best[c] for c in SETTING}, "diff": best["diff"], "kept": best["kept"]},
             "better": int((bound > sign * paper["diff"]).sum())}
-
-
-def sensitivity_text(summary: pd.DataFrame, label: str, on: str, higher_is_better: bool = True) -> str:
-    """One Markdown bullet saying where the paper's setting sits (:func:`sensitivity`), for the sweep page."""
-    s = sensitivity(summary, higher_is_better)
-    best = s["best"]
-    return (f"* **{label}** ({on}): at the paper's setting VAR − vanilla averages {s['paper']['diff']:+.3f} over the "
-            f"methods, keeping {s['paper']['kept']:.1%} of the elements; it ranks {s['rank']} of {s['settings']} "
-            f"settings. The best is t = {best['temperature']:g}, τ = {best['tau']:g}, {best['scale']}, "
-            f"{best['softmax']} ({best['diff']:+.3f}, keeping {best['kept']:.1%}); {s['better']} setting(s) beat "
-            f"the paper's mean with their whole interval.")
 
 
 def control_tables(sweep: pd.DataFrame, on: str) -> dict[str, pd.DataFrame]:
@@ -220,15 +209,14 @@ def _side(low: float, high: float, higher_is_better: bool) -> str:
     return "cannot tell"
 
 
-def controls_reading(table: pd.DataFrame) -> str:
-    """One Markdown line per benchmark of a :func:`controls` table: how many of its claims hold, do not hold or
-    cannot be told, naming the ones that hold.
+def control_counts(table: pd.DataFrame) -> pd.DataFrame:
+    """Per benchmark of a :func:`controls` table: its units (``n``), how many of its claims hold, do not hold or
+    cannot be told, and the claims that hold (``held``, a list).
     """
-    lines = []
+    rows = []
     for on, part in table.groupby("on", sort=False):
         counts = part["verdict"].value_counts()
-        held = "; ".join(part.loc[part["verdict"] == "holds", "claim"])
-        lines.append(f"* **{on}** ({part['n'].iloc[0]} units): " + ", ".join(
-            f"{verdict} {counts.get(verdict, 0)}" for verdict in ("holds", "does not hold", "cannot tell"))
-            + (f". Holds: {held}." if held else "."))
-    return "\n".join(lines)
+        rows.append({"on": on, "n": part["n"].iloc[0],
+                     **{v: int(counts.get(v, 0)) for v in ("holds", "does not hold", "cannot tell")},
+                     "held": list(part.loc[part["verdict"] == "holds", "claim"])})
+    return pd.DataFrame(rows)

@@ -4,7 +4,7 @@ import pandas as pd
 import pytest
 import torch
 
-from var.report import paper_figures
+from var.pages import paper_figures
 
 
 def test_typical_grid_is_the_median_gain_not_the_best():
@@ -32,28 +32,21 @@ def test_close_pair_refuses_when_no_candidate_qualifies(lite0):
         paper_figures.close_pair(lite0, items, "gradient", candidates=1, min_kept=1.01)
 
 
-def test_shared_reading_counts_elements_both_classes_keep():
-    import torch
-
-    from var.report.paper_figures import shared_reading
-
+def test_shared_shares_count_elements_both_classes_keep():
     maps = torch.zeros(3, 2, 4, 4)
     maps[0, 0, :2] = 1  # a keeps 8 elements
     maps[1, 0, :1] = -1  # b keeps 4 of them (a negative attribution is kept too) ...
     maps[1, 1] = 1  # ... and 16 more
-    assert shared_reading(maps, ["a", "b", "c"]).startswith(
-        "Both classes keep 12.5% of the elements (channel and pixel): 50% of what a keeps, 20% of what b keeps.")
+    shares = paper_figures.shared_shares(maps)
+    assert shares == {"both": pytest.approx(4 / 32), "of_own": [pytest.approx(4 / 8), pytest.approx(4 / 20)]}
 
 
-def test_pair_settings_reading_names_the_least_alike_live_setting():
-    import pandas as pd
-
-    from var.report.paper_figures import pair_settings_reading
-
+def test_pair_settings_summary_names_the_least_alike_live_setting():
     settings = pd.DataFrame({"t": [0.1, 0.01, 1.0], "τ": [0.01, 0.05, 0.05], "cosine": [0.8, 0.3, 0.1],
                              "kept: a": [0.2, 0.05, 0.001], "kept: b": [0.4, 0.5, 0.2],
                              "kept by both": [0.2, 0.01, 0.0]})
-    text = pair_settings_reading(settings)
-    assert text.startswith("At the paper's setting (t = 0.1, τ = 0.01) the two VAR maps have cosine 0.80, and 100%")
-    assert "t = 0.01, τ = 0.05 (cosine 0.30; kept 5.0%, 50.0%)" in text  # t = 1 is less alike but keeps < 1% of a
-    assert "other class does not keep, over the grid: a 80%, b 98%" in text  # (0.05 - 0.01) / 0.05, (0.5 - 0.01) / 0.5
+    facts = paper_figures.pair_settings_summary(settings)
+    assert facts["paper"]["cosine"] == 0.8 and facts["both_of_smaller"] == pytest.approx(1.0)
+    assert facts["least_alike"][["t", "τ"]].tolist() == [0.01, 0.05]  # t = 1 is less alike but keeps < 1% of a
+    assert facts["own"] == {"a": pytest.approx(0.8), "b": pytest.approx(0.98)}  # (0.05 - 0.01) / 0.05, ...
+    assert paper_figures.pair_settings_summary(settings, min_kept=0.9)["least_alike"] is None

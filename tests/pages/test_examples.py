@@ -1,8 +1,8 @@
-"""The pages' readings of their drawn examples say what the numbers say."""
+"""The facts the pages write their sentences from, on inputs of known answer (no test reads a page's wording)."""
 
 import pytest
 
-from var.report.examples import NEGLIGIBLE, intervention_reading
+from var.pages.examples import intervention_selectivity
 
 
 def _results(vanilla, var):
@@ -11,54 +11,68 @@ def _results(vanilla, var):
     return {"vanilla": one(vanilla), "VAR": one(var)}
 
 
-@pytest.mark.parametrize("vanilla, var, says", [
-    ((0.30, 0.10), (0.50, 0.30), "VAR is more selective"),
-    ((0.30, 0.10), (0.05, 0.05), "VAR is less selective"),
-    ((0.30, 0.10), (0.21, 0.20), f"VAR changes it by less than {NEGLIGIBLE}"),
-    ((0.01, -0.2), (0.0, 0.01), "neither map is selective"),
+@pytest.mark.parametrize("vanilla, var, change", [
+    ((0.30, 0.10), (0.50, 0.30), "more selective"),
+    ((0.30, 0.10), (0.05, 0.05), "less selective"),
+    ((0.30, 0.10), (0.21, 0.20), "negligible"),
+    ((0.01, -0.2), (0.0, 0.01), "neither selective"),
 ])
-def test_intervention_reading(vanilla, var, says):
-    line = intervention_reading("cat", ["tabby", "tiger cat"], _results(vanilla, var))
-    assert says in line and "tabby vs tiger cat" in line
-    assert f"vanilla {sum(vanilla) / 2:+.3f}, VAR {sum(var) / 2:+.3f}" in line
+def test_intervention_selectivity(vanilla, var, change):
+    facts = intervention_selectivity(_results(vanilla, var))
+    assert facts == {"vanilla": pytest.approx(sum(vanilla) / 2), "VAR": pytest.approx(sum(var) / 2), "change": change}
 
 
-def test_kept_reading_counts_and_ranks_what_the_table_shows():
+def test_kept_summary_counts_and_ranks_what_the_table_shows():
     import pandas as pd
 
-    from var.report.catalogue import kept_reading
+    from var.report.catalogue import kept_summary
 
     kept = pd.DataFrame({"espresso": [0.9, 0.7, 0.2], "cup": [0.4, 0.3, 0.1], "punching bag": [0.0, 0.0, 0.5]},
                         index=["gradcam", "scorecam", "gradient"])
     families = pd.Series({"gradcam": "CAM", "scorecam": "CAM", "gradient": "gradient", "unused": "other"})
-    text = kept_reading(kept, families)
-    assert "keeps nothing (< 0.1%) under 2 of 3 methods; most under `gradient` (50.0%)" in text
-    assert "CAM 80.0%, gradient 20.0%." in text
+    facts = kept_summary(kept, families)
+    assert (facts["nothing"], facts["methods"], facts["most"]) == (2, 3, ("gradient", 0.5))
+    assert facts["by_family"].to_dict() == {"CAM": pytest.approx(0.8), "gradient": pytest.approx(0.2)}
 
 
-def test_gain_ratio_reads_the_committed_runs():
-    from var.report import pages
+def test_gain_ratios_read_the_committed_runs():
+    from var.pages import sections
 
-    sentence = pages.gain_ratio("coco", "grid", "ra")
-    assert sentence.startswith("VAR − vanilla ra is ") and "smaller on `coco` than on `grid`" in sentence
-    assert pages.gain_ratio("grid", "grid", "ra").startswith("VAR − vanilla ra is 1.0–1.0×")
-    assert pages.gain_ratio("no-such-run", "grid", "ra").startswith("(No `no-such-run` reference run")
+    ratios = sections.gain_ratios("coco", "grid", "ra")
+    assert list(ratios.columns) == ["method", "coco", "grid", "ratio"] and len(ratios) == 5
+    assert ratios["ratio"].tolist() == pytest.approx((ratios["grid"] / ratios["coco"]).tolist())
+    same = sections.gain_ratios("grid", "grid", "ra")
+    assert same["ratio"].tolist() == pytest.approx([1.0] * 5)
+    with pytest.raises(FileNotFoundError, match="python -m var.bench reference no-such-run"):
+        sections.gain_ratios("no-such-run", "grid", "ra")
 
 
-def test_architecture_changes_reads_tables_3_and_4():
+def test_reference_gains_count_the_methods_on_the_better_side():
+    from var.pages import sections
+
+    better = sections.reference_gains("grid", "ra", "none")
+    worse = sections.reference_gains("grid", "ra", "none", direction=-1)
+    assert better.units == better.scored and len(better.rows) == 5
+    assert better.good == int((better.rows["ci95_low"] > 0).sum())
+    assert worse.good == int((worse.rows["ci95_high"] < 0).sum())
+
+
+def test_architecture_gains_read_tables_3_and_4():
     from var.report import paper
 
-    sentence = paper.architecture_changes()
+    gains = paper.architecture_gains().set_index(["arch", "metric"])
     # ResNet50: every method gains 0.01-0.02 in Table 3; ConvNeXt's Guided GradCAM AIC falls 0.81 -> 0.53
-    assert "resnet50 SIC +0.01 to +0.02" in sentence and "convnext_tiny SIC -0.11 to +0.00, AIC -0.28" in sentence
-    assert "-0.00" not in sentence
+    assert gains.loc[("resnet50", "sic")].tolist() == pytest.approx([0.01, 0.02])
+    assert gains.loc[("convnext_tiny", "sic")].tolist() == pytest.approx([-0.11, 0.0])
+    assert gains.loc[("convnext_tiny", "aic"), "low"] == pytest.approx(-0.28)
+    assert "-0.0" not in {str(v) for v in gains[["low", "high"]].to_numpy().ravel()}  # printed as "+0.00"
 
 
 def test_kept_grid_is_the_kept_share_per_setting():
     import torch
 
     from var.core.relevance import Relevance, kept_share, relevance
-    from var.report.anatomy import kept_grid
+    from var.pages.anatomy import kept_grid
 
     h = torch.randn(3, 2, 8, 8, generator=torch.Generator().manual_seed(0))
     grid = kept_grid(h, [0.1, 1.0], [0.0, 0.1], ["a", "b", "c"])
@@ -68,32 +82,32 @@ def test_kept_grid_is_the_kept_share_per_setting():
     assert (grid.xs(0.1, level="τ") <= grid.xs(0.0, level="τ")).all().all()  # a larger tau never adds locations
 
 
-def test_by_model_reading_gives_each_model_its_interval_over_units():
+def test_by_model_gains_give_each_model_its_interval_over_units():
     import pandas as pd
 
-    from var.report.pages import by_model_reading
+    from var.pages.sections import by_model_gains
 
     rows = [{"model": model, "unit": unit, "item": 0, "method": "gradcam", "var": is_var, "metric": "ra",
              "binarize": "none", "value": 0.5 + (gain + 0.01 * unit) * is_var}
             for model, gain in (("m1", 0.2), ("m2", -0.2)) for unit in range(4) for is_var in (False, True)]
-    text = by_model_reading(pd.DataFrame(rows), "Grid", "ra", methods=("gradcam",))
-    assert "`m1` +0.215 [" in text and "`m2` -0.185 [" in text and "(n = 4)" in text
-    assert text.endswith("1 of 2 models have the whole interval above 0.")
+    gains = by_model_gains(pd.DataFrame(rows), "ra", methods=("gradcam",)).set_index("model")
+    assert gains["mean"].tolist() == pytest.approx([0.215, -0.185]) and gains["n"].tolist() == [4, 4]
+    assert gains.loc["m1", "ci95_low"] > 0 > gains.loc["m2", "ci95_high"]
 
 
-def test_pair_similarity_reads_the_two_top_maps():
+def test_pair_cosines_compare_the_two_top_maps():
+    import math
     from types import SimpleNamespace
 
     import torch
 
-    from var.report.anatomy import pair_similarity
+    from var.pages.anatomy import pair_cosines
 
     same = torch.ones(3, 1, 4, 4)
     var_maps = torch.zeros(3, 1, 4, 4)
     var_maps[0] = 1  # the second class keeps nothing
-    e = SimpleNamespace(attributions=same, maps=var_maps, class_names=["a", "b", "c"], temperature=0.1, tau=0.01)
-    assert pair_similarity(e) == ("How alike the maps of a and b are (cosine of |map|, 1 = the same map): vanilla "
-                                  "1.00, VAR (t = 0.1, τ = 0.01): one of the two maps is empty.")
+    cosines = pair_cosines(SimpleNamespace(attributions=same, maps=var_maps))
+    assert cosines["vanilla"] == pytest.approx(1.0) and math.isnan(cosines["VAR"])
 
 
 def test_displayed_intervals_stay_within_the_scores_range():

@@ -12,8 +12,8 @@
   grid of the grid reference run whose VAR - vanilla RA gain (the methods' average) is the median one: a typical
   grid, not the best.
 
-The example finders return small records, which the notebooks draw with :mod:`var.viz.figures`; the
-``*_reading`` functions return a sentence about them for the class-sets page.
+The example finders return small records, which the notebooks draw with :mod:`var.viz.figures`; the other
+functions return the facts (shares, cosines, RA per class) the class-sets page writes its sentences from.
 """
 
 from __future__ import annotations
@@ -28,7 +28,8 @@ from ..core import class_sets
 from ..core.explanation import Explanation, explain
 from ..core.relevance import Relevance, kept_share, relevance
 
-__all__ = ["ClosePair", "close_pair", "shared_concepts", "typical_grid"]
+__all__ = ["ClosePair", "close_pair", "shared_concepts", "shared_shares", "pair_settings", "pair_settings_summary",
+           "grid_example", "typical_grid"]
 
 
 @dataclass
@@ -80,31 +81,14 @@ def shared_concepts(var_maps: torch.Tensor) -> torch.Tensor:
     return (kept[0] & kept[1]).any(0)
 
 
-def shared_reading(var_maps: torch.Tensor, class_names) -> str:
-    """One Markdown sentence on what the first two classes' VAR maps (of (|K|, C, H, W)) share, per element
-    (channel and pixel) and as a share of what each keeps, so the per-pixel figure is not over-read.
+def shared_shares(var_maps: torch.Tensor) -> dict:
+    """What the first two classes' VAR maps (of (|K|, C, H, W)) share, per element (channel and pixel): ``both``,
+    the share of all elements both keep, and ``of_own``, for each of the two, the share of its kept elements the
+    other keeps too (0 where a map keeps nothing). Per element, so the per-pixel figure is not over-read.
     """
     kept = var_maps[:2] != 0
     both = kept[0] & kept[1]
-    own = ", ".join(f"{both.sum() / max(int(k.sum()), 1):.0%} of what {name} keeps"
-                    for k, name in zip(kept, class_names[:2]))
-    return (f"Both classes keep {both.float().mean():.1%} of the elements (channel and pixel): {own}. The figure "
-            "marks a pixel when any of its channels is kept by both, so it shows more than the elements do.")
-
-
-def close_pair_reading(pair: ClosePair, candidates: int) -> str:
-    """One Markdown sentence on a :func:`close_pair`: the image, the pair with its probabilities, its rank, and how
-    alike the two classes' maps are before and after VAR (cosine of |map|, the sweep's class cosine).
-    """
-    from pathlib import Path
-
-    from .anatomy import pair_similarity
-
-    e = pair.explanation
-    return (f"**{Path(pair.path).name}**: {e.class_names[0]} (p = {e.probabilities[0]:.3f}) and {e.class_names[1]} "
-            f"(p = {e.probabilities[1]:.3f}); the closest pair of the {candidates} candidates is rank 1, this is rank "
-            f"{pair.rank} ({pair.skipped} closer pair(s) skipped because a VAR map kept less than 1%). "
-            + pair_similarity(e))
+    return {"both": float(both.float().mean()), "of_own": [float(both.sum() / max(int(k.sum()), 1)) for k in kept]}
 
 
 def pair_settings(explanation, temperatures=(0.01, 0.03, 0.1, 0.3, 1.0), taus=(0.0, 0.01, 0.05)) -> pd.DataFrame:
@@ -125,34 +109,27 @@ def pair_settings(explanation, temperatures=(0.01, 0.03, 0.1, 0.3, 1.0), taus=(0
     return pd.DataFrame(rows)
 
 
-def pair_settings_reading(settings: pd.DataFrame, min_kept: float = 0.01) -> str:
-    """One Markdown sentence on :func:`pair_settings`: the cosine at the paper's setting, and the setting whose
-    maps are least alike while both keep at least ``min_kept`` of the elements.
+def pair_settings_summary(settings: pd.DataFrame, min_kept: float = 0.01) -> dict:
+    """The facts of a :func:`pair_settings` grid: ``paper`` (its row at the paper's t and tau), ``both_of_smaller``
+    (the share of the smaller VAR map's elements both classes keep there), ``least_alike`` (the row with the lowest
+    cosine among the settings where both maps keep at least ``min_kept``; None if there is none) and ``own``
+    (per class, the largest share of its kept elements the other class does not keep, over those settings; NaN
+    if there are none).
     """
     from ..core.protocol import TAU, TEMPERATURE
 
     paper = settings[(settings["t"] == TEMPERATURE) & (settings["τ"] == TAU)].iloc[0]
     kept = [c for c in settings.columns if c.startswith("kept: ")]
     live = settings[(settings[kept] >= min_kept).all(axis=1)].dropna(subset=["cosine"])
-    best = live.loc[live["cosine"].idxmin()]
-    both = paper["kept by both"] / max(paper[kept].min(), 1e-12)
-
-    def own(column: str) -> float:
-        share = (live[column] - live["kept by both"]) / live[column]
-        return float(share.max()) if len(share) else float("nan")
-    return (f"At the paper's setting (t = {TEMPERATURE:g}, τ = {TAU:g}) the two VAR maps have cosine "
-            f"{paper['cosine']:.2f}, and {both:.0%} of the smaller map's elements are kept by both. The least alike "
-            f"maps in this grid with both keeping ≥ {min_kept:.0%}: t = {best['t']:g}, τ = {best['τ']:g} (cosine "
-            f"{best['cosine']:.2f}; kept " + ", ".join(f"{best[c]:.1%}" for c in kept) + "). "
-            + "The largest share of a map's kept elements that the other class does not keep, over the grid: "
-            + ", ".join(f"{c.removeprefix('kept: ')} {own(c):.0%}" for c in kept) + "".join(
-                f"; {c.removeprefix('kept: ')} keeps no element of its own at any of these settings"
-                for c in kept if own(c) == 0) + ".")
+    own = {c.removeprefix("kept: "): float(((live[c] - live["kept by both"]) / live[c]).max()) if len(live)
+           else float("nan") for c in kept}
+    return {"paper": paper, "both_of_smaller": float(paper["kept by both"] / max(paper[kept].min(), 1e-12)),
+            "least_alike": live.loc[live["cosine"].idxmin()] if len(live) else None, "own": own}
 
 
 def grid_example(model, grid_run: dict, method: str = "guided_backprop"):
     """Figure 3 on the :func:`typical_grid` of a grid reference run: the explanation of its four classes (K =
-    the grid's classes) and a Markdown sentence with each class's RA, vanilla → VAR, from the run's table.
+    the grid's classes), the grid's unit and each class's RA in its own quadrant, from the run's table.
 
     Args:
         model: a :class:`~var.core.model.VarModel`.
@@ -160,7 +137,7 @@ def grid_example(model, grid_run: dict, method: str = "guided_backprop"):
         method: the attribution method drawn.
 
     Returns:
-        (``Explanation``, sentence).
+        (``Explanation``, unit, RA): RA has one row per class of K (``class``, ``vanilla``, ``VAR``).
     """
     from ..benchmarks.grid import GridBenchmark, make_grid
     from ..core.protocol import PAPER_FIVE
@@ -175,10 +152,8 @@ def grid_example(model, grid_run: dict, method: str = "guided_backprop"):
                 settings=Relevance(warn_below=None))
     ra = table[(table["unit"] == unit) & (table["method"] == method) & (table["metric"] == "ra")]
     ra = ra.pivot_table(index="item", columns="var", values="value")  # item: the quadrant of K's class
-    return e, (f"Grid {unit} of the reference run (the median gain). The share of each class's map in its own "
-               "quadrant (RA, the grid benchmark's measure; 0.25 if the map ignored the quadrants): "
-               + ", ".join(f"{name} {ra.loc[q, False]:.2f} → {ra.loc[q, True]:.2f}"
-                           for q, name in enumerate(e.class_names)) + " (vanilla → VAR).")
+    return e, unit, pd.DataFrame({"class": e.class_names, "vanilla": [ra.loc[q, False] for q in range(len(ra))],
+                                  "VAR": [ra.loc[q, True] for q in range(len(ra))]})
 
 
 def typical_grid(grid_table: pd.DataFrame, methods) -> int:

@@ -1,7 +1,7 @@
 """VAR's steps 2-3 taken apart, for the book's "VAR steps" page: one element by hand, the margin rule that
 does the selecting at small t, and the share kept against t, tau and the scale.
 
-The page's tables and computed lines come from these functions, on the page's own maps.
+The page's tables and the numbers of its sentences come from these functions, on the page's own maps.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import torch
 from ..core.protocol import TAU, TEMPERATURE
 from ..core.relevance import Relevance, kept_share, relevance, spatial_softmax
 
-__all__ = ["kept_by_tau", "by_hand", "margin_rule", "kept_by_temperature"]
+__all__ = ["kept_by_tau", "kept_grid", "pair_cosines", "by_hand", "margin_rule", "kept_by_temperature"]
 
 
 def kept_by_tau(h: torch.Tensor, taus, class_names, temperature: float = TEMPERATURE) -> pd.DataFrame:
@@ -33,21 +33,15 @@ def kept_grid(h: torch.Tensor, temperatures, taus, class_names) -> pd.DataFrame:
     return table
 
 
-def pair_similarity(explanation) -> str:
-    """One Markdown sentence: how alike the two most probable classes' maps are, vanilla and VAR (cosine of
-    |map|, 1 = the same map; the sweep's class cosine).
+def pair_cosines(explanation) -> dict[str, float]:
+    """How alike the two most probable classes' maps are: ``{"vanilla": ..., "VAR": ...}``, the cosine of |map|
+    (1 = the same map; the sweep's class cosine), NaN where one of the two maps is empty.
     """
-    import math
-
     from ..benchmarks.metrics import class_cosine
 
     e = explanation
-    parts = []
-    for name, maps in (("vanilla", e.attributions), (f"VAR (t = {e.temperature:g}, τ = {e.tau:g})", e.maps)):
-        cosine = float(class_cosine(maps[None, :2])[0, 0])
-        parts.append(f"{name} {cosine:.2f}" if not math.isnan(cosine) else f"{name}: one of the two maps is empty")
-    return (f"How alike the maps of {e.class_names[0]} and {e.class_names[1]} are (cosine of |map|, 1 = the same "
-            f"map): {', '.join(parts)}.")
+    return {name: float(class_cosine(maps[None, :2])[0, 0]) for name, maps in (("vanilla", e.attributions),
+                                                                               ("VAR", e.maps))}
 
 
 def by_hand(h: torch.Tensor, class_names, temperature: float = TEMPERATURE, tau: float = TAU

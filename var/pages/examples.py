@@ -5,10 +5,10 @@
 * :func:`pic_example`: the softmax information curve (SIC) of a vanilla and a VAR map, with the images PIC
   restores at three thresholds and the model's probability of the target on each;
 * :func:`sanity_example`: one class's map on the trained network and after randomising more and more layers;
-* :func:`intervention_reading`: one line per intervention example saying what its figure shows in numbers.
+* :func:`intervention_selectivity`: the numbers an intervention example's figure shows, and how VAR changes them.
 
-Each draws a pyplot figure (shown by the notebook's ``plt.show()``) and returns it; its numbers come from the
-benchmark's own functions.
+The first three draw a pyplot figure (shown by the notebook's ``plt.show()``) and return it; the numbers come
+from the benchmarks' own functions.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from ..core.relevance import Relevance, relevance
 from ..viz.figures import grey, show_image, show_maps
 from ..viz.heatmap import colour_bar
 
-__all__ = ["localisation_example", "pic_example", "sanity_example", "intervention_reading"]
+__all__ = ["localisation_example", "pic_example", "sanity_example", "intervention_selectivity", "NEGLIGIBLE"]
 
 #: Below this, a selectivity (or a change of it) is read as none: a few hundredths of probability.
 NEGLIGIBLE = 0.02
@@ -142,23 +142,24 @@ def sanity_example(model, x: torch.Tensor, classes: list[int], target: int, meth
     return fig
 
 
-def intervention_reading(image: str, class_names, results: dict) -> str:
-    """One Markdown line on an intervention example (:func:`~var.benchmarks.intervention.intervene` per map kind):
-    each map kind's selectivity averaged over the two classes, and what that says (selective or not, and
-    whether VAR changes it by more than :data:`NEGLIGIBLE`).
+def intervention_selectivity(results: dict) -> dict:
+    """An intervention example's selectivity (:func:`~var.benchmarks.intervention.intervene` per map kind),
+    averaged over the two classes, and how VAR changes it.
 
     Args:
-        image: the example's name.
-        class_names: its two classes.
         results: ``{"vanilla": intervene(...), "VAR": intervene(...)}``.
+
+    Returns:
+        ``{"vanilla": ..., "VAR": ..., "change": ...}``; ``change`` is ``"neither selective"`` (both below
+        :data:`NEGLIGIBLE`), ``"negligible"`` (VAR moves it by less than :data:`NEGLIGIBLE`), ``"more selective"``
+        or ``"less selective"``.
     """
     sel = {kind: float(np.mean([s["selectivity"] for s in r["scores"]])) for kind, r in results.items()}
     vanilla, var = sel["vanilla"], sel["VAR"]
     if max(vanilla, var) < NEGLIGIBLE:
-        what = "neither map is selective: deleting either class's top pixels costs both classes alike"
+        change = "neither selective"
     elif abs(var - vanilla) < NEGLIGIBLE:
-        what = f"VAR changes it by less than {NEGLIGIBLE}"
+        change = "negligible"
     else:
-        what = "VAR is more selective" if var > vanilla else "VAR is less selective"
-    return (f"* **{image}** ({class_names[0]} vs {class_names[1]}): selectivity, averaged over both classes, "
-            f"vanilla {vanilla:+.3f}, VAR {var:+.3f}: {what}.")
+        change = "more selective" if var > vanilla else "less selective"
+    return {"vanilla": vanilla, "VAR": var, "change": change}

@@ -2,9 +2,13 @@
 
 * :func:`paper_vs_ours` — the compact "vanilla → VAR" table beside the paper's and its dumbbell plot;
 * :func:`reference_section` — a committed reference run: where it came from, paper vs ours, the binarisation fit;
-* :func:`run_models` — one benchmark on several models, stacked into one table (the architectures page).
+* :func:`provenance` — the caption over a reference run, the same on every page;
+* :func:`run_models` — one benchmark on several models, stacked into one table (the architectures page);
+* :func:`reference_gains`, :func:`gain_ratios`, :func:`by_model_gains` — the facts of the pages' summaries (VAR
+  - vanilla per method or model with its interval), which each page writes its own sentence about.
 
-Each returns a :class:`Section`; ``section.show()`` displays it in a notebook.
+The first two return a :class:`Section` (``section.show()`` displays it): the parts several pages show alike,
+their captions included (the one place outside a notebook where the book's sentences are written).
 """
 
 from __future__ import annotations
@@ -18,9 +22,10 @@ from ..benchmarks import table as results
 from ..benchmarks.config import BenchConfig
 from ..benchmarks.runner import run, run_key
 from ..core.protocol import PAPER_FIVE
-from . import charts, claims, paper, reference
+from ..report import charts, claims, paper, reference
 
-__all__ = ["Section", "paper_vs_ours", "reference_section", "run_models", "reference_summary"]
+__all__ = ["Section", "paper_vs_ours", "reference_section", "provenance", "run_models", "Gains", "reference_gains",
+           "gain_ratios", "similarity_table", "by_model_gains"]
 
 
 @dataclass
@@ -88,13 +93,25 @@ def reference_section(name: str, rule: str | None = None) -> Section:
     if ref is None:
         return Section([f"No reference run under `results/reference/{name}`: run `make reference`."])
     benchmark = ref["config"].benchmark
-    section = Section([reference.describe(ref)])
+    section = Section([provenance(ref)])
     section.parts += paper_vs_ours(ref["table"] if benchmark == "insertion" else ref["summary"], benchmark,
                                    rule).parts
     if benchmark != "insertion":
         section.parts += ["Which binarisation rule reproduces the paper's vanilla rows (mean absolute difference):",
                           paper.binarization_fit(ref["summary"], benchmark).round(3)]
     return section
+
+
+def provenance(ref: dict) -> str:
+    """The caption every page puts over a reference run: what it is and where it came from (Markdown)."""
+    config, prov = ref["config"], ref["provenance"]
+    first, last = prov["sessions"][0], prov["sessions"][-1]
+    commits = sorted({s["commit"][:8] for s in prov["sessions"]})
+    return (f"**Reference run** (`results/reference/{prov['benchmark']}`): {ref['table']['unit'].nunique()} units "
+            f"of `{config.model}`, IG with {config.ig_steps} steps, t = {config.temperature}, tau = {config.tau}; "
+            f"made by `{last['command']}` at commit {', '.join(commits)} ({first['date'][:10]}), "
+            f"{prov['wall_s_total'] / 60:.0f} min on {last['machine']} with {last['threads']} torch threads, "
+            f"torch {last['torch']}.")
 
 
 def run_models(benchmark: str, models, n: int, out: str, **config) -> pd.DataFrame:
@@ -115,46 +132,52 @@ def run_models(benchmark: str, models, n: int, out: str, **config) -> pd.DataFra
     return pd.concat(tables, ignore_index=True)
 
 
-def reference_summary(name: str, metric: str, binarize: str | None = None, direction: int = 1,
-                      methods=PAPER_FIVE) -> str:
-    """One Markdown sentence for a page's summary: VAR - vanilla of ``metric`` per method on a reference run,
-    paired per unit with its 95% interval, and how many methods have their interval on the good side of 0.
+@dataclass
+class Gains:
+    """VAR - vanilla of one metric per method on a reference run, paired per unit (:func:`reference_gains`).
+
+    Attributes:
+        rows: one row per method: ``method``, ``mean``, ``ci95_low``, ``ci95_high``, ``interval`` (the claims'
+            reading of the interval: "claimed side", "other side" or "contains 0").
+        units: units of the run; ``scored``: units with a score (insertion skips some).
+        good: methods whose whole interval lies on the better side of 0 (``direction``).
+    """
+
+    rows: pd.DataFrame
+    units: int
+    scored: int
+    good: int
+
+
+def reference_gains(name: str, metric: str, binarize: str | None = None, direction: int = 1,
+                    methods=PAPER_FIVE) -> Gains:
+    """VAR - vanilla of ``metric`` per method on reference run ``name``, paired per unit with its 95% interval.
 
     ``direction``: +1 if higher is better, -1 if lower is better.
     """
-    ref = reference.load(name)
-    if ref is None:
-        return f"(No `{name}` reference run: `python -m var.bench reference {name}`.)"
-    table = ref["table"]
+    table = _reference(name)["table"]
     diffs = claims.paired_differences(table[table["method"].isin(methods)], metric, binarize)
     rows = claims.by_method(diffs, direction)
-    good = int((rows["interval"] == "claimed side").sum())
-    units, scored = table["unit"].nunique(), diffs["unit"].nunique()
-    counted = f"{units} units" if scored == units else f"{units} units, {scored} of them scored"
-    parts = ", ".join(f"{r.method} {r.mean:+.3f} [{r.ci95_low:+.3f}, {r.ci95_high:+.3f}]" for r in rows.itertuples())
-    return (f"On the `{name}` reference run ({counted}; intervals over units, not items), VAR − vanilla "
-            f"{metric}{f' ({binarize} rule)' if binarize not in (None, results.NO_RULE) else ''}: {parts}. "
-            f"{good} of {len(rows)} methods have their whole interval on the "
-            f"{'higher' if direction > 0 else 'lower'} (better) side of 0.")
+    return Gains(rows, table["unit"].nunique(), diffs["unit"].nunique(),
+                 int((rows["interval"] == "claimed side").sum()))
 
 
-def gain_ratio(name: str, than: str, metric: str, methods=PAPER_FIVE) -> str:
-    """One Markdown sentence: how many times smaller (or larger) the VAR - vanilla gain in ``metric`` is on
-    reference run ``name`` than on ``than``, per method (means paired per unit, as in :func:`reference_summary`).
+def gain_ratios(name: str, than: str, metric: str, methods=PAPER_FIVE) -> pd.DataFrame:
+    """Per method, the VAR - vanilla gain in ``metric`` on reference run ``name`` and on ``than`` (means paired
+    per unit, as in :func:`reference_gains`) and ``ratio`` = gain on ``than`` / gain on ``name`` (how many times
+    smaller it is on ``name``; NaN where the gain on ``name`` is 0).
     """
-    runs = {n: reference.load(n) for n in (name, than)}
-    missing = [n for n, ref in runs.items() if ref is None]
-    if missing:
-        return f"(No `{missing[0]}` reference run: `python -m var.bench reference {missing[0]}`.)"
-    gains = {n: claims.by_method(claims.paired_differences(ref["table"][ref["table"]["method"].isin(methods)],
-                                                           metric, None), 1).set_index("method")["mean"]
-             for n, ref in runs.items()}
-    ratio = (gains[than] / gains[name]).dropna()
-    if (ratio <= 0).any():  # a gain of opposite sign: "times smaller" would mislead
-        return f"VAR − vanilla {metric} per method on `{name}` vs `{than}`: " + ", ".join(
-            f"{m} {gains[name][m]:+.3f} vs {gains[than][m]:+.3f}" for m in ratio.index) + "."
-    return (f"VAR − vanilla {metric} is {ratio.min():.1f}–{ratio.max():.1f}× smaller on `{name}` than on "
-            f"`{than}` (per method: " + ", ".join(f"{m} {r:.1f}×" for m, r in ratio.items()) + ").")
+    gains = {n: reference_gains(n, metric, None, 1, methods).rows.set_index("method")["mean"] for n in (name, than)}
+    out = pd.DataFrame({name: gains[name], than: gains[than]})
+    return out.assign(ratio=(out[than] / out[name].where(out[name] != 0))).rename_axis("method").reset_index()
+
+
+def _reference(name: str) -> dict:
+    ref = reference.load(name)
+    if ref is None:
+        raise FileNotFoundError(f"No `{name}` reference run under results/reference: "
+                                f"python -m var.bench reference {name}.")
+    return ref
 
 
 def similarity_table(summary: pd.DataFrame, index=("method", "var")) -> pd.DataFrame:
@@ -168,15 +191,13 @@ def similarity_table(summary: pd.DataFrame, index=("method", "var")) -> pd.DataF
     return table.assign(**{"empty maps": empty.astype(int)})
 
 
-def by_model_reading(table: pd.DataFrame, benchmark: str, metric: str, methods=PAPER_FIVE) -> str:
-    """One Markdown sentence: per model of a multi-model results table, VAR - vanilla of ``metric`` averaged over
-    ``methods`` per unit, with its 95% interval over units, and how many models have it above 0.
+def by_model_gains(table: pd.DataFrame, metric: str, methods=PAPER_FIVE) -> pd.DataFrame:
+    """Per model of a multi-model results table: VAR - vanilla of ``metric`` averaged over ``methods`` per unit,
+    with its 95% interval over units (``model``, ``mean``, ``ci95_low``, ``ci95_high``, ``n``).
     """
-    parts, above = [], 0
+    rows = []
     for model, part in table[table["method"].isin(methods)].groupby("model"):
         diffs = claims.paired_differences(part, metric, None)
         mean, low, high, n = claims.interval(diffs.groupby("unit")["diff"].mean().to_numpy())
-        above += low > 0
-        parts.append(f"`{model}` {mean:+.3f} [{low:+.3f}, {high:+.3f}] (n = {n})")
-    return (f"{benchmark}: VAR − vanilla {metric}, averaged over the methods per unit (95% interval over units): "
-            + ", ".join(parts) + f"; {above} of {len(parts)} models have the whole interval above 0.")
+        rows.append({"model": model, "mean": mean, "ci95_low": low, "ci95_high": high, "n": n})
+    return pd.DataFrame(rows)
