@@ -11,7 +11,7 @@ pytestmark = pytest.mark.integration  # runs a reference unit of every benchmark
 
 
 def test_unit_costs_time_every_method_inside_the_unit():
-    from var.report.reference import REFERENCE
+    from var.benchmarks.reference import REFERENCE
 
     table = cost.unit_costs(["coco"])
     methods = table[table["part"].str.startswith("attribution: ")]

@@ -8,11 +8,11 @@ import dataclasses
 import json
 from dataclasses import dataclass, field
 
-from ..core.protocol import IG_STEPS, PAPER_METHODS, STUDY_METHODS, TAU, TEMPERATURE, THREADS
+from ..core.protocol import IG_STEPS, PAPER_METHODS, TAU, TEMPERATURE, THREADS
 from ..core.relevance import Relevance
 from ..models.zoo import MODEL_NAMES
 
-__all__ = ["BenchConfig", "REFERENCE"]
+__all__ = ["BenchConfig"]
 
 
 def _field(default, help: str, **cli):
@@ -84,50 +84,3 @@ class BenchConfig:
                                                                         if unknown else [])) + ".")
         d["methods"] = tuple(d["methods"])
         return cls(**d)
-
-
-#: The reference size of each benchmark: every disjoint grid of the 1,000 sample images (250), every
-#: COCO128 image with a usable object, 120 insertion images (PIC skips those the model predicts with
-#: p < 0.8: 62 of the first 120 pass for Lite0), 50 sanity images, and 50 images of the Figure 4 intervention.
-REFERENCE = {
-    "grid": BenchConfig("grid", n=250, options={"cell": "half"}),  # 224 x 224 grids, as the paper's
-    "coco": BenchConfig("coco", n=128),
-    "insertion": BenchConfig("insertion", n=120),
-    "sanity": BenchConfig("sanity", n=50),
-    "intervention": BenchConfig("intervention", n=50),  # Figure 4, for the claims page
-}
-#: "Does it generalise?": the 18 study methods (:data:`~var.core.protocol.STUDY_METHODS`) on smaller runs of
-#: grid, COCO, intervention and sanity (measured on 2 cores: ~14 s per grid, ~24 s per COCO image, ~50 s per
-#: intervention image, ~170 s per sanity image, which runs every method on six networks). Insertion keeps the
-#: paper's five (its PIC curves cost per map).
-REFERENCE.update({
-    "methods-grid": BenchConfig("grid", n=80, methods=STUDY_METHODS, options={"cell": "half"}),
-    "methods-coco": BenchConfig("coco", n=64, methods=STUDY_METHODS),
-    "methods-intervention": BenchConfig("intervention", n=30, methods=STUDY_METHODS),
-    "methods-sanity": BenchConfig("sanity", n=8, methods=STUDY_METHODS),
-})
-#: Choices and uncertainty the paper leaves open (ours): the sanity check under three independent random networks
-#: per image (one network for every image cannot show the variance between networks), insertion with PAIR's
-#: untouched tie rule on the first 40 images of the insertion run (paired with its rows), and the sweep of VAR's
-#: settings with its controls on the first 60 grids of the grid run (~27 s per grid on 2 cores), the first 40 COCO
-#: images, the first 20 intervention images, the first 12 sanity images and the first 12 insertion images (minutes
-#: per image: H of many classes, on sanity on six networks, on insertion PIC per map).
-REFERENCE.update({
-    "sweep-grid": BenchConfig("sweep", n=60),
-    "sweep-coco": BenchConfig("sweep", n=40, options={"on": "coco"}),
-    # sanity and intervention score every setting with forward passes or rank correlations, so half the grid
-    # (the per-element softmax, the authors') and, on sanity, no CGI (its 100 competitors on every network)
-    "sweep-intervention": BenchConfig("sweep", n=20, options={"on": "intervention", "softmaxes": ["element"]}),
-    # and, on sanity, no IG either (50 steps x ~11 classes x 6 networks: ~3,300 backward passes per image)
-    "sweep-sanity": BenchConfig("sweep", n=12, methods=tuple(m for m in PAPER_METHODS if m != "integrated_gradients"),
-                                options={"on": "sanity", "softmaxes": ["element"],
-                                         "controls": ["matched", "random_k", "nearest"], "class_sets": [1, 2, 5]}),
-    # insertion: PIC costs ~5 s per map on 2 cores (13 restored images, each a Delaunay fill and a model call),
-    # so six settings (t x tau, raw scale, per-element softmax), three controls, no class sets, and few images
-    # (about half pass PIC's SIC filter; the others cost no attribution): ~55 maps, ~5 min per scored image
-    "sweep-insertion": BenchConfig("sweep", n=12, options={
-        "on": "insertion", "temperatures": [0.03, 0.1, 0.3], "taus": [0.0, 0.01], "scales": ["raw"],
-        "softmaxes": ["element"], "controls": ["matched", "random_k", "cgi"], "class_sets": []}),
-    "sanity-networks": BenchConfig("sanity", n=15, options={"networks": 3}),
-    "insertion-quantile": BenchConfig("insertion", n=40, options={"ties": "quantile"}),
-})

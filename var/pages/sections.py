@@ -86,7 +86,7 @@ def reference_section(name: str, rule: str | None = None) -> Section:
     """A committed reference run: its provenance paragraph, paper vs ours and, for localisation, the rule fit.
 
     Args:
-        name: a reference run (``grid``, ``coco``, ``insertion``; see :data:`var.benchmarks.config.REFERENCE`).
+        name: a reference run (``grid``, ``coco``, ``insertion``; see :data:`var.benchmarks.reference.REFERENCE`).
         rule: the binarisation rule of the localisation metrics.
     """
     ref = reference.load(name)

@@ -39,7 +39,7 @@ def unit_costs(names=BENCHMARKS) -> pd.DataFrame:
     that PIC's filters skip, or a COCO image without a kept object, costs less and
     would not be representative).
     """
-    from ..benchmarks.config import REFERENCE
+    from ..benchmarks.reference import REFERENCE
     from ..benchmarks.runner import prepared, resolved, validate
 
     rows = []
@@ -99,7 +99,7 @@ def scaling(model_name: str = "efficientnet_lite0", steps=(8, 16, 32, 50), class
 
 def main(argv=None) -> int:
     """CLI: ``python -m var.bench cost --out FOLDER``."""
-    from ..benchmarks.config import REFERENCE
+    from ..benchmarks.reference import REFERENCE
 
     p = CliParser(prog="var-bench cost", description=__doc__)
     p.add_argument("--out", type=out_path, required=True,

@@ -18,7 +18,7 @@ def generalise(tables: dict[str, pd.DataFrame | None], claims=CLAIMS) -> pd.Data
 
     Args:
         tables: reference-run name -> results table; the study runs are ``methods-<benchmark>``
-            (:data:`var.report.reference.REFERENCE`). Claims whose benchmark has no study run are left out.
+            (:data:`var.benchmarks.reference.REFERENCE`). Claims whose benchmark has no study run are left out.
         claims: the claims to check.
 
     Returns:
