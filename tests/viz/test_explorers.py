@@ -119,3 +119,16 @@ def test_explorer_tiles_label_empty_maps():
     empty_tile, full_tile = row[14:, 100:196], row[14:, 200:296]
     assert empty_tile.max() > 200  # the white label on the black tile
     assert empty_tile.mean() < 60 and full_tile.mean() > 200
+
+
+@pytest.mark.integration
+def test_every_offered_method_draws_or_says_why_in_the_status(small_resnet):
+    """Each dropdown entry, picked as a reader would, draws (an entry that cannot work is not offered)."""
+    pytest.importorskip("ipywidgets")
+    explorer = LiveExplorer(small_resnet, images=["skimage:coffee"], method="gradient")
+    explorer.k.value = 1  # K = the top class and the least probable one: the cheapest class set
+    for value in [v for _, v in explorer.method.options]:
+        explorer.method.value = value
+        status = explorer.status.value
+        assert explorer.method.value == value, value
+        assert "updated in" in status and any(key[1] == value for key in explorer._cache), (value, status)

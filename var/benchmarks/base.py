@@ -27,9 +27,9 @@ from typing import ClassVar
 import numpy as np
 import torch
 
+from ..core import registry
 from ..core.attribution import attribute
 from ..core.checks import check_float
-from ..core.methods import METHODS
 from ..core.model import VarModel
 from ..core.relevance import relevance
 from ..models.zoo import load_model
@@ -131,7 +131,7 @@ class Benchmark(ABC):
         cfg = self.config
         for method in cfg.methods:
             options = {"steps": cfg.ig_steps} if method == "integrated_gradients" else {}
-            if method in METHODS:  # var's engine; a registry method runs its library's own passes
+            if "internal_batch_size" in registry.get(method).run_options:  # var's engine, Captum's path methods
                 options["internal_batch_size"] = cfg.internal_batch_size
             start = time.perf_counter()
             with global_rngs_seeded(unit_seed(cfg.seed, unit, method)):

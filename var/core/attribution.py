@@ -15,8 +15,6 @@ check it.
 
 from __future__ import annotations
 
-import importlib
-import inspect
 from collections.abc import Sequence
 
 import torch
@@ -24,8 +22,7 @@ from torch import nn
 
 from . import registry
 from .checks import check_classes
-from .engine import run_method
-from .methods import METHODS, Method, make_method
+from .methods import Method
 from .model import VarModel
 
 __all__ = ["attribute"]
@@ -109,45 +106,14 @@ def attribute(
     if x.shape[0] == 1 and per_image(classes):  # a data loader's last batch of one keeps its batch axis
         return attribute(model, x, k[0].tolist(), method, internal_batch_size=internal_batch_size,
                          backward=backward, **options).unsqueeze(0)
-    if isinstance(method, str) and method not in METHODS:  # a library method, var's occlusion or the user's own
-        entry = registry.get(method)
-        library_class = (getattr(importlib.import_module("captum.attr"), method.partition(":")[2])
-                         if entry.library == "captum" else None)
-        return _registered(entry, library_class, model, x, k, options, internal_batch_size, backward)
-    if not isinstance(method, (str, Method)):  # a Captum object
+    entry = registry.resolve(method)  # the one lookup: a name, a Method object or a library's object
+    if entry.library == "captum" and not isinstance(method, str):
         _check_captum_object(method, net)
-        return _registered(registry.from_captum(method), type(method), model, x, k, options, internal_batch_size,
-                           backward)
-    if isinstance(method, Method) and options:
-        raise TypeError(f"Pass the options of a Method object to its constructor, not to attribute: "
-                        f"{sorted(options)}.")
-    method = make_method(method, **options) if isinstance(method, str) else method
-    maps = run_method(model, x, k, method, internal_batch_size, backward)  # (B, |K|, ...)
+    maps = entry.run(model, x, k, options, internal_batch_size, backward)  # (B, |K|, C, H, W)
     return maps[0] if x.shape[0] == 1 else maps
 
 
-def _registered(entry, captum_class, model, x, k, options, internal_batch_size, backward) -> torch.Tensor:
-    """A registry entry's maps, image by image: (|K|, C, H, W) for one image, (B, |K|, C, H, W) for a batch.
-
-    ``captum_class``: the Captum class behind the entry (None otherwise), which may take
-    ``internal_batch_size`` (its path methods bound memory with it).
-    """
-    if backward is not None:
-        raise TypeError(f"backward= chooses how var's engine shares a forward pass; {entry.name} runs its own passes. "
-                        "Drop backward=.")
-    if internal_batch_size is not None:
-        if captum_class is None or "internal_batch_size" not in inspect.signature(captum_class.attribute).parameters:
-            raise TypeError(f"{entry.name} takes no internal_batch_size; drop it (it bounds the memory of var's own "
-                            "methods and of Captum's path methods).")
-        options = {**options, "internal_batch_size": internal_batch_size}
-    maps = [entry.attribute(model, x[b:b + 1], k[b].tolist(), options) for b in range(x.shape[0])]
-    return maps[0] if x.shape[0] == 1 else torch.stack(maps)
-
-
 def _check_captum_object(method, net: nn.Module) -> None:
-    if not hasattr(method, "attribute"):
-        raise ValueError(f"method must be a name ('var-bench methods' lists them), a var.methods.Method or a Captum "
-                         f"attribution object, not {method!r}.")
     forward = getattr(method, "forward_func", None)
     if forward is not None and forward is not net and getattr(forward, "__self__", None) is not net:
         raise ValueError("The Captum object was built on another network; build it on this model's module, "

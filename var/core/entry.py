@@ -16,6 +16,10 @@ from .model import VarModel, eval_mode
 
 __all__ = ["Entry", "FAMILIES"]
 
+#: What each run option does, for the error when a method does not take it.
+_RUN_OPTIONS = {"internal_batch_size": "it bounds the memory of var's own methods and of Captum's path methods",
+                "backward": "it chooses how var's engine shares a forward pass, and this method runs its own passes"}
+
 #: The method families (the gallery's rows and the claims' "does it generalise?" column).
 FAMILIES = ("gradient", "modified backprop", "path", "perturbation", "cam", "propagation", "user")
 
@@ -34,6 +38,12 @@ class Entry:
         compute: ``(model, x, classes, options) -> (|K|, C, H, W)`` for one image x (1, C, H, W).
         defaults: options the entry sets unless given (why: see ``description``).
         description: one paragraph for tables and the book.
+        batched: ``(model, x, k, options, internal_batch_size, backward) -> (B, |K|, C, H, W)`` for a batch x and
+            its (B, |K|) class sets, for methods that run on var's engine; None: ``compute`` image by image.
+        run_options: which of ``internal_batch_size`` and ``backward`` it takes (var's engine both, Captum's path
+            methods ``internal_batch_size``).
+        multiplies_by_inputs: whether its maps are multiplied by the input (Captum's fact of the same name).
+        signed_by: ``options -> signed`` where the options change the sign (SmoothGrad's ``base``); None: ``signed``.
     """
 
     name: str
@@ -45,10 +55,32 @@ class Entry:
     compute: Callable = field(repr=False, compare=False)
     defaults: Mapping = field(default_factory=dict)
     description: str = ""
+    batched: Callable | None = field(default=None, repr=False, compare=False)
+    run_options: tuple[str, ...] = ()
+    multiplies_by_inputs: bool = False
+    signed_by: Callable | None = field(default=None, repr=False, compare=False)
 
     def __post_init__(self):
         check_choice("family", self.family, FAMILIES)
         check_choice("resolution", self.resolution, ("pixel", "layer"))
+
+    def is_signed(self, options: Mapping) -> bool:
+        """Whether maps made with ``options`` are read with their sign."""
+        return self.signed if self.signed_by is None else self.signed_by(options)
+
+    def run(self, model, x: torch.Tensor, k: torch.Tensor, options: Mapping, internal_batch_size: int | None = None,
+            backward: str | None = None) -> torch.Tensor:
+        """The one entry contract: (B, |K|, C, H, W) maps of a checked batch x (B, C, H, W) with its (B, |K|) class
+        sets; var's engine takes the batch at once, every other method image by image.
+        """
+        for name, value in (("internal_batch_size", internal_batch_size), ("backward", backward)):
+            if value is not None and name not in self.run_options:
+                raise TypeError(f"{self.name} takes no {name}: {_RUN_OPTIONS[name]}. Drop {name}=.")
+        if self.batched is not None:
+            return self.batched(model, x, k, options, internal_batch_size, backward)
+        if internal_batch_size is not None:
+            options = {**options, "internal_batch_size": internal_batch_size}
+        return torch.stack([self.attribute(model, x[b:b + 1], k[b].tolist(), options) for b in range(x.shape[0])])
 
     def attribute(self, model, x: torch.Tensor, classes: list[int], options: Mapping) -> torch.Tensor:
         """(|K|, C, H, W) maps of one image, checked by :func:`check_maps`."""

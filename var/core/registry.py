@@ -40,7 +40,7 @@ from .guards import MethodWarning, check_maps
 from .methods import METHODS, Method, make_method
 from .perturbation import occlusion, scorecam
 
-__all__ = ["Entry", "MethodWarning", "register", "get", "is_signed", "entries", "from_captum", "check_maps",
+__all__ = ["Entry", "MethodWarning", "register", "get", "resolve", "is_signed", "entries", "from_captum", "check_maps",
            "FAMILIES", "LIBRARY_METHODS"]
 
 #: The libraries' modules (:mod:`var.core.libraries`) by name prefix; anything else with a colon is
@@ -101,20 +101,25 @@ def get(name: str) -> Entry:
     return entry
 
 
+def resolve(method) -> Entry:
+    """The entry of any method :func:`var.attribute` takes: a name (:func:`get`), a
+    :class:`~var.core.methods.Method` object (its own facts, run on var's engine) or a Captum attribution object.
+    """
+    if isinstance(method, str):
+        return get(method)
+    if isinstance(method, Method):
+        return _method_entry(type(method).__name__, method)
+    if not hasattr(method, "attribute"):
+        raise ValueError(f"method must be a name ('var-bench methods' lists them), a var.methods.Method or a Captum "
+                         f"attribution object, not {method!r}.")
+    return from_captum(method)
+
+
 def is_signed(method, **options) -> bool:
     """Whether a method's maps are read with their sign: a registry name, a var Method (its own fact), or a
-    Captum object. ``options``: those the method is called with; of them only SmoothGrad's ``base`` matters
-    (SmoothGrad over Input x Gradient is signed).
+    Captum object. ``options``: those the method is called with (SmoothGrad over Input x Gradient is signed).
     """
-    if isinstance(method, Method):
-        return method.signed
-    if isinstance(method, str) and method in METHODS:
-        return make_method(method, **{k: v for k, v in options.items() if k == "base"}).signed
-    if isinstance(method, str):
-        return get(method).signed
-    from .libraries.captum import CAPTUM_UNSIGNED
-
-    return type(method).__name__ not in CAPTUM_UNSIGNED
+    return resolve(method).is_signed(options)
 
 
 def from_captum(method) -> Entry:
@@ -135,12 +140,32 @@ def entries() -> list[Entry]:
     return listed
 
 
-def _engine(name: str) -> Callable:
+def _method_entry(name: str, method: Method | None) -> Entry:
+    """An entry running on var's engine: the named method built from each call's options, or one Method object
+    (which takes its options in its constructor).
+    """
+    def build(options) -> Method:
+        if method is None:
+            return make_method(name, **options)
+        if options:
+            raise TypeError(f"Pass the options of a Method object to its constructor, not to attribute: "
+                            f"{sorted(options)}.")
+        return method
+
+    def batched(model, x, k, options, internal_batch_size, backward):
+        return run_method(model, x, k, build(options), internal_batch_size, backward)
+
     def compute(model, x, classes, options):
         options = dict(options)
         run = {key: options.pop(key) for key in ("internal_batch_size", "backward") if key in options}
-        return run_method(model, x, [list(classes)], make_method(name, **options), **run)[0]
-    return compute
+        return run_method(model, x, [list(classes)], build(options), **run)[0]
+
+    m = method or make_method(name)  # the facts live on the method
+    return Entry(name, "var", m.family, m.signed, m.resolution, True, compute, description=m.description,
+                 batched=batched, run_options=("internal_batch_size", "backward"),
+                 multiplies_by_inputs=m.multiplies_by_inputs,
+                 signed_by=None if method else lambda options: make_method(name, **{
+                     k: v for k, v in options.items() if k == "base"}).signed)
 
 
 def _cgi(model, x, classes, options):
@@ -148,9 +173,7 @@ def _cgi(model, x, classes, options):
 
 
 def _builtin() -> dict[str, Entry]:
-    defaults = {name: make_method(name) for name in METHODS}  # the facts live on the methods
-    table = {name: Entry(name, "var", m.family, m.signed, m.resolution, True, _engine(name),
-                         description=m.description) for name, m in defaults.items()}
+    table = {name: _method_entry(name, None) for name in METHODS}
     table["occlusion"] = Entry(
         "occlusion", "var", "perturbation", True, "pixel", True, occlusion,
         defaults={"window": 32, "stride": 16, "baseline": 0.0},

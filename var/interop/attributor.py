@@ -19,11 +19,11 @@ import numpy as np
 import torch
 from torch import nn
 
-from ..core import class_sets
+from ..core import class_sets, registry
 from ..core.attribution import attribute, check_inputs, per_image
 from ..core.checks import check_choice
 from ..core.explanation import Explanation
-from ..core.methods import METHODS, make_method
+from ..core.methods import Method
 from ..core.model import VarModel, eval_mode, logits_of
 from ..core.registry import is_signed
 from ..core.relevance import Relevance, relevance, resolve
@@ -89,9 +89,9 @@ class VAR:
 
     @property
     def multiplies_by_inputs(self) -> bool:
-        if isinstance(self.method, str):
-            return self.method in METHODS and make_method(self.method).multiplies_by_inputs
-        return bool(getattr(self.method, "multiplies_by_inputs", False))  # a var Method's fact, or Captum's
+        if isinstance(self.method, (str, Method)):
+            return registry.resolve(self.method).multiplies_by_inputs  # the method's own fact
+        return bool(getattr(self.method, "multiplies_by_inputs", False))  # a Captum object's
 
     @property
     def method_name(self) -> str:

@@ -20,7 +20,7 @@ from ..core import class_sets, registry
 from ..core.attribution import attribute
 from ..core.checks import check_choice, check_list
 from ..core.images import EXAMPLE_IMAGES, load_image
-from ..core.methods import METHOD_TITLES, METHODS
+from ..core.methods import METHOD_TITLES
 from ..core.model import VarModel
 from ..core.relevance import Relevance, kept_share, relevance, resolve
 from .heatmap import colour_bar, colour_map, display_max, label_empty, to_heatmap
@@ -46,8 +46,7 @@ class LiveExplorer:
         if not isinstance(model, VarModel):
             raise TypeError("live_explorer needs a VarModel; wrap your network with var.wrap_model(...).")
         images = check_list("images", list(EXAMPLE_IMAGES) if images is None else images)
-        if method not in METHODS:
-            registry.get(method)  # a registry name, or one error naming the choices
+        registry.get(method)  # a known name, or one error naming the choices
         check_choice("strategy", strategy, class_sets.STRATEGIES)
         self.model = model
         self.cmap = cmap
@@ -59,7 +58,7 @@ class LiveExplorer:
         names = [str(im) for im in images]
         self.image = W.Dropdown(options=names + [_UPLOAD], value=names[0], description="image")
         self.upload = W.FileUpload(accept="image/*", multiple=False, description="upload")
-        listed = [e.name for e in registry.entries()] + ([method] if method not in METHODS else [])
+        listed = [e.name for e in registry.entries()] + [method]  # a registered method of the user's too
         self.method = W.Dropdown(options=[(METHOD_TITLES.get(m, m), m) for m in dict.fromkeys(listed)], value=method,
                                  description="method")
         self.strategy = W.Dropdown(options=list(class_sets.STRATEGIES), value=strategy, description="class set")
@@ -111,12 +110,16 @@ class LiveExplorer:
             chosen = self._class_set(logits)
             key = (self.image.value, self.method.value, tuple(chosen))
             if key not in self._cache:  # a t/tau change finds its key here: no attribution
-                self.status.value = f"computing {METHOD_TITLES[self.method.value]} for {len(chosen)} classes…"
+                self.status.value = (f"computing {METHOD_TITLES.get(self.method.value, self.method.value)} for "
+                                     f"{len(chosen)} classes…")
                 self._cache[key] = attribute(self.model, x, chosen, self.method.value)
                 self.attributions_computed += 1
             self._draw(x, logits, chosen, self._cache[key])
-        except (ValueError, TypeError, FileNotFoundError) as err:
+        except (ValueError, TypeError, FileNotFoundError) as err:  # a bad choice: the message names the fix
             self._error(str(err))
+            return
+        except Exception as err:  # a widget callback that raises dies unseen in the browser: show it
+            self._error(f"{self.method.value} failed: {type(err).__name__}: {err}")
             return
         self.last_update_s = time.perf_counter() - start
         self.status.value = f"<span style='color:#555'>updated in {self.last_update_s:.2f} s</span>"

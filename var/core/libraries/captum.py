@@ -31,6 +31,11 @@ _CAPTUM_FAMILY = {"Saliency": "gradient", "InputXGradient": "gradient", "Integra
 #: windows for 224 x 224 inputs (Captum has no default).
 _CAPTUM_DEFAULTS = {"LayerGradCam": {"relu_attributions": True}, "GradientShap": {"baselines": "blur"},
                     "Occlusion": {"sliding_window_shapes": (3, 32, 32), "strides": (3, 16, 16)}}
+#: Captum's default number of integration steps (its path methods' ``n_steps``).
+_N_STEPS = 50
+#: Captum classes whose maps are multiplied by the input (with their default ``multiply_by_inputs=True``).
+_MULTIPLIES = {"InputXGradient", "IntegratedGradients", "DeepLift", "DeepLiftShap", "GradientShap",
+               "LayerIntegratedGradients", "LayerDeepLift", "LayerGradientXActivation", "LayerConductance"}
 CAPTUM_UNSIGNED = {"Saliency", "GuidedBackprop", "Deconvolution", "LayerGradCam", "GuidedGradCam"}
 
 
@@ -50,21 +55,27 @@ def entry(_prefix: str, cls_name: str) -> Entry:
             return cls(net)
         return cls(net, layer_of(model, options.pop("layer", None), f"captum:{cls_name}"))
 
-    return _captum(f"captum:{cls_name}", cls_name, build, _CAPTUM_DEFAULTS.get(cls_name, {}),
+    return _captum(f"captum:{cls_name}", cls, build, _CAPTUM_DEFAULTS.get(cls_name, {}),
                    f"Captum's {cls_name}, options passed through unchanged.")
 
 
 def from_captum(method) -> Entry:
     """The entry of a Captum attribution object the user built (its options go to its ``attribute``)."""
     cls_name = type(method).__name__
-    return _captum(f"Captum {cls_name} object", cls_name, lambda model, options: method, {},
+    return _captum(f"Captum {cls_name} object", type(method), lambda model, options: method, {},
                    f"The given Captum {cls_name} object.")
 
 
-def _captum(name: str, cls_name: str, build: Callable, defaults: Mapping, description: str) -> Entry:
+def _captum(name: str, cls: type, build: Callable, defaults: Mapping, description: str) -> Entry:
+    cls_name = cls.__name__
+    chunked = "internal_batch_size" in inspect.signature(cls.attribute).parameters  # its path methods
+
     def compute(model, x, classes, options):
         options = dict(options)
         method = build(model, options)
+        if chunked and options.get("internal_batch_size") is None:
+            # |K| copies in one call would hold |K| x n_steps points at once: chunk them to one class's worth
+            options["internal_batch_size"] = options.get("n_steps", _N_STEPS)
         if cls_name == "LayerGradCam" and not options.get("relu_attributions", False):
             warnings.warn(f"{name} without relu_attributions=True keeps negative values; VAR's softmax compares "
                           "|H|, so negative evidence competes as if it were positive. GradCAM's definition is "
@@ -84,4 +95,5 @@ def _captum(name: str, cls_name: str, build: Callable, defaults: Mapping, descri
     layer = cls_name.startswith("Layer")
     return Entry(name, "captum", _CAPTUM_FAMILY.get(cls_name, "cam" if layer else "gradient"),
                  cls_name not in CAPTUM_UNSIGNED, "layer" if layer else "pixel", cls_name in CAPTUM_BATCHED,
-                 compute, defaults, description)
+                 compute, defaults, description, run_options=("internal_batch_size",) if chunked else (),
+                 multiplies_by_inputs=cls_name in _MULTIPLIES)
