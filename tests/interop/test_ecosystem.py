@@ -142,3 +142,14 @@ def test_captum_visualiser_draws_an_empty_map_instead_of_raising():
     assert ax.get_title() == NOTHING_KEPT
     fig, ax = var.interop.attributor.visualize_image_attr(torch.ones(3, 16, 16), image, title="full", use_pyplot=False)
     assert ax.get_title() == "full"
+
+
+def test_captum_keywords_are_refused_with_the_var_spelling_or_one_clear_error(small_resnet):
+    x = torch.randn(1, 3, 64, 64, generator=torch.Generator().manual_seed(0))
+    explainer = var.VAR(small_resnet, "integrated_gradients", k=1, settings=var.Relevance(warn_below=None))
+    with pytest.raises(TypeError, match=r"Captum's n_steps= is var's steps=.*baseline='zero'"):
+        explainer.attribute(x, target=0, n_steps=4)
+    with pytest.raises(TypeError, match="no convergence delta"):  # never a silently dropped delta
+        explainer.attribute(x, target=0, steps=2, return_convergence_delta=True)
+    maps = explainer.attribute(x, target=0, steps=2, return_convergence_delta=False)
+    assert maps.shape == x.shape

@@ -123,7 +123,10 @@ def test_explorer_tiles_label_empty_maps():
 
 @pytest.mark.integration
 def test_every_offered_method_draws_or_says_why_in_the_status(small_resnet):
-    """Each dropdown entry, picked as a reader would, draws (an entry that cannot work is not offered)."""
+    """Each dropdown entry, picked as a reader would, draws; where the library itself cannot run on this network
+    (Captum's DeepLift refuses torchvision's ResNet, whose blocks call one ReLU module twice) the status line says
+    why and the dropdown keeps the choice.
+    """
     pytest.importorskip("ipywidgets")
     explorer = LiveExplorer(small_resnet, images=["skimage:coffee"], method="gradient")
     explorer.k.value = 1  # K = the top class and the least probable one: the cheapest class set
@@ -131,4 +134,7 @@ def test_every_offered_method_draws_or_says_why_in_the_status(small_resnet):
         explorer.method.value = value
         status = explorer.status.value
         assert explorer.method.value == value, value
+        if value == "captum:DeepLift":
+            assert "⚠ captum:DeepLift failed" in status and "more than once" in status, status
+            continue
         assert "updated in" in status and any(key[1] == value for key in explorer._cache), (value, status)

@@ -336,9 +336,23 @@ def make_method(name: str, **options) -> Method:
     accepted = sorted(f.name for f in dataclasses.fields(cls))
     unknown = sorted(set(options) - set(accepted))
     if unknown:
+        hints = [f"Captum's {k}= is var's {CAPTUM_NAMES[k][0]}= {CAPTUM_NAMES[k][1]}" for k in unknown
+                 if k in CAPTUM_NAMES and CAPTUM_NAMES[k][0] in accepted]
         raise TypeError(f"attribute: unknown option(s) {unknown} for method {name!r}; it takes "
-                        f"{accepted or 'no options'}.")
+                        f"{accepted or 'no options'}." + (f" ({'; '.join(hints)}.)" if hints else ""))
     return cls(**options)
+
+
+#: Captum's option names that var spells otherwise, with what to know when switching (an unknown option's error
+#: names them: a Captum user's keyword is refused with the var spelling, never dropped).
+CAPTUM_NAMES = {
+    "n_steps": ("steps", "(var's IG integrates from a blurred baseline, as the paper does; Captum's default "
+                         "baseline is zeros: pass baseline='zero' for Captum's maps)"),
+    "baselines": ("baseline", "('blur', as the paper, 'zero' as Captum's default, a number or a tensor)"),
+    "nt_samples": ("n_samples", "(SmoothGrad's noisy copies)"),
+    "stdevs": ("noise_level", "(a share of the input's range, as SmoothGrad's paper; Captum's stdevs is absolute)"),
+    "method": ("integration", "(Captum's 'gausslegendre' is var's default too)"),
+}
 
 
 def smoothgrad_noise(x: torch.Tensor, n_samples: int, noise_level: float, seed: int,

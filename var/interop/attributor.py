@@ -114,6 +114,9 @@ class VAR:
         Returns:
             (B, C, H, W) VAR maps (C = 1 for GradCAM), or a tuple of it.
         """
+        if method_options.pop("return_convergence_delta", False):
+            raise TypeError("VAR maps have no convergence delta (steps 2-3 are not a path integral, and "
+                            "has_convergence_delta() is False): drop return_convergence_delta=True.")
         as_tuple = isinstance(inputs, tuple)
         if as_tuple and len(inputs) != 1:
             raise ValueError(f"VAR attributes one input tensor; got a tuple of {len(inputs)}.")
