@@ -161,3 +161,38 @@ def test_var_randomisation_and_similarity_equal_quantus_mprt(small_resnet, batch
         np.testing.assert_allclose(scores[name], ours, rtol=1e-6, atol=1e-9, err_msg=name)
         finite += np.isfinite(ours).tolist()
     assert np.mean(finite) > 0.5  # most randomised maps are not empty: the comparison is not vacuous
+
+
+@pytest.mark.integration
+def test_quantus_evaluate_runs_var_under_its_own_name(small_resnet, batch):
+    """quantus.evaluate passes its dict key as method=: the bound explainer ignores it and explains with var's."""
+    x, y, _ = batch
+    f = var.interop.quantus.explainer("gradcam", var_model=small_resnet, k=2,
+                                      settings=var.Relevance(normalize="joint_max", warn_below=None))
+    results = quantus.evaluate(metrics={"Sparseness": quantus.Sparseness(disable_warnings=True)},
+                               xai_methods={"VAR": f}, model=small_resnet.module, x_batch=x, y_batch=y,
+                               explain_func_kwargs={}, call_kwargs={"0": {}})
+    direct = quantus.Sparseness(disable_warnings=True)(model=small_resnet.module, x_batch=x, y_batch=y, a_batch=None,
+                                                       explain_func=f, explain_func_kwargs={}, device="cpu")
+    np.testing.assert_allclose(results["VAR"]["Sparseness"], direct)
+    assert np.isfinite(direct).all()
+
+
+@pytest.mark.integration
+def test_mprt_with_var_model_follows_quantus_randomised_copy(small_resnet, batch):
+    """MPRT randomises a copy of the network; the GradCAM layer is found in the copy by its qualified name."""
+    x, y = batch[0][:2], batch[1][:2]
+    f = var.interop.quantus.explainer("guided_gradcam", var_model=small_resnet, k=2, empty="nan",
+                                      settings=var.Relevance(normalize="joint_max", warn_below=None))
+    from quantus.functions.similarity_func import correlation_spearman
+
+    # batches of two: with one image, Quantus's Spearman of an empty (NaN) map is a float it cannot index
+    mprt = quantus.MPRT(similarity_func=correlation_spearman, abs=False, normalise=False, seed=1, skip_layers=True,
+                        disable_warnings=True)  # skip_layers: the fully randomised copy only (one network, fast)
+    scores = mprt(model=small_resnet.module, x_batch=x, y_batch=y, a_batch=None, batch_size=2, device="cpu",
+                  explain_func=f, explain_func_kwargs={})
+    values = np.concatenate([np.asarray(v, dtype=float) for v in scores.values()])
+    assert np.isfinite(values).all()  # numbers, not a refusal or all NaN
+    copy = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(3 * 64 * 64, 10))
+    with pytest.raises(ValueError, match="has no module"):  # not a copy of the wrapped network
+        var.interop.quantus.following(small_resnet, copy)

@@ -18,6 +18,14 @@ Quantus runs and reports NaN ("no value") for them, as var's own rank-correlatio
 metrics do. Or choose t and tau for the method's scale
 (``settings=var.Relevance(normalize="joint_max")`` makes t scale-free).
 
+``quantus.evaluate`` passes each method's dict key as ``method=``: give it :func:`explainer`, which binds var's
+method and ignores that name. ``MPRT`` explains a randomised *copy* of the network: with ``var_model=`` the copy is
+wrapped alike (its GradCAM layer found by qualified name, :func:`following`); its layer-by-layer cascade with
+``batch_size=1`` fails inside Quantus on an empty map (its Spearman of a NaN map is a float it cannot index), so
+use batches of two or more, or ``skip_layers=True``. ``RandomLogit`` compares the target's map with a random other
+class's, which VAR usually leaves empty: with ``empty="zeros"`` Quantus refuses the batch, with ``empty="nan"`` the
+score is NaN. That is VAR working (a class that is not in the image keeps nothing), not a worse explanation.
+
 Example:
     >>> import quantus
     >>> metric = quantus.Sparseness(disable_warnings=True)
@@ -37,7 +45,7 @@ from ..core.checks import check_choice
 from ..core.relevance import Relevance, resolve, split_loose
 from .attributor import VAR
 
-__all__ = ["explain_func", "EMPTY"]
+__all__ = ["explain_func", "explainer", "following", "EMPTY"]
 
 #: How :func:`explain_func` returns an empty VAR map.
 EMPTY = ("zeros", "nan")
@@ -54,8 +62,9 @@ def explain_func(model, inputs, targets, *, method="guided_backprop", class_set:
         targets: one class per input (array, list or tensor), or one int.
         method, class_set, k, classes, settings: see :class:`var.VAR` (Quantus calls this often: a
             ``settings`` with ``warn_below=None`` keeps its output quiet).
-        var_model: a :class:`~var.core.model.VarModel` of the same network, for methods that need
-            its GradCAM layer (Quantus passes only the module).
+        var_model: a :class:`~var.core.model.VarModel` of the network, for methods that need its GradCAM layer
+            (Quantus passes only the module). When Quantus passes a copy (MPRT randomises one), the copy is
+            wrapped alike, its GradCAM layer found by the original's qualified name (:func:`following`).
         device: where to compute (Quantus passes its ``device``); default the model's.
         empty: how an empty VAR map is returned: ``"zeros"`` (as VAR gives it) or ``"nan"`` (Quantus then
             scores it NaN instead of refusing an all-zero batch).
@@ -69,8 +78,8 @@ def explain_func(model, inputs, targets, *, method="guided_backprop", class_set:
     settings = resolve(settings, loose, "explain_func")
     check_choice("empty", empty, EMPTY)
     net = getattr(model, "module", model)
-    if var_model is not None and getattr(var_model, "module", None) is not net:
-        raise ValueError("var_model wraps another network than the model Quantus passes; wrap the same module.")
+    if var_model is not None and var_model.module is not net:
+        var_model = following(var_model, net)
     explainer = VAR(var_model or net, method, class_set, classes=classes, k=k, settings=settings)
     device = device or next((p.device for p in net.parameters()), torch.device("cpu"))
     x = torch.as_tensor(np.asarray(inputs), dtype=torch.float32, device=device)
@@ -80,3 +89,46 @@ def explain_func(model, inputs, targets, *, method="guided_backprop", class_set:
     if empty == "nan":
         out[~maps.flatten(1).any(1).cpu().numpy()] = np.nan
     return out
+
+
+def explainer(method="guided_backprop", **kwargs):
+    """An ``explain_func`` with var's method bound, for the ``xai_methods`` of ``quantus.evaluate``.
+
+    ``quantus.evaluate`` calls each function with its dict key as ``method=``; the function made here ignores
+    that name and explains with ``method``. ``kwargs`` are :func:`explain_func`'s (``settings``, ``var_model``,
+    ``empty``, the class set, the method's options); Quantus's own ``explain_func_kwargs`` add to them.
+
+    Example:
+        >>> import quantus
+        >>> scores = quantus.evaluate(
+        ...     metrics={"Sparseness": quantus.Sparseness(disable_warnings=True)},
+        ...     xai_methods={"VAR": var.interop.quantus.explainer("gradcam", var_model=model)},
+        ...     model=model.module, x_batch=x.numpy(), y_batch=np.array([281]), explain_func_kwargs={},
+        ...     call_kwargs={"0": {}})
+        >>> len(scores["VAR"]["Sparseness"])
+        1
+    """
+    def explain(model, inputs, targets, **quantus_kwargs):
+        quantus_kwargs.pop("method", None)  # quantus.evaluate's dict key, not a var method
+        return explain_func(model, inputs, targets, method=method, **{**kwargs, **quantus_kwargs})
+
+    explain.__name__ = f"var_{method}" if isinstance(method, str) else "var_explainer"
+    return explain
+
+
+def following(var_model, net):
+    """``var_model`` re-wrapped around ``net``, a copy of its network (Quantus's randomised copy in MPRT): the
+    same preprocessing and names, the GradCAM layer found in ``net`` by its qualified name in the original.
+    """
+    import dataclasses
+
+    names = {id(m): name for name, m in var_model.module.named_modules()}
+    layer = var_model.gradcam_layer
+    if layer is not None and id(layer) not in names:
+        raise ValueError("var_model's GradCAM layer is not a module of its network; wrap the network Quantus passes.")
+    copies = dict(net.named_modules())
+    if layer is not None and names[id(layer)] not in copies:
+        raise ValueError(f"var_model wraps another network than the model Quantus passes: the copy has no module "
+                         f"{names[id(layer)]!r} (var_model's GradCAM layer); wrap the same network.")
+    return dataclasses.replace(var_model, module=net,
+                               gradcam_layer=None if layer is None else copies[names[id(layer)]])
