@@ -20,7 +20,7 @@ X64 = X.double()  # equality tests run in float64: no CPU's float32 kernels can 
 # ---------------------------------------------------------------- var.VAR, Captum's convention
 def expected(model, x, classes, target, method="guided_backprop", **options):
     h = var.attribute(model, x, classes, method, **options)
-    return var.relevance(h, var.Relevance(0.1, 0.01))[classes.index(target)]
+    return var.relevance(h, var.core.relevance.SCALE_FREE)[classes.index(target)]  # VAR's default
 
 
 def test_var_equals_attribute_then_relevance(small_resnet64):
@@ -70,7 +70,7 @@ def test_var_takes_additional_forward_args(small_resnet64):
                                                                              additional_forward_args=(scale,))
     for b in range(2):  # H scales by the image's factor, so its softmax is sharper; the expected follows
         h = var.attribute(net, X64[b:b + 1], [1, 2], "gradient") * scale[b]
-        torch.testing.assert_close(got[b], var.relevance(h, var.Relevance(0.1, 0.01))[0])
+        torch.testing.assert_close(got[b], var.relevance(h, var.core.relevance.SCALE_FREE)[0])
 
 
 def test_var_inside_captum_noise_tunnel_and_metrics(small_resnet):
@@ -142,6 +142,28 @@ def test_captum_visualiser_draws_an_empty_map_instead_of_raising():
     assert ax.get_title() == NOTHING_KEPT
     fig, ax = var.interop.attributor.visualize_image_attr(torch.ones(3, 16, 16), image, title="full", use_pyplot=False)
     assert ax.get_title() == "full"
+    with pytest.raises(AssertionError, match="scale factor = 0"):  # the multi-map visualiser too
+        visualization.visualize_image_attr_multiple(empty.permute(1, 2, 0).numpy(), image, ["original_image",
+                                                    "heat_map"], ["all", "positive"], use_pyplot=False)
+    fig, axes = var.interop.attributor.visualize_image_attr_multiple(empty, image, ["original_image", "heat_map"],
+                                                                     ["all", "positive"], ["a", "b"], use_pyplot=False)
+    assert [ax.get_title() for ax in axes] == [f"a ({NOTHING_KEPT})", f"b ({NOTHING_KEPT})"]
+
+
+def test_var_is_scale_free_by_default_where_the_paper_scale_empties_every_map():
+    """An untrained network's |H| is far below t = 0.1: on the raw scale every map is empty, and it says so."""
+    torch.manual_seed(0)
+    net = nn.Sequential(nn.Conv2d(3, 8, 3), nn.ReLU(), nn.Conv2d(8, 8, 3), nn.ReLU(), nn.AdaptiveAvgPool2d(2),
+                        nn.Flatten(), nn.Linear(32, 5)).eval()
+    for module in net.modules():
+        if isinstance(module, (nn.Conv2d, nn.Linear)):
+            nn.init.normal_(module.weight, std=1e-2)  # attributions of order 1e-6, as an untrained network's
+    x = torch.randn(1, 3, 16, 16, generator=torch.Generator().manual_seed(0))
+    with pytest.warns(var.SparseMapWarning, match="joint_max"):
+        raw = var.VAR(net, "gradient", k=2, settings=var.Relevance()).attribute(x)
+    assert not raw.any()
+    scale_free = var.VAR(net, "gradient", k=2).attribute(x)  # the top class
+    assert scale_free.any() and var.VAR(net).settings == var.core.relevance.SCALE_FREE
 
 
 def test_captum_keywords_are_refused_with_the_var_spelling_or_one_clear_error(small_resnet):

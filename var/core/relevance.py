@@ -49,8 +49,8 @@ import torch
 from .checks import check_choice, check_float
 from .protocol import TAU, TEMPERATURE
 
-__all__ = ["Relevance", "relevance", "spatial_softmax", "keep_mask", "kept_maps", "kept_share", "SparseMapWarning",
-           "REDUCTIONS", "NORMALIZATIONS", "SPARSE_SHARE"]
+__all__ = ["Relevance", "SCALE_FREE", "relevance", "spatial_softmax", "keep_mask", "kept_maps", "kept_share",
+           "SparseMapWarning", "REDUCTIONS", "NORMALIZATIONS", "SPARSE_SHARE"]
 
 #: How channels are reduced to one score per pixel before the softmax (None: per element).
 REDUCTIONS = (None, "sum", "max")
@@ -114,6 +114,13 @@ class Relevance:
         """The settings by name, as JSON or a table row records them."""
         return dataclasses.asdict(self)
 
+
+#: The setting of the entry points for other people's models and methods (:class:`var.VAR`, Quantus's
+#: ``explain_func``): the paper's t and tau on the joint-max scale. On raw magnitudes t = 0.1 means something else
+#: for every method and model: an LRP method's or an untrained network's |H| (~1e-5) is far below it, M stays at
+#: 1/|K| and every map is empty. ``var.explain``, ``var.relevance`` and the benchmarks keep the paper's raw scale
+#: (:class:`Relevance`'s defaults, the authors' code).
+SCALE_FREE = Relevance(normalize="joint_max")
 
 #: The loose keywords :class:`Relevance` replaces (accepted, with a DeprecationWarning, until var 0.4).
 LOOSE = tuple(f.name for f in dataclasses.fields(Relevance))

@@ -26,9 +26,9 @@ from ..core.explanation import Explanation
 from ..core.methods import Method
 from ..core.model import VarModel, eval_mode, logits_of
 from ..core.registry import is_signed
-from ..core.relevance import Relevance, relevance, resolve
+from ..core.relevance import SCALE_FREE, Relevance, relevance, resolve
 
-__all__ = ["VAR", "visualize_image_attr"]
+__all__ = ["VAR", "visualize_image_attr", "visualize_image_attr_multiple"]
 
 
 def _unlogged(attribute_method):
@@ -52,7 +52,10 @@ class VAR:
             every target).
         classes: the predefined class set: one list for all images, or one per image.
         k: for ``top_k``.
-        settings: VAR steps 2-3 as a :class:`var.Relevance` (None: the paper's t = 0.1, tau = 0.01; the loose
+        settings: VAR steps 2-3 as a :class:`var.Relevance`. None: :data:`~var.core.relevance.SCALE_FREE`, the
+            paper's t = 0.1 and tau = 0.01 on the joint-max scale, so that t means the same for any model and
+            method (``var.Relevance()`` is the paper's raw scale, which empties every map of an untrained network
+            or an LRP method; an all-empty result warns either way). The loose
             ``temperature``, ``tau``, ``reduce_channels``, ``normalize``, ``warn_below`` of earlier versions still
             work, with a DeprecationWarning).
         internal_batch_size, backward: see :func:`var.attribute`.
@@ -75,7 +78,7 @@ class VAR:
         if not isinstance(net, nn.Module):
             raise TypeError(f"model must be a VarModel or a torch.nn.Module, not {type(model).__name__}.")
         check_choice("class_set", class_set, class_sets.STRATEGIES)
-        self.settings = resolve(settings, loose, "VAR")
+        self.settings = resolve(SCALE_FREE if settings is None and not loose else settings, loose, "VAR")
         if class_set == "predefined" and classes is None:
             raise ValueError("class_set='predefined' needs classes=[...] (holding every target).")
         self.model, self.forward_func, self.method = model, net, method
@@ -247,6 +250,35 @@ def visualize_image_attr(attr, original_image=None, method: str = "heat_map", *,
     ax.axis("off")
     ax.set_title(title)
     return fig, ax
+
+
+def visualize_image_attr_multiple(attr, original_image, methods, signs, titles=None, fig_size=(8, 6),
+                                  use_pyplot: bool = True, **options):
+    """Captum's ``visualize_image_attr_multiple``, defined for the empty maps VAR returns: each panel as
+    :func:`visualize_image_attr` draws it ("nothing kept" for an empty map), in one row, as Captum lays them out.
+
+    Returns:
+        (figure, axes), as Captum.
+    """
+    from captum.attr import visualization
+
+    attr, original_image = _channels_last(attr), _channels_last(original_image)
+    if np.any(attr):
+        return visualization.visualize_image_attr_multiple(attr, original_image, methods, signs, titles, fig_size,
+                                                           use_pyplot, **options)
+    if use_pyplot:
+        import matplotlib.pyplot as plt
+
+        fig, axes = plt.subplots(1, len(methods), figsize=fig_size, squeeze=False)
+    else:
+        from matplotlib.figure import Figure
+
+        fig = Figure(figsize=fig_size)
+        axes = fig.subplots(1, len(methods), squeeze=False)
+    for i, (method, sign) in enumerate(zip(methods, signs)):
+        visualize_image_attr(attr, original_image, method, sign=sign, plt_fig_axis=(fig, axes[0, i]),
+                             title=None if titles is None else titles[i], **options)
+    return fig, axes[0]
 
 
 def _channels_last(image):

@@ -60,7 +60,8 @@ def explain_func(model, inputs, targets, *, method="guided_backprop", class_set:
         model: the ``nn.Module`` Quantus passes (or a :class:`~var.core.model.VarModel`).
         inputs: (B, C, H, W) array or tensor.
         targets: one class per input (array, list or tensor), or one int.
-        method, class_set, k, classes, settings: see :class:`var.VAR` (Quantus calls this often: a
+        method, class_set, k, classes, settings: see :class:`var.VAR` (its default is scale-free; Quantus calls
+            this often: a
             ``settings`` with ``warn_below=None`` keeps its output quiet).
         var_model: a :class:`~var.core.model.VarModel` of the network, for methods that need its GradCAM layer
             (Quantus passes only the module). When Quantus passes a copy (MPRT randomises one), the copy is
@@ -75,7 +76,8 @@ def explain_func(model, inputs, targets, *, method="guided_backprop", class_set:
         float32 array (B, 1, H, W).
     """
     loose, method_options = split_loose(method_options)
-    settings = resolve(settings, loose, "explain_func")
+    if loose:  # deprecated; None stays None: VAR's scale-free default
+        settings = resolve(settings, loose, "explain_func")
     check_choice("empty", empty, EMPTY)
     net = getattr(model, "module", model)
     if var_model is not None and var_model.module is not net:
