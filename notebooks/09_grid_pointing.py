@@ -28,7 +28,10 @@
 # live run is a small version you can change and re-run.
 
 # %% tags=["parameters"]
+from var.core import protocol  # the paper's settings
+
 model_name = "efficientnet_lite0"
+methods = list(protocol.PAPER_METHODS)  # any registry names: `var-bench methods` lists them
 n_grids = 4
 ig_steps = 16
 grids = "random"
@@ -45,7 +48,7 @@ from var.benchmarks import table as results
 from var.benchmarks import BenchConfig, run, run_key, summarize
 from var.benchmarks.grid import GridBenchmark, make_grid
 
-config = BenchConfig("grid", model=model_name, n=n_grids, ig_steps=ig_steps,
+config = BenchConfig("grid", model=model_name, methods=tuple(methods), n=n_grids, ig_steps=ig_steps,
                      options={"grids": grids, "cell": cell, "scan": scan})
 Markdown(f"Run: {n_grids} grids, IG with {ig_steps} steps, grids = `{grids}`, model `{model_name}`.")
 

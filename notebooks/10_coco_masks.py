@@ -25,7 +25,10 @@
 # is the one to draw conclusions from; the live run is a small version you can change.
 
 # %% tags=["parameters"]
+from var.core import protocol  # the paper's settings
+
 model_name = "efficientnet_lite0"
+methods = list(protocol.PAPER_METHODS)  # any registry names: `var-bench methods` lists them
 n_images = 16
 ig_steps = 16
 out = "../results/book"
@@ -42,7 +45,7 @@ from var.benchmarks.coco import CocoBenchmark
 from var.benchmarks.coco_imagenet import mapping_table
 
 pd.set_option("display.max_colwidth", 120)
-config = BenchConfig("coco", model=model_name, n=n_images, ig_steps=ig_steps)
+config = BenchConfig("coco", model=model_name, methods=tuple(methods), n=n_images, ig_steps=ig_steps)
 Markdown(f"Run: {n_images} images, IG with {ig_steps} steps, model `{model_name}`.")
 
 # %% [markdown]

@@ -26,7 +26,10 @@
 # from; the live run is a small version you can change.
 
 # %% tags=["parameters"]
+from var.core import protocol  # the paper's settings
+
 model_name = "efficientnet_lite0"
+methods = list(protocol.PAPER_METHODS)  # any registry names: `var-bench methods` lists them
 n_images = 3
 ig_steps = 8
 fractions = [0.0, 0.1, 0.25, 0.5, 0.75, 1.0]
@@ -63,7 +66,7 @@ plt.show()
 # %%
 tables = []
 for reinit in ["gaussian", "reset_parameters"]:
-    config = BenchConfig("sanity", model=model_name, n=n_images, ig_steps=ig_steps,
+    config = BenchConfig("sanity", model=model_name, methods=tuple(methods), n=n_images, ig_steps=ig_steps,
                          options={"fractions": fractions, "reinit": reinit})
     tables.append(run(config, f"{out}/{run_key(config)}").assign(reinit=reinit))
 table = pd.concat(tables, ignore_index=True)

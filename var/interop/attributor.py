@@ -60,6 +60,10 @@ class VAR:
             work, with a DeprecationWarning).
         internal_batch_size, backward: see :func:`var.attribute`.
 
+    Inside Captum's ``NoiseTunnel`` each noisy copy is an input of its own, so ``top_k`` and ``best_vs_worst``
+    choose K per copy (different copies may compete against different classes, and the average mixes them);
+    ``class_set="predefined"`` fixes K for every copy.
+
     Attributes:
         explanations: one :class:`~var.core.explanation.Explanation` per image of the last call
             (its class set, all |K| vanilla maps, M and the VAR maps).
