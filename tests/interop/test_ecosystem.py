@@ -175,3 +175,20 @@ def test_captum_keywords_are_refused_with_the_var_spelling_or_one_clear_error(sm
         explainer.attribute(x, target=0, steps=2, return_convergence_delta=True)
     maps = explainer.attribute(x, target=0, steps=2, return_convergence_delta=False)
     assert maps.shape == x.shape
+
+
+def test_silently_wrong_inputs_are_refused(small_resnet):
+    from var.interop.quantus import explain_func
+
+    x = X[:2]
+    with pytest.raises(ValueError, match="2 inputs"):  # never the first two of three per-image sets
+        var.VAR(small_resnet, "gradient", "predefined", classes=[[1, 2], [3, 4], [5, 6]]).attribute(x, target=[1, 3])
+    with pytest.raises(ValueError, match="class indices"):  # never truncated to [1, 2]
+        explain_func(small_resnet.module, x.numpy(), np.array([1.7, 2.9]), method="gradient")
+    with pytest.raises(TypeError, match="raw pixels"):
+        explain_func(small_resnet.module, (x.numpy() * 255).astype(np.uint8), [1, 2], method="gradient")
+    with pytest.raises(ValueError, match="not in the best_vs_worst class set"):  # never ignored
+        var.explain(small_resnet, x[:1], "gradient", "best_vs_worst", target=int(small_resnet.logits(x[:1])[0]
+                                                                                  .argsort()[1]))
+    with pytest.raises(ValueError, match="class set"):
+        var.kept_share(torch.ones(5))

@@ -138,3 +138,13 @@ def test_every_offered_method_draws_or_says_why_in_the_status(small_resnet):
             assert "⚠ captum:DeepLift failed" in status and "more than once" in status, status
             continue
         assert "updated in" in status and any(key[1] == value for key in explorer._cache), (value, status)
+
+
+def test_the_sweep_explorers_data_cannot_close_its_script_element():
+    import json
+
+    from var.viz.sweep_explorer import _script_safe
+
+    data = {"method": "mine</script><script>alert(1)</script>"}
+    text = _script_safe(json.dumps(data))
+    assert "</" not in text and json.loads(text) == data  # the same data, read by JSON.parse alike

@@ -63,10 +63,15 @@ def choose(strategy: str, logits: torch.Tensor, *, classes=None, k: int = 3, tar
     if strategy == "top_k":
         return top_k(logits, k, target)
     if strategy == "best_vs_worst":
-        return best_vs_worst(logits)
-    if classes is None:
+        chosen = best_vs_worst(logits)
+    elif classes is None:
         raise ValueError("class_set='predefined' needs classes=[...].")
-    return predefined(classes, _scores(logits).numel())
+    else:
+        chosen = predefined(classes, _scores(logits).numel())
+    if target is not None and target not in chosen:  # only top_k adds the target; never ignore it silently
+        raise ValueError(f"target {target} is not in the {strategy} class set {chosen}; put it in classes=, or use "
+                         "class_set='top_k' (which adds the target).")
+    return chosen
 
 
 def _scores(logits) -> torch.Tensor:

@@ -253,6 +253,10 @@ def relevance(attributions: torch.Tensor, settings: Relevance | None = None, *lo
 
 def kept_share(var_maps: torch.Tensor) -> torch.Tensor:
     """Share of locations (elements) each class's VAR map keeps, i.e. is non-zero: shape (|K|,), or (B, |K|)."""
+    if not isinstance(var_maps, torch.Tensor) or var_maps.dim() < 2:
+        raise ValueError(f"kept_share takes the VAR maps of a class set, shape (|K|, ...) or (B, |K|, C, H, W); got "
+                         f"{tuple(getattr(var_maps, 'shape', ())) or type(var_maps).__name__}. One map is "
+                         "(maps != 0).float().mean().")
     start = 2 if var_maps.dim() == 5 else 1
     return (var_maps != 0).flatten(start).float().mean(-1)
 

@@ -132,6 +132,9 @@ class VAR:
         logits = (self._logits(self.model, x) if additional_forward_args is None  # one forward for the batch
                   else torch.cat([self._logits(m, x[b:b + 1]) for b, m in enumerate(models)]))
         targets = self._targets(target, logits)
+        if self.classes is not None and per_image(self.classes) and len(self.classes) != x.shape[0]:
+            raise ValueError(f"VAR has {len(self.classes)} per-image class sets for {x.shape[0]} inputs; give one per "
+                             "input (or one list for all).")
         sets = [self._class_set(logits[b], targets[b], b) for b in range(x.shape[0])]
         options = dict(internal_batch_size=self.internal_batch_size, backward=self.backward, **method_options)
         if additional_forward_args is None and len({len(s) for s in sets}) == 1 and x.shape[0] > 1:

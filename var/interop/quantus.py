@@ -84,8 +84,8 @@ def explain_func(model, inputs, targets, *, method="guided_backprop", class_set:
         var_model = following(var_model, net)
     explainer = VAR(var_model or net, method, class_set, classes=classes, k=k, settings=settings)
     device = device or next((p.device for p in net.parameters()), torch.device("cpu"))
-    x = torch.as_tensor(np.asarray(inputs), dtype=torch.float32, device=device)
-    target = torch.as_tensor(np.asarray(targets)).long().flatten().tolist()
+    x = _inputs(inputs, device)
+    target = _targets(targets)
     maps = explainer.attribute(x, target=target, **method_options)
     out = maps.sum(1, keepdim=True).detach().cpu().numpy().astype(np.float32)
     if empty == "nan":
@@ -134,3 +134,22 @@ def following(var_model, net):
                          f"{names[id(layer)]!r} (var_model's GradCAM layer); wrap the same network.")
     return dataclasses.replace(var_model, module=net,
                                gradcam_layer=None if layer is None else copies[names[id(layer)]])
+
+
+def _inputs(inputs, device) -> torch.Tensor:
+    """Quantus's batch as a float32 tensor; raw pixels (integers) are refused, never explained as they are."""
+    array = inputs.detach().cpu().numpy() if isinstance(inputs, torch.Tensor) else np.asarray(inputs)
+    if not np.issubdtype(array.dtype, np.floating):
+        raise TypeError(f"inputs are {array.dtype}, raw pixels: pass the batch preprocessed as the model expects "
+                        "(model.prepare(image) for each image), as float.")
+    return torch.as_tensor(array, dtype=torch.float32, device=device)
+
+
+def _targets(targets) -> list[int]:
+    """One class index per input; a float that is not a whole number is refused, never truncated."""
+    values = np.asarray(targets).flatten()
+    if np.issubdtype(values.dtype, np.floating) and not np.all(np.mod(values, 1) == 0):
+        raise ValueError(f"targets must be class indices, got {values.tolist()}.")
+    if not (np.issubdtype(values.dtype, np.integer) or np.issubdtype(values.dtype, np.floating)):
+        raise TypeError(f"targets must be class indices, not {values.dtype}.")
+    return values.astype(np.int64).tolist()

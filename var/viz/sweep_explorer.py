@@ -127,7 +127,14 @@ def sweep_explorer(summaries: dict[str, pd.DataFrame], labels: dict[str, str], h
         f"<label>softmax <select data-control='softmax'>{_options(softmaxes, paper['softmax'])}</select></label> "
         f"<span class='var-paper'></span>")
     return (f"<div id='{uid}' class='var-sweep-explorer'>"
-            f"<script type='application/json'>{json.dumps(data)}</script>"
+            f"<script type='application/json'>{_script_safe(json.dumps(data))}</script>"
             f"<div class='var-sweep-controls'>{controls}</div>"
             f"<div class='var-sweep-chart'></div><table class='var-sweep'></table>"
             f"<script>{_SCRIPT.replace('__ID__', uid)}</script></div>")
+
+
+def _script_safe(text: str) -> str:
+    """JSON that cannot end its <script> element early: a method named ``mine</script>`` stays data (JSON.parse
+    reads the escaped slash as the same string).
+    """
+    return text.replace("</", "<\\/")
