@@ -100,3 +100,13 @@ def test_a_damaged_image_among_the_data_is_named(tmp_path, imagenet_sample, caps
                        "--out", str(tmp_path / "run")]) == 2
     last = capsys.readouterr().err.strip().splitlines()[-1]  # after the progress bar: one line
     assert last.startswith("var-bench: error: load_image: " + str(data)) and ".JPEG is damaged" in last, last
+
+
+def test_methods_measure_never_writes_its_provenance_over_the_timings(tmp_path):
+    from var.report.catalogue import main
+
+    with pytest.raises(ValueError, match=r"\.csv file"):  # timings.json would be overwritten by its provenance
+        main(["--measure", "--out", str(tmp_path / "timings.json")])
+    (tmp_path / "timings.json").write_text("{}")
+    with pytest.raises(ValueError, match="timings.json exists"):  # nor an earlier run's provenance
+        main(["--measure", "--out", str(tmp_path / "timings.csv")])

@@ -113,8 +113,12 @@ def main(argv: list[str]) -> int:
     if args.repeats < 1:
         raise ValueError(f"--repeats {args.repeats}: time each call at least once (--repeats 1 or more).")
     if args.out is not None:
-        if args.out.exists():  # a committed table is never replaced (or shrunk) by a later run
-            raise ValueError(f"--out {args.out} exists; write to a new file and compare, or delete it first.")
+        if args.out.suffix != ".csv":  # its provenance goes beside it as .json: never over the timings
+            raise ValueError(f"--out {args.out}: write the timings to a .csv file (its provenance goes beside it "
+                             f"as {args.out.with_suffix('.json').name}).")
+        for path in (args.out, args.out.with_suffix(".json")):
+            if path.exists():  # a committed table is never replaced (or shrunk) by a later run
+                raise ValueError(f"--out: {path} exists; write to a new file and compare, or delete it first.")
         check_writable(args.out.parent, folder=True)  # before minutes of timing
     table = catalogue()
     if args.measure:
