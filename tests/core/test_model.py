@@ -102,3 +102,23 @@ def test_threads_sharing_a_training_model_leave_it_as_it_was():
     assert all(m.training for m in net.modules())  # saved by the first caller, restored by the last
     relus = [m for m in net.modules() if isinstance(m, nn.ReLU)]
     assert relus and all(m.inplace for m in relus)
+
+
+@pytest.mark.integration
+def test_library_methods_beside_var_in_threads_leave_the_model_and_the_maps_intact(small_resnet):
+    """Zennit swaps the network's parameters while it runs, var's Score-CAM hooks a layer: in four threads beside
+    var's own methods every map equals the sequential one and no weight is lost.
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    pytest.importorskip("zennit")
+    x = torch.randn(1, 3, 64, 64, generator=torch.Generator().manual_seed(2))
+    before = {name: t.clone() for name, t in small_resnet.module.state_dict().items()}
+    methods = ["zennit:EpsilonPlusFlat", "gradient", "scorecam", "gradcam"] * 3
+    expected = {m: var.attribute(small_resnet, x, [1, 2], m) for m in set(methods)}
+    with ThreadPoolExecutor(4) as pool:
+        got = list(pool.map(lambda m: var.attribute(small_resnet, x, [1, 2], m), methods))
+    for method, maps in zip(methods, got):
+        torch.testing.assert_close(maps, expected[method], msg=method)
+    after = small_resnet.module.state_dict()
+    assert all(torch.equal(after[name], t) for name, t in before.items())

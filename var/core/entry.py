@@ -13,6 +13,7 @@ import torch
 from .checks import check_choice
 from .guards import check_maps
 from .model import VarModel, eval_mode
+from .sharing import network_lock
 
 __all__ = ["Entry", "FAMILIES"]
 
@@ -44,6 +45,9 @@ class Entry:
             methods ``internal_batch_size``).
         multiplies_by_inputs: whether its maps are multiplied by the input (Captum's fact of the same name).
         signed_by: ``options -> signed`` where the options change the sign (SmoothGrad's ``base``); None: ``signed``.
+        changes_network: whether it changes the network while it runs (module-wide hooks, swapped parameters), so
+            that it runs alone on it (:mod:`var.core.sharing`); var's own methods do not, a library's or a user's
+            function is assumed to.
     """
 
     name: str
@@ -59,6 +63,7 @@ class Entry:
     run_options: tuple[str, ...] = ()
     multiplies_by_inputs: bool = False
     signed_by: Callable | None = field(default=None, repr=False, compare=False)
+    changes_network: bool = True
 
     def __post_init__(self):
         check_choice("family", self.family, FAMILIES)
@@ -76,11 +81,14 @@ class Entry:
         for name, value in (("internal_batch_size", internal_batch_size), ("backward", backward)):
             if value is not None and name not in self.run_options:
                 raise TypeError(f"{self.name} takes no {name}: {_RUN_OPTIONS[name]}. Drop {name}=.")
-        if self.batched is not None:
-            return self.batched(model, x, k, options, internal_batch_size, backward)
-        if internal_batch_size is not None:
-            options = {**options, "internal_batch_size": internal_batch_size}
-        return torch.stack([self.attribute(model, x[b:b + 1], k[b].tolist(), options) for b in range(x.shape[0])])
+        lock = network_lock(model.module if isinstance(model, VarModel) else model)
+        with lock.exclusive() if self.changes_network else lock.shared():  # threads may share one model
+            if self.batched is not None:
+                return self.batched(model, x, k, options, internal_batch_size, backward)
+            if internal_batch_size is not None:
+                options = {**options, "internal_batch_size": internal_batch_size}
+            return torch.stack([self.attribute(model, x[b:b + 1], k[b].tolist(), options)
+                                for b in range(x.shape[0])])
 
     def attribute(self, model, x: torch.Tensor, classes: list[int], options: Mapping) -> torch.Tensor:
         """(|K|, C, H, W) maps of one image, checked by :func:`check_maps`."""

@@ -4,6 +4,8 @@
 
 from __future__ import annotations
 
+import threading
+
 import torch
 import torch.nn.functional as F
 
@@ -56,24 +58,31 @@ def scorecam(model, x, classes, options):
         raise TypeError(f"scorecam takes layer and batch, not {sorted(options)}.")
     net = model.module if isinstance(model, VarModel) else model
     reshape = getattr(model, "reshape", None)
-    store = []
-    hook = layer.register_forward_hook(lambda module, args, out: store.append(out.detach()))
+    store, me = [], threading.get_ident()
+    # the hook is module-wide: another thread's pass through this network must not land in this call's store
+    hook = layer.register_forward_hook(
+        lambda module, args, out: store.append(out.detach()) if threading.get_ident() == me else None)
     try:
         with torch.no_grad():
             net(x)
     finally:
         hook.remove()
     acts = reshape(store[0]) if reshape is not None else store[0]  # (1, channels, h, w)
-    # the library's masks: bilinear with aligned corners (nn.UpsamplingBilinear2d), scaled to [0, 1] per channel
-    up = F.interpolate(acts, size=x.shape[-2:], mode="bilinear", align_corners=True)[0]
-    low, high = up.amin(dim=(1, 2), keepdim=True), up.amax(dim=(1, 2), keepdim=True)
-    masks = (up - low) / (high - low + 1e-8)
     k = torch.as_tensor(classes)
     scores = []
     with torch.no_grad():
-        for start in range(0, len(masks), batch):
-            chunk = masks[start:start + batch]
+        for start in range(0, acts.shape[1], batch):  # masks made per chunk: memory bounded by batch, not channels
+            chunk = _masks(acts[:, start:start + batch], x.shape[-2:])
             scores.append(logits_of(net(x * chunk[:, None]))[:, k])  # (channels, |K|): every class at once
     weights = torch.cat(scores).T.softmax(dim=1)  # (|K|, channels)
     cam = torch.einsum("kc,chw->khw", weights.to(acts.dtype), acts[0]).clamp(min=0).unsqueeze(1)
     return to_input_size(cam, x)
+
+
+def _masks(acts: torch.Tensor, size) -> torch.Tensor:
+    """Score-CAM's masks of some channels (1, c, h, w): the library's, bilinear with aligned corners
+    (nn.UpsamplingBilinear2d), scaled to [0, 1] per channel; (c, H, W).
+    """
+    up = F.interpolate(acts, size=size, mode="bilinear", align_corners=True)[0]
+    low, high = up.amin(dim=(1, 2), keepdim=True), up.amax(dim=(1, 2), keepdim=True)
+    return (up - low) / (high - low + 1e-8)

@@ -162,7 +162,7 @@ def _method_entry(name: str, method: Method | None) -> Entry:
 
     m = method or make_method(name)  # the facts live on the method
     return Entry(name, "var", m.family, m.signed, m.resolution, True, compute, description=m.description,
-                 batched=batched, run_options=("internal_batch_size", "backward"),
+                 batched=batched, run_options=("internal_batch_size", "backward"), changes_network=False,
                  multiplies_by_inputs=m.multiplies_by_inputs,
                  signed_by=None if method else lambda options: make_method(name, **{
                      k: v for k, v in options.items() if k == "base"}).signed)
@@ -175,19 +175,19 @@ def _cgi(model, x, classes, options):
 def _builtin() -> dict[str, Entry]:
     table = {name: _method_entry(name, None) for name in METHODS}
     table["occlusion"] = Entry(
-        "occlusion", "var", "perturbation", True, "pixel", True, occlusion,
+        "occlusion", "var", "perturbation", True, "pixel", True, occlusion, changes_network=False,
         defaults={"window": 32, "stride": 16, "baseline": 0.0},
         description="Occlusion (Zeiler & Fergus 2014): the drop of the class logit when a window of the input is "
                     "replaced by a baseline, averaged over the windows covering each pixel; every class's logit "
                     "comes from the same occluded forward passes (equals Captum's Occlusion per class).")
     table["scorecam"] = Entry(
-        "scorecam", "var", "cam", False, "layer", True, scorecam, defaults={"batch": 32},
+        "scorecam", "var", "cam", False, "layer", True, scorecam, defaults={"batch": 32}, changes_network=False,
         description="Score-CAM (Wang et al. 2020): the layer's channels weighted by the softmax over channels of "
                     "the class logit when the input is masked by each channel's min-max scaled, upsampled "
                     "activation; the masks do not depend on the class, so every class's scores come from the "
                     "same masked forward passes (equals pytorch-grad-cam's raw ScoreCAM per class).")
     table["cgi"] = Entry(
-        "cgi", "var", "gradient", True, "pixel", True, _cgi, defaults={"competitors": 100},
+        "cgi", "var", "gradient", True, "pixel", True, _cgi, defaults={"competitors": 100}, changes_network=False,
         description="Competitive Gradient ⊙ Input (Gupta & Arora 2019), the closest prior method to VAR: input x "
                     "gradient of every competing label, each element kept only by the label with the largest "
                     "(positive) or smallest (negative) score there. competitors=100: the 100 most probable labels "
