@@ -15,6 +15,7 @@ GradCAM >= 3 and >= 8. ``--memory`` reports peak memory of Integrated
 Gradients for several ``internal_batch_size`` values (each in a fresh process).
 
     python -m var.bench speed --model resnet50 --classes 4 16 --memory
+    python -m var.bench speed --model resnet50 --library-memory   # var.VAR over a Captum object vs Captum alone
 """
 
 from __future__ import annotations
@@ -134,8 +135,13 @@ def run(model_name: str, ks: list[int], repeats: int, steps: int, internal_batch
     return rows
 
 
-def _peak_memory(model_name: str, k: int, steps: int, internal_batch_size: int) -> tuple[int, int]:
-    """(resident bytes after loading, peak during IG); runs in a fresh process so earlier runs do not count."""
+def _peak_memory(model_name: str, k: int, steps: int, internal_batch_size: int | None,
+                 call: str = "var") -> tuple[int, int]:
+    """(resident bytes after loading, peak during IG); runs in a fresh process so earlier runs do not count.
+
+    ``call``: ``"var"`` (var's engine), ``"captum"`` (Captum's own IntegratedGradients, one class: the bound a
+    library object should meet) or ``"var_over_captum"`` (``var.VAR`` over that Captum object, all |K| classes).
+    """
     import os
     import threading
 
@@ -157,8 +163,14 @@ def _peak_memory(model_name: str, k: int, steps: int, internal_batch_size: int) 
 
     sampler = threading.Thread(target=sample)
     sampler.start()
-    var.attribute(model, x, list(range(k)), "integrated_gradients", steps=steps,
-                  internal_batch_size=internal_batch_size)
+    if call == "var":
+        var.attribute(model, x, list(range(k)), "integrated_gradients", steps=steps,
+                      internal_batch_size=internal_batch_size)
+    elif call == "captum":
+        IntegratedGradients(model.module).attribute(x, target=0, n_steps=steps)
+    else:
+        var.VAR(model, IntegratedGradients(model.module), "predefined", classes=list(range(k)),
+                settings=var.Relevance(warn_below=None)).attribute(x, target=0, n_steps=steps)
     done.set()
     sampler.join()
     return base, peak[0]
@@ -176,6 +188,29 @@ def memory(model_name: str, sizes: list[int], k: int, steps: int) -> list[dict]:
         rows.append(dict(model=model_name, K=k, steps=steps, internal_batch_size=ibs,
                          points_per_forward=max(1, ibs // k), peak_extra_mib=(peak - base) / 2**20))
     return rows
+
+
+#: A Captum object called through VAR for |K| classes may hold at most this much more memory than Captum's own
+#: call for one class (never |K| times it).
+LIBRARY_MEMORY_RATIO = 1.2
+
+
+def library_memory(model_name: str, k: int, steps: int) -> dict:
+    """Peak resident memory above the loaded model: Captum's IntegratedGradients for one class, and ``var.VAR``
+    over the same Captum object for |K| = ``k`` classes (fresh processes), with the ratio and its target.
+    """
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    extra = {}
+    for call in ("captum", "var_over_captum"):
+        with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
+            base, peak = pool.submit(_peak_memory, model_name, k, steps, None, call).result()
+        extra[call] = (peak - base) / 2**20
+    ratio = extra["var_over_captum"] / extra["captum"]
+    return dict(model=model_name, K=k, n_steps=steps, captum_one_class_mib=extra["captum"],
+                var_over_captum_mib=extra["var_over_captum"], ratio=ratio,
+                meets_target=ratio <= LIBRARY_MEMORY_RATIO)
 
 
 def markdown(rows: list[dict]) -> str:
@@ -198,6 +233,10 @@ def main(argv=None) -> int:
     parser.add_argument("--internal-batch-size", type=int, default=64, help="(point, class) maps per chunk")
     parser.add_argument("--device", default="cpu", help="cpu or cuda")
     parser.add_argument("--memory", action="store_true", help="also measure peak memory vs internal_batch_size")
+    parser.add_argument("--library-memory", action="store_true",
+                        help="only compare the peak memory of var.VAR over a Captum IntegratedGradients object "
+                             f"(|K| = 4, 50 steps) with Captum's own call for one class (target <= "
+                             f"{LIBRARY_MEMORY_RATIO}x)")
     parser.add_argument("--out", type=out_path, default=Path("results/bench/speed.json"), help="JSON file written")
     args = parser.parse_args(argv)
     for k in args.classes:  # checked before any model is built (a bad value used to hang or trace back)
@@ -210,6 +249,12 @@ def main(argv=None) -> int:
     check_device(args.device)
     check_writable(args.out, folder=False)
     torch.set_num_threads(min(2, torch.get_num_threads()))
+    if args.library_memory:
+        library = library_memory(args.model, 4, 50)
+        print(markdown([library]))
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(json.dumps({"library_memory": library}, indent=1))
+        return 0 if library["meets_target"] else 1
     rows = run(args.model, args.classes, args.repeats, args.steps, args.internal_batch_size, device=args.device)
     where = torch.cuda.get_device_name() if args.device.startswith("cuda") else f"{torch.get_num_threads()} threads"
     print(f"## {args.model}, {where}, medians of {args.repeats}\n")
