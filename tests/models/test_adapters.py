@@ -70,6 +70,14 @@ def test_hugging_face_vit():
     check(model, (1, 4), forward=lambda x: net(x).logits)
     e = var.explain(model, "skimage:coffee", "gradcam", "top_k", k=2)
     assert e.maps.shape == (3, 1, 64, 64)
+    # Captum reads a tensor: its classes through var get the logits, and the usual lambda is accepted
+    from captum.attr import Saliency
+
+    x = model.prepare("skimage:coffee")
+    ours = var.attribute(model, x, [1, 2], "captum:Saliency", abs=False)
+    theirs = var.attribute(model, x, [1, 2], Saliency(lambda inputs: net(inputs).logits), abs=False)
+    torch.testing.assert_close(ours, var.attribute(model, x, [1, 2], "gradient"), rtol=1e-5, atol=1e-7)
+    torch.testing.assert_close(theirs, ours)
 
 
 @pytest.mark.integration

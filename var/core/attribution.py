@@ -115,7 +115,8 @@ def attribute(
 
 def _check_captum_object(method, net: nn.Module) -> None:
     forward = getattr(method, "forward_func", None)
-    if forward is not None and forward is not net and getattr(forward, "__self__", None) is not net:
+    # another network is refused; a function (``lambda x: net(x).logits`` for Hugging Face) cannot be checked
+    if isinstance(forward, nn.Module) and forward is not net and getattr(forward, "net", None) is not net:
         raise ValueError("The Captum object was built on another network; build it on this model's module, "
                          "e.g. IntegratedGradients(model.module).")
 

@@ -11,7 +11,7 @@ import torch
 from ..entry import Entry
 from ..guards import MethodWarning
 from ..maps import first, layer_of, library_class, to_input_size
-from ..model import VarModel
+from ..model import VarModel, logits_of
 
 __all__ = ["entry", "from_captum", "CAPTUM_BATCHED", "CAPTUM_UNSIGNED"]
 
@@ -50,13 +50,25 @@ def entry(_prefix: str, cls_name: str) -> Entry:
     needs_layer = "layer" in inspect.signature(cls.__init__).parameters
 
     def build(model, options):
-        net = model.module if isinstance(model, VarModel) else model
+        net = Logits(model.module if isinstance(model, VarModel) else model)  # Hugging Face returns an object
         if not needs_layer:
             return cls(net)
         return cls(net, layer_of(model, options.pop("layer", None), f"captum:{cls_name}"))
 
     return _captum(f"captum:{cls_name}", cls, build, _CAPTUM_DEFAULTS.get(cls_name, {}),
                    f"Captum's {cls_name}, options passed through unchanged.")
+
+
+class Logits(torch.nn.Module):
+    """A network whose output is its logits (:func:`~var.core.model.logits_of`): Captum reads a tensor only."""
+
+    def __init__(self, net: torch.nn.Module):
+        super().__init__()
+        self.net = net
+        self.training = net.training
+
+    def forward(self, *args, **kwargs):
+        return logits_of(self.net(*args, **kwargs))
 
 
 def from_captum(method) -> Entry:
