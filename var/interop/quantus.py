@@ -61,8 +61,7 @@ def explain_func(model, inputs, targets, *, method="guided_backprop", class_set:
         inputs: (B, C, H, W) array or tensor.
         targets: one class per input (array, list or tensor), or one int.
         method, class_set, k, classes, settings: see :class:`var.VAR` (its default is scale-free; Quantus calls
-            this often: a
-            ``settings`` with ``warn_below=None`` keeps its output quiet).
+            this often: a ``settings`` with ``warn_below=None`` keeps its output quiet).
         var_model: a :class:`~var.core.model.VarModel` of the network, for methods that need its GradCAM layer
             (Quantus passes only the module). When Quantus passes a copy (MPRT randomises one), the copy is
             wrapped alike, its GradCAM layer found by the original's qualified name (:func:`following`).
